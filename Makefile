@@ -1,0 +1,51 @@
+# The two commands a new user needs:  make demo   and   make test
+# Both create or refresh the environment (.venv) themselves.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export CITYHEALTH_HOME ?= $(CURDIR)/var
+export AIRFLOW_HOME ?= $(CITYHEALTH_HOME)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
+export GX_ANALYTICS_ENABLED := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test env lint lock airflow-ui bench clean
+
+## demo: run the annual health check for Jiangxi on the demo data through Airflow
+demo: env
+	$(BIN)/python -m cityhealth.demo
+
+## test: the whole test suite (what CI runs)
+test: env
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## env: create .venv and install the locked dependencies (no-op when up to date)
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	# the project's packages are imported from the work tree (no build step, no download)
+	$(BIN)/python -c 'import site,sys; open(site.getsitepackages()[0]+"/cityhealth-worktree.pth","w").write(sys.argv[1]+"\n")' $(CURDIR)
+	touch $(STAMP)
+
+lint: env
+	$(BIN)/ruff check .
+
+## lock: re-resolve pyproject.toml into requirements.lock
+lock:
+	rm -rf /tmp/cityhealth-lock && $(PYTHON) -m venv /tmp/cityhealth-lock
+	/tmp/cityhealth-lock/bin/pip install --quiet ".[dev]"
+	{ echo "# Exact pins of the whole resolved set (pip freeze of a fresh install of pyproject.toml [dev])."; \
+	  echo "# Regenerate with: make lock"; \
+	  /tmp/cityhealth-lock/bin/pip freeze --exclude cityhealth; } > requirements.lock
+
+clean:
+	rm -rf var

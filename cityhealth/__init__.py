@@ -1,0 +1,1 @@
+"""City health check and assessment platform (城市体检评估)."""

@@ -1,0 +1,79 @@
+-- The raw layer: what ingestion writes, exactly as delivered plus load metadata.
+-- dbt reads these as sources (dbt_project/models/staging/sources.yml).
+-- Every row carries the batch it came from; a batch is one delivered file or one
+-- feed response set for one source and period.
+
+create schema if not exists raw;
+create schema if not exists quality;
+
+-- One row per delivery attempt. status:
+--   received    archived, not yet parsed
+--   loaded      parsed into raw tables, waiting for validation
+--   promoted    passed validation: visible to dbt staging
+--   quarantined failed parsing or validation (error says where)
+--   duplicate   same bytes as an earlier batch of the same source (no-op)
+--   superseded  a later corrected delivery for the same source and period replaced it
+create table if not exists raw.load_batches (
+    batch_id            varchar primary key,   -- <source_id>:<period>:<sha256[:12]>
+    source_id           varchar not null,      -- key of ingestion/sources.yaml
+    period              varchar not null,      -- '2025', '2025-Q3' or '2025-07'
+    original_name       varchar not null,      -- file name or request URL as delivered
+    archive_path        varchar,               -- the kept copy (archive/<sha256>.<ext>)
+    sha256              varchar not null,
+    bytes               bigint not null,
+    rows                bigint,                -- data rows parsed (null until parsed)
+    received_at         timestamp not null,
+    loaded_at           timestamp,
+    status              varchar not null,
+    error               varchar,               -- source, file, row, column and what is wrong
+    supersedes_batch_id varchar,               -- the earlier batch this delivery corrects
+    delivered_by        varchar                -- department or feed that delivered it
+);
+
+-- Departmental self-check data, one row per delivered cell (area x variable),
+-- melted from the wide sheets departments send; the original header is kept.
+create table if not exists raw.department_values (
+    batch_id        varchar not null,
+    source_id       varchar not null,
+    department_code varchar not null,
+    row_number      integer not null,   -- 1-based data row in the delivered sheet
+    area_code       varchar not null,   -- GB/T 2260, six digits
+    area_name       varchar,            -- as delivered (names are labels, never keys)
+    period_year     integer not null,
+    column_label    varchar not null,   -- header as delivered, e.g. 公园绿地面积(公顷)
+    variable_code   varchar not null,   -- catalogue variable the header maps to
+    value           double,             -- normalised to the variable's catalogue unit
+    delivered_unit  varchar             -- unit stated in the header
+);
+
+-- Provincial third-party assessment: independent measurements of sampled indicators.
+create table if not exists raw.third_party_values (
+    batch_id       varchar not null,
+    source_id      varchar not null,
+    row_number     integer not null,
+    area_code      varchar not null,
+    period_year    integer not null,
+    indicator_code varchar not null,
+    value          double,
+    assessor       varchar,
+    measured_on    date
+);
+
+-- Resident satisfaction survey, one row per respondent. Personal data never lands:
+-- name, phone, ID number and IP are replaced by one keyed hash at ingestion.
+-- Answers are kept in questionnaire order (ref_survey_questions.csv gives the
+-- question behind each position) so that a 10-million-row export stays one
+-- row per respondent; stg_survey__answers unnests them.
+create table if not exists raw.survey_responses (
+    batch_id         varchar not null,
+    source_id        varchar not null,
+    row_number       bigint not null,   -- 1-based data row in the delivered export
+    response_id      varchar not null,  -- the survey platform's answer sheet number
+    respondent_key   varchar not null,  -- keyed hash (HMAC-SHA256) of name|phone|ID number
+    area_code        varchar not null,  -- respondent's county (GB/T 2260)
+    period_year      integer not null,
+    submitted_at     timestamp,
+    duration_seconds integer,
+    questionnaire_id varchar not null,  -- e.g. JX-2025
+    answers          utinyint[] not null  -- 5 非常满意 .. 1 非常不满意; null = 不了解
+);
