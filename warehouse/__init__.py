@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: connections, the one-writer rule, dbt and releases."""
