@@ -1,0 +1,139 @@
+"""The reference data (dbt seeds) is consistent: geography, catalogue, weights, survey."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cityhealth.settings import SEEDS_DIR
+
+
+def seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def num(value: str) -> float | None:
+    return float(value) if value != "" else None
+
+
+@pytest.fixture(scope="module")
+def areas() -> pd.DataFrame:
+    return seed("ref_areas")
+
+
+@pytest.fixture(scope="module")
+def indicators() -> pd.DataFrame:
+    return seed("ref_indicators")
+
+
+@pytest.fixture(scope="module")
+def variables() -> pd.DataFrame:
+    return seed("ref_variables")
+
+
+def test_eleven_cities_and_one_hundred_counties(areas: pd.DataFrame) -> None:
+    assert (areas.area_level == "province").sum() == 1
+    assert (areas.area_level == "city").sum() == 11
+    assert (areas.area_level == "county").sum() == 100
+
+
+def test_area_codes_are_unique_six_digit_gbt2260(areas: pd.DataFrame) -> None:
+    assert areas.area_code.is_unique
+    assert areas.area_code.str.fullmatch(r"36\d{4}").all()
+
+
+def test_every_county_rolls_up_to_an_existing_city_of_jiangxi(areas: pd.DataFrame) -> None:
+    by_code = areas.set_index("area_code")
+    counties = areas[areas.area_level == "county"]
+    for county in counties.itertuples():
+        parent = by_code.loc[county.parent_code]
+        assert parent.area_level == "city", county.area_code
+        assert parent.parent_code == "360000"
+        assert county.city_code == county.parent_code
+        assert county.area_code[:4] == county.parent_code[:4], "GB/T 2260 prefix"
+
+
+def test_national_county_town_pilots_are_marked(areas: pd.DataFrame) -> None:
+    pilots = set(areas[areas.is_county_town_pilot == "true"].area_name_zh)
+    assert pilots == {"南昌县", "吉安县", "奉新县"}
+
+
+def test_catalogue_covers_eight_dimensions_with_sixty_indicators(indicators: pd.DataFrame) -> None:
+    assert len(indicators) >= 60
+    assert indicators.indicator_code.is_unique
+    counts = indicators.dimension_code.value_counts()
+    assert set(counts.index) == set(seed("ref_dimensions").dimension_code)
+    assert counts.min() >= 6
+    assert (indicators.is_jiangxi_specific == "true").sum() >= 4
+
+
+def test_catalogue_references_exist(indicators: pd.DataFrame, variables: pd.DataFrame) -> None:
+    known_vars = set(variables.variable_code)
+    departments = set(seed("ref_departments").department_code)
+    assert set(indicators.numerator_variable) <= known_vars
+    assert set(indicators.denominator_variable) - {""} <= known_vars
+    assert set(indicators.department_code) <= departments
+    assert set(variables.department_code) <= departments
+    assert departments == set(variables.department_code), "every department delivers something"
+
+
+@pytest.mark.parametrize("row", seed("ref_indicators").to_dict("records"),
+                         ids=lambda r: r["indicator_code"])
+def test_thresholds_are_ordered_by_direction(row: dict) -> None:
+    zero, yellow, red = num(row["score_zero_at"]), num(row["warn_yellow"]), num(row["warn_red"])
+    lo, hi = num(row["typical_low"]), num(row["typical_high"])
+    vmin, vmax = num(row["valid_min"]), num(row["valid_max"])
+    assert vmin <= lo < hi <= vmax
+    if row["direction"] == "higher_better":
+        std = num(row["standard_value"])
+        assert zero < red < yellow < std and lo < std < hi
+    elif row["direction"] == "lower_better":
+        std = num(row["standard_value"])
+        assert std < yellow < red < zero and lo <= std < hi
+    else:
+        assert row["direction"] == "target_range"
+        t_lo, t_hi = num(row["target_low"]), num(row["target_high"])
+        assert t_lo < t_hi and 0 < yellow < red < zero
+        assert lo < t_lo and t_hi < hi, "typical values fall on both sides of the range"
+
+
+def test_aggregation_matches_formula(indicators: pd.DataFrame, variables: pd.DataFrame) -> None:
+    agg_of = dict(zip(variables.variable_code, variables.aggregation, strict=True))
+    for row in indicators.itertuples():
+        if row.aggregation == "ratio":
+            assert row.denominator_variable, row.indicator_code
+        else:
+            assert not row.denominator_variable, row.indicator_code
+        if row.aggregation == "weighted_mean":
+            assert agg_of[row.numerator_variable] == "weighted_mean", row.indicator_code
+
+
+def test_base_numbers_are_shared(indicators: pd.DataFrame, variables: pd.DataFrame) -> None:
+    base = set(variables[variables.is_base_number == "true"].variable_code)
+    assert {"POP_RESIDENT", "AREA_BUILTUP", "GDP", "HOUSEHOLDS"} <= base
+    assert indicators.denominator_variable.isin(base).sum() >= 15
+
+
+def test_every_variable_unit_converts(variables: pd.DataFrame) -> None:
+    units = seed("ref_units")
+    assert not units.duplicated(["unit_zh", "canonical_unit_zh"]).any()
+    identity = units[units.unit_zh == units.canonical_unit_zh]
+    assert set(variables.unit_zh) <= set(identity.unit_zh)
+    assert set(units.canonical_unit_zh) <= set(variables.unit_zh)
+
+
+def test_index_weights_sum_to_one_per_version_and_tier() -> None:
+    weights = seed("ref_index_weights").astype({"weight": float})
+    sums = weights.groupby(["valid_from_year", "valid_to_year", "weight_tier"]).weight.sum()
+    assert (sums.round(9) == 1).all()
+    tiers = set(seed("ref_areas").weight_tier)
+    assert set(weights.weight_tier) == tiers
+
+
+def test_survey_questions_cover_every_dimension() -> None:
+    questions = seed("ref_survey_questions")
+    assert questions.question_code.is_unique and questions.question_zh.is_unique
+    assert questions.dimension_code.value_counts().min() >= 2
+    assert set(questions.dimension_code) == set(seed("ref_dimensions").dimension_code)
+    answers = seed("ref_survey_answers")
+    assert set(answers.answer_score) - {""} == {"1", "2", "3", "4", "5"}
