@@ -1,0 +1,260 @@
+"""Expectation suites, one per source kind, derived from the reference data.
+
+Each suite comes with the SQL that turns one raw batch into the DataFrame it
+validates: the batch's rows joined with the bounds of the catalogue (so a range
+is checked per variable, with the variable's own limits) and, where a rule needs
+it, the previous year's value. GX validates pandas DataFrames: its SQL
+datasource cannot read DuckDB results (they are gone once the connection closes).
+Every expectation carries ``meta.severity`` (``error`` blocks the batch,
+``warning`` is reported only) and ``meta.rule`` (what a reader is told).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+import yaml
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+from cityhealth.settings import SEEDS_DIR
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+E = gx.expectations
+AREA_RULE = "区县代码须为江西省县级行政区划代码 area code must be a Jiangxi county"
+
+
+@cache
+def gx_context():
+    """One ephemeral GX context per process (building one takes seconds; suites need one)."""
+    context = gx.get_context(mode="ephemeral")
+    with contextlib.suppress(Exception):  # progress bars are cosmetic
+        context.variables.progress_bars = {"globally": False}
+    return context
+
+
+@cache
+def rules() -> dict:
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def _seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+@cache
+def county_codes() -> list[str]:
+    areas = _seed("ref_areas")
+    return sorted(areas.loc[areas.area_level == "county", "area_code"])
+
+
+@cache
+def variables() -> pd.DataFrame:
+    return _seed("ref_variables")
+
+
+@cache
+def indicator_codes() -> list[str]:
+    return sorted(_seed("ref_indicators").indicator_code)
+
+
+def _meta(severity: str, rule: str) -> dict:
+    return {"severity": severity, "rule": rule}
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """A suite and the SQL that prepares one batch for it ($batch_id, $period)."""
+
+    name: str
+    suite: gx.ExpectationSuite
+    frame_sql: str
+    key_columns: tuple[str, ...]  # what names a row in error examples
+
+
+def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("ref_variables", "ref_indicators"):
+        con.register(f"seed_{name}", _seed(name))
+
+
+def department_values(department_code: str, period: int) -> SuitePlan:
+    own = variables()[variables().department_code == department_code]
+    base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
+    factor = float(rules()["department_values"]["year_over_year_max_factor"])
+    suite = gx.ExpectationSuite(name=f"department_values.{department_code}")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="variable_code", value_set=sorted(own.variable_code),
+            meta=_meta("error", f"指标项须属于{department_code}的报送范围 variable delivered by "
+                                f"{department_code}")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "统计年度须与报送期一致 period must match the delivery period")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "variable_code"],
+            meta=_meta("error", "同一区县同一指标项只能有一个值 one value per area and variable")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
+                                "value below the variable's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
+                                "value above the variable's maximum")),
+        E.ExpectColumnValuesToBeBetween(
+            column="yoy_ratio", min_value=1 / factor, max_value=factor,
+            meta=_meta("warning", f"与上年相比变化超过{factor:g}倍 year-over-year change beyond "
+                                  f"x{factor:g}")),
+    ):
+        suite.add_expectation(expectation)
+    if base:
+        suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
+            column="base_value",
+            meta=_meta("error", "统一底数(人口、建成区面积等)不得为空 "
+                                "base numbers must not be empty")))
+    frame_sql = """
+        with batch as (
+            select * from raw.department_values where batch_id = $batch_id
+        ),
+        previous as (
+            select d.area_code, d.variable_code, any_value(d.value) as value
+            from raw.department_values as d
+            join raw.load_batches as b using (batch_id)
+            where b.status = 'promoted' and d.period_year = $period - 1
+              and d.source_id = (select any_value(source_id) from batch)
+            group by all
+        )
+        select
+            batch.row_number, batch.area_code, batch.variable_code, batch.period_year,
+            batch.value, batch.column_label,
+            try_cast(v.valid_min as double) as valid_min,
+            try_cast(v.valid_max as double) as valid_max,
+            -- null only where a base number (shared denominator) is missing
+            case when v.is_base_number = 'true' then batch.value else 0 end as base_value,
+            case when previous.value > 0 and batch.value > 0
+                 then batch.value / previous.value end as yoy_ratio
+        from batch
+        left join seed_ref_variables as v using (variable_code)
+        left join previous using (area_code, variable_code)
+        order by batch.row_number, batch.variable_code
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "variable_code"))
+
+
+def third_party_values(period: int) -> SuitePlan:
+    suite = gx.ExpectationSuite(name="third_party_values")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="indicator_code", value_set=indicator_codes(),
+            meta=_meta("error", "指标代码须在指标目录中 indicator code must be in the catalogue")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "年度须与报送期一致 period must match the delivery period")),
+        E.ExpectColumnValuesToNotBeNull(
+            column="value", meta=_meta("error", "测评值不得为空 measured value must not be empty")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "测评值低于指标最小合理值 value below the indicator's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "测评值高于指标最大合理值 value above the indicator's maximum")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "indicator_code"],
+            meta=_meta("error", "同一区县同一指标只能测评一次 "
+                                "one measurement per area and indicator")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select t.row_number, t.area_code, t.indicator_code, t.period_year, t.value,
+               try_cast(i.valid_min as double) as valid_min,
+               try_cast(i.valid_max as double) as valid_max
+        from raw.third_party_values as t
+        left join seed_ref_indicators as i using (indicator_code)
+        where t.batch_id = $batch_id
+        order by t.row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "indicator_code"))
+
+
+def survey_responses(period: int) -> SuitePlan:
+    cfg = rules()["survey"]
+    suite = gx.ExpectationSuite(name="survey_responses")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", "受访者区县代码须有效 respondent's county must be known")),
+        E.ExpectColumnValuesToBeUnique(
+            column="respondent_key",
+            meta=_meta("error", "同一受访者只能作答一次 one answer sheet per respondent")),
+        E.ExpectColumnValuesToBeBetween(
+            column="min_score", min_value=1, max_value=5,
+            meta=_meta("error", "答案分值须在1-5之间 answer scores within 1..5")),
+        E.ExpectColumnValuesToBeBetween(
+            column="max_score", min_value=1, max_value=5,
+            meta=_meta("error", "答案分值须在1-5之间 answer scores within 1..5")),
+        E.ExpectColumnValuesToBeBetween(
+            column="duration_seconds", min_value=0,
+            meta=_meta("error", "答题时长不得为负 completion time must not be negative")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "调查年度须与报送期一致 period must match the delivery period")),
+        E.ExpectColumnMeanToBeBetween(
+            column="is_speeder", max_value=float(cfg["max_speeder_share"]),
+            meta=_meta("warning", f"答题过快(少于{cfg['speeder_seconds']}秒)的问卷占比过高 "
+                                  "too many speeders")),
+        E.ExpectColumnMeanToBeBetween(
+            column="is_straight_liner", max_value=float(cfg["max_straight_liner_share"]),
+            meta=_meta("warning", "所有题目答案相同的问卷占比过高 too many straight-liners")),
+    ):
+        suite.add_expectation(expectation)
+    # One row per respondent with the aggregates the rules need: the answers list is
+    # summarised in DuckDB, so a 10-million-row batch never becomes 240 million cells.
+    frame_sql = f"""
+        select row_number, response_id, respondent_key, area_code, period_year,
+               duration_seconds,
+               list_min(answers) as min_score,
+               list_max(answers) as max_score,
+               (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::int as is_speeder,
+               (len(list_distinct(answers)) = 1 and len(answers) > 1)::int as is_straight_liner
+        from raw.survey_responses
+        where batch_id = $batch_id
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("response_id", "area_code"))
+
+
+def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
+    gx_context()
+    if kind in ("department_file", "department_feed"):
+        if not department_code:
+            raise ValueError("a department source needs its department code")
+        return department_values(department_code, period)
+    if kind == "third_party_file":
+        return third_party_values(period)
+    if kind == "survey_export":
+        return survey_responses(period)
+    raise ValueError(f"no expectation suite for source kind {kind!r}")
+
+
+def batch_frame(con: duckdb.DuckDBPyConnection, plan: SuitePlan, batch_id: str,
+                period: int) -> pd.DataFrame:
+    _register_seeds(con)
+    params = {"batch_id": batch_id, "period": period}
+    used = {name: value for name, value in params.items() if f"${name}" in plan.frame_sql}
+    return con.execute(plan.frame_sql, used).df()

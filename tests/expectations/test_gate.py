@@ -1,0 +1,186 @@
+"""The quality gate: good batches are promoted, each rule catches its crafted bad batch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cityhealth.settings import SEEDS_DIR
+from expectations.gate import ValidationFailed, raise_if_failed, validate_pending
+from warehouse.connection import writer
+
+VARIABLES = pd.read_csv(SEEDS_DIR / "ref_variables.csv", dtype=str, keep_default_na=False)
+COUNTIES = ["360102", "360121", "360702"]
+
+
+def add_batch(con, batch_id: str, source_id: str, period: str = "2025",
+              status: str = "loaded") -> None:
+    con.execute(
+        "insert into raw.load_batches (batch_id, source_id, period, original_name, sha256, "
+        "bytes, received_at, status) values (?, ?, ?, ?, ?, ?, now(), ?)",
+        [batch_id, source_id, period, f"{batch_id}.csv", batch_id, 1, status])
+
+
+def department_rows(batch_id: str, department: str, year: int = 2025,
+                    change=None) -> list[tuple]:
+    """Plausible values (midpoint of the valid range, capped) for every variable of a department."""
+    own = VARIABLES[VARIABLES.department_code == department]
+    rows = []
+    for n, area in enumerate(COUNTIES, start=1):
+        for var in own.itertuples():
+            value = min(float(var.valid_max) / 2, 50.0)
+            row = [batch_id, f"dept_{department.lower()}", department, n, area, "",
+                   year, f"{var.variable_name_zh}({var.unit_zh})", var.variable_code, value, ""]
+            if change:
+                row = change(row)
+            if row is not None:
+                rows.append(tuple(row))
+    return rows
+
+
+def load_department(batch_id: str, department: str = "STATS", change=None,
+                    year: int = 2025, period: str = "2025") -> None:
+    with writer() as con:
+        add_batch(con, batch_id, f"dept_{department.lower()}", period)
+        con.executemany("insert into raw.department_values values (?,?,?,?,?,?,?,?,?,?,?)",
+                        department_rows(batch_id, department, year, change))
+
+
+def status_and_error(batch_id: str) -> tuple[str, str | None]:
+    with writer() as con:
+        return con.execute("select status, error from raw.load_batches where batch_id = ?",
+                           [batch_id]).fetchone()
+
+
+def test_good_department_batch_is_promoted_and_results_stored(cityhealth_home: Path) -> None:
+    load_department("good")
+    [result] = validate_pending()
+    assert result.success, result.summary()
+    assert status_and_error("good") == ("promoted", None)
+    with writer() as con:
+        runs = con.execute("select count(*), bool_and(success) from quality.validation_runs"
+                           ).fetchone()
+        results = con.execute("select count(*) from quality.validation_results").fetchone()[0]
+    assert runs == (1, True)
+    assert results == len(result.outcomes) >= 7
+
+
+def set_value(variable: str, area: str, value):
+    def change(row):
+        if row[8] == variable and row[4] == area:
+            row[9] = value
+        return row
+    return change
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "expected_in_error"),
+    [
+        ("above_max", set_value("POP_RESIDENT", "360121", 9.9e12),
+         "expect_column_pair_values_a_to_be_greater_than_b(value)"),
+        ("negative", set_value("GDP", "360102", -5.0), "360102/GDP=-5.0"),
+        ("null_base_number", set_value("POP_RESIDENT", "360702", None),
+         "expect_column_values_to_not_be_null(base_value)"),
+        ("unknown_area", lambda r: [*r[:4], "369999", *r[5:]] if r[4] == "360702" else r,
+         "expect_column_values_to_be_in_set(area_code)"),
+        ("foreign_variable", lambda r: [*r[:8], "PM25_CONC", *r[9:]]
+         if (r[8], r[4]) == ("GDP", "360102") else r,
+         "expect_column_values_to_be_in_set(variable_code)"),
+        ("duplicate", lambda r: [*r[:4], "360102", *r[5:]] if r[4] == "360121" else r,
+         "expect_compound_columns_to_be_unique"),
+        ("wrong_year", lambda r: [*r[:6], 2024, *r[7:]], "period_year"),
+    ],
+)
+def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, change,
+                                             expected_in_error: str) -> None:
+    load_department("good")
+    load_department(case, change=change)
+    results = {r.batch_id: r for r in validate_pending()}
+    assert results["good"].success, "the good batch still passes"
+    assert status_and_error("good")[0] == "promoted"
+    status, error = status_and_error(case)
+    assert status == "quarantined"
+    assert expected_in_error in error, error
+    assert error.startswith(f"dept_stats 2025 (batch {case})")
+    report = cityhealth_home / "quarantine" / case / "validation_report.json"
+    assert json.loads(report.read_text(encoding="utf-8"))["failed"]
+    with pytest.raises(ValidationFailed, match=case):
+        raise_if_failed(list(results.values()))
+
+
+def test_year_over_year_jump_is_a_warning_not_a_block(cityhealth_home: Path) -> None:
+    load_department("y2024", year=2024, period="2024")
+    validate_pending()
+    load_department("y2025", change=set_value("GDP", "360121", 50.0 * 10))
+    [result] = validate_pending()
+    assert result.success and status_and_error("y2025")[0] == "promoted"
+    assert [w.column for w in result.warnings] == ["yoy_ratio"]
+    assert "360121/GDP" in result.warnings[0].examples[0]
+
+
+def add_survey(batch_id: str, rows: list[tuple]) -> None:
+    with writer() as con:
+        add_batch(con, batch_id, "survey")
+        con.executemany(
+            "insert into raw.survey_responses values (?, 'survey', ?, ?, ?, ?, 2025, "
+            "timestamp '2025-06-01 10:00:00', ?, 'JX-2020', ?)",
+            [(batch_id, n, f"R{n}", key, area, duration, answers)
+             for n, (key, area, duration, answers) in enumerate(rows, start=1)])
+
+
+def survey_rows(n: int = 40) -> list[tuple]:
+    return [(f"k{i}", COUNTIES[i % 3], 300 + i, [1 + (i + j) % 5 for j in range(24)])
+            for i in range(n)]
+
+
+def test_survey_batches(cityhealth_home: Path) -> None:
+    add_survey("s_good", survey_rows())
+    bad = survey_rows()
+    bad[3] = ("k1", *bad[3][1:])                       # the same respondent twice
+    bad[5] = (bad[5][0], bad[5][1], bad[5][2], [7] * 24)  # score outside 1..5
+    add_survey("s_bad", bad)
+    speedy = [(k, a, 20 if i < 10 else d, [3] * 24 if i < 10 else ans)
+              for i, (k, a, d, ans) in enumerate(survey_rows())]
+    add_survey("s_warn", speedy)
+    results = {r.batch_id: r for r in validate_pending(source_id="survey")}
+    assert results["s_good"].success and not results["s_good"].warnings
+    assert not results["s_bad"].success
+    failed = {o.column for o in results["s_bad"].errors}
+    assert {"respondent_key", "max_score"} <= failed
+    assert results["s_warn"].success
+    assert {o.column for o in results["s_warn"].warnings} == {"is_speeder", "is_straight_liner"}
+
+
+def test_third_party_batches(cityhealth_home: Path) -> None:
+    with writer() as con:
+        for batch_id, value, code in (("t_good", 40.0, "EL02"), ("t_bad", 140.0, "ZZ99")):
+            add_batch(con, batch_id, "third_party")
+            con.execute("insert into raw.third_party_values values "
+                        "(?, 'third_party', 1, '360102', 2025, ?, ?, '测评机构', null)",
+                        [batch_id, code, value])
+    results = {r.batch_id: r for r in validate_pending(source_id="third_party")}
+    assert results["t_good"].success
+    failed = {o.column for o in results["t_bad"].errors}
+    assert "indicator_code" in failed
+
+
+def test_data_docs_open_offline(cityhealth_home: Path) -> None:
+    load_department("good")
+    load_department("bad", change=set_value("GDP", "360102", -1.0))
+    validate_pending()
+    index = cityhealth_home / "quality" / "data_docs" / "index.html"
+    pages = [index, *index.parent.glob("runs/*.html")]
+    assert len(pages) == 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, page
+    assert "隔离" in index.read_text(encoding="utf-8")
+
+
+def test_nothing_pending_validates_nothing(cityhealth_home: Path) -> None:
+    with writer() as con:
+        add_batch(con, "done", "dept_stats", status="promoted")
+    assert validate_pending() == []
