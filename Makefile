@@ -5,11 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export CITYHEALTH_HOME ?= $(CURDIR)/var
-export AIRFLOW_HOME ?= $(CITYHEALTH_HOME)/airflow
-export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
-export AIRFLOW__CORE__LOAD_EXAMPLES := False
-export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
+# Airflow's own variables are set by cityhealth/airflow_env.py (one place).
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
@@ -24,6 +20,10 @@ demo: env
 test: env
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## airflow-ui: the Airflow UI on the demo (http://127.0.0.1:8080), login printed
+airflow-ui: env
+	$(BIN)/python -m cityhealth.airflow_ui
 
 ## env: create .venv and install the locked dependencies (no-op when up to date)
 env: $(STAMP)

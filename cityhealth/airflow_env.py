@@ -40,6 +40,10 @@ def airflow_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    # Airflow starts its own sub-commands (`airflow scheduler` …) from PATH.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = os.pathsep.join(p for p in (bin_dir, env.get("PATH")) if p)
     env.update(extra or {})
     return env
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cityhealth import settings as settings_module
+
+# Airflow reads its home at import: never let a test touch ~/airflow or the demo's var/.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="cityhealth-test-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(settings_module.REPO_ROOT / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,7 @@ from cityhealth.airflow_env import DAGS_FOLDER
 
 
 @pytest.fixture(scope="module")
-def dagbag(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("airflow")
-    os.environ.setdefault("AIRFLOW_HOME", str(home))
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_FOLDER)
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+def dagbag():
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(str(DAGS_FOLDER))
