@@ -75,3 +75,12 @@ def publish_release(period: str, run_id: str) -> str:
     log.info("release %s (%s) tables=%s", release.release_id,
              "new" if release.is_new else "unchanged", release.tables)
     return str(release.path)
+
+
+def write_reports(period: str) -> list[str]:
+    """The annual check report of every city, from the latest release."""
+    from reports.annual import write_annual_reports
+
+    report_set = write_annual_reports(int(period))
+    log.info("%d reports written, index %s", len(report_set.files), report_set.index)
+    return [str(p) for p in report_set.files]

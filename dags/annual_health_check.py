@@ -62,10 +62,15 @@ with DAG(
         return pipeline.publish_release(period, run_id or "manual")
 
     @task
+    def write_reports(period: str) -> list[str]:
+        """城市体检报告: one self-contained HTML report per city from the release."""
+        return pipeline.write_reports(period)
+
+    @task
     def all_batches_valid() -> None:
         """Fails (upstream_failed) when any source's ingest or validation failed."""
 
     built = build_marts(period)
     validated >> built
-    built >> publish_release(period)
+    built >> publish_release(period) >> write_reports(period)
     validated >> all_batches_valid()

@@ -1,0 +1,1 @@
+"""Reports officials read, generated from the published release only."""

@@ -1,0 +1,83 @@
+"""Charts with Chinese labels that render offline (PNG, embedded as data URIs).
+
+The font comes from the ``mplfonts`` wheel (Noto Sans CJK SC), so a machine with
+no Chinese system font still draws 生态宜居, never empty boxes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+
+@cache
+def cjk_font_path() -> Path:
+    import mplfonts
+
+    path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    if not path.exists():
+        raise FileNotFoundError(f"Chinese font missing: {path} (package mplfonts)")
+    return path
+
+
+@cache
+def cjk_font() -> font_manager.FontProperties:
+    font_manager.fontManager.addfont(str(cjk_font_path()))
+    return font_manager.FontProperties(fname=str(cjk_font_path()))
+
+
+def to_data_uri(figure: plt.Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
+                   metadata={"Software": None})
+    plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def radar(labels: list[str], values: list[float], reference: list[float] | None = None,
+          title: str = "", series: tuple[str, str] = ("本市", "全省城市平均")) -> plt.Figure:
+    """Eight dimension scores (0–100) on a radar, optionally against a reference series."""
+    font = cjk_font()
+    angles = np.linspace(0, 2 * np.pi, len(labels), endpoint=False).tolist()
+    closed = angles + angles[:1]
+    figure, axes = plt.subplots(figsize=(5.2, 5.2), subplot_kw={"polar": True})
+    axes.plot(closed, [*values, values[0]], color="#1f5fa8", linewidth=2, label=series[0])
+    axes.fill(closed, [*values, values[0]], color="#1f5fa8", alpha=0.2)
+    if reference:
+        axes.plot(closed, [*reference, reference[0]], color="#c0392b", linewidth=1.2,
+                  linestyle="--", label=series[1])
+    axes.set_xticks(angles)
+    axes.set_xticklabels(labels, fontproperties=font, fontsize=11)
+    axes.set_ylim(0, 100)
+    axes.set_yticks([20, 40, 60, 80, 100])
+    axes.tick_params(axis="y", labelsize=8)
+    if title:
+        axes.set_title(title, fontproperties=font, fontsize=13, pad=18)
+    axes.legend(prop=font, loc="lower right", bbox_to_anchor=(1.15, -0.1), fontsize=9)
+    return figure
+
+
+def bars(labels: list[str], values: list[float], title: str, highlight: str | None = None,
+         unit: str = "") -> plt.Figure:
+    """Horizontal bars (e.g. the index of every city), one bar highlighted."""
+    font = cjk_font()
+    figure, axes = plt.subplots(figsize=(6.4, 0.38 * len(labels) + 1.0))
+    colours = ["#c0392b" if label == highlight else "#1f5fa8" for label in labels]
+    axes.barh(labels, values, color=colours)
+    axes.invert_yaxis()
+    axes.set_yticks(range(len(labels)))
+    axes.set_yticklabels(labels, fontproperties=font)
+    axes.set_title(title, fontproperties=font, fontsize=12)
+    axes.set_xlabel(unit, fontproperties=font)
+    for index, value in enumerate(values):
+        axes.text(value, index, f" {value:.1f}", va="center", fontsize=8)
+    return figure
