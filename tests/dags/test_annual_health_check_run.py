@@ -67,6 +67,18 @@ def test_first_run_succeeds_and_publishes_the_index(platform: Path) -> None:
     assert all(0 < r[1] < 100 for r in rows)
 
 
+def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
+    reports = sorted((platform / "reports" / str(CHECK_YEAR)).glob("城市体检报告_*.html"))
+    assert len(reports) == 11
+    nanchang = next(p for p in reports if "360100" in p.name)
+    text = nanchang.read_text(encoding="utf-8")
+    assert "南昌市2025年度城市体检报告" in text
+    assert "城市健康指数" in text and "排名第" in text
+    assert text.count("data:image/png;base64,") == 2
+    assert "http://" not in text and "https://" not in text
+    assert "未达标" in text
+
+
 def test_a_bad_delivery_fails_its_source_but_not_the_build(platform: Path) -> None:
     landing = platform / "landing" / "dept_wr" / str(CHECK_YEAR)
     [delivered] = list(landing.iterdir())
