@@ -14,6 +14,7 @@ from airflow.sdk import DAG, TaskGroup, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cityhealth import pipeline
+from cityhealth.notify import on_failure
 
 WRITER_POOL = "warehouse_writer"  # one slot: DuckDB has one writer at a time
 
@@ -24,7 +25,7 @@ with DAG(
     start_date=pendulum.datetime(2020, 1, 1, tz=pipeline.TIMEZONE),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "city-health-data", "retries": 0},
+    default_args={"owner": "city-health-data", "retries": 0, "on_failure_callback": on_failure},
     tags=["annual", "health-check", "一年一体检"],
     doc_md=__doc__,
 ) as dag:
