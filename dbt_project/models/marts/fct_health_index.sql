@@ -1,0 +1,79 @@
+-- The city health index (城市健康指数): one row per area × year with the eight dimension
+-- scores side by side, the index = Σ dimension weight × dimension score (weights of the
+-- area's tier; re-normalised over the dimensions that have a score), its coverage, and
+-- the rank among the 11 cities of the province.
+with
+
+dimension_scores as (
+
+    select * from {{ ref('fct_dimension_score') }}
+
+),
+
+area_index as (
+
+    select
+        area_code,
+        area_level,
+        weight_tier,
+        period_year,
+        {% for code in dimension_codes() -%}
+        max(dimension_score) filter (where dimension_code = '{{ code }}')
+            as score_{{ code | lower }},
+        {% endfor -%}
+        sum(dimension_weight * dimension_score)
+            filter (where dimension_score is not null and dimension_weight is not null)
+            / nullif(
+                sum(dimension_weight)
+                    filter (where dimension_score is not null and dimension_weight is not null),
+                0
+            ) as health_index,
+        cast(count(dimension_score) as integer) as dimensions_scored,
+        cast(sum(indicators_scored) as integer) as indicators_scored,
+        cast(sum(indicators_expected) as integer) as indicators_expected
+
+    from dimension_scores
+    group by area_code, area_level, weight_tier, period_year
+
+),
+
+city_ranks as (
+
+    select
+        area_code,
+        period_year,
+        cast(rank() over (partition by period_year order by health_index desc) as integer)
+            as rank_in_province
+    from area_index
+    where area_level = 'city'
+        and health_index is not null
+
+),
+
+final as (
+
+    select
+        area_index.area_code,
+        area_index.area_level,
+        area_index.weight_tier,
+        area_index.period_year,
+        {% for code in dimension_codes() -%}
+        area_index.score_{{ code | lower }},
+        {% endfor -%}
+        area_index.health_index,
+        city_ranks.rank_in_province,
+        area_index.dimensions_scored,
+        area_index.indicators_scored,
+        area_index.indicators_expected,
+        round(
+            100.0 * area_index.indicators_scored / nullif(area_index.indicators_expected, 0), 1
+        ) as indicator_coverage_pct
+
+    from area_index
+    left join city_ranks
+        on area_index.area_code = city_ranks.area_code
+        and area_index.period_year = city_ranks.period_year
+
+)
+
+select * from final

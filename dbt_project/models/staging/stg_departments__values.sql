@@ -1,0 +1,53 @@
+-- Departmental self-check values of promoted batches: one value per county × year ×
+-- variable. Should two promoted batches deliver the same cell, the later load wins.
+with
+
+promoted_batches as (
+
+    select
+        batch_id,
+        loaded_at
+    from {{ ref('stg_load__batches') }}
+    where is_promoted
+
+),
+
+source as (
+
+    select * from {{ source('raw', 'department_values') }}
+
+),
+
+renamed as (
+
+    select
+        source.batch_id,
+        source.source_id,
+        source.department_code,
+        source.row_number as sheet_row_number,
+        trim(source.area_code) as area_code,
+        source.area_name as area_name_delivered,
+        cast(source.period_year as integer) as period_year,
+        source.column_label,
+        trim(source.variable_code) as variable_code,
+        cast(source.value as double) as value,
+        source.delivered_unit,
+        promoted_batches.loaded_at as batch_loaded_at
+
+    from source
+    inner join promoted_batches
+        on source.batch_id = promoted_batches.batch_id
+
+),
+
+deduplicated as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by area_code, period_year, variable_code
+        order by batch_loaded_at desc nulls last, batch_id desc, sheet_row_number desc
+    ) = 1
+
+)
+
+select * from deduplicated

@@ -1,0 +1,188 @@
+"""The dbt project built end to end on a generated raw fixture (all counties, two years).
+
+One ``dbt build`` (seeds, models, data tests, unit tests) is shared by the assertions
+through a module-scoped fixture; a second dbt invocation in the same process checks that
+a failing model surfaces as a DbtBuildError naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cityhealth import settings as settings_module
+from cityhealth.settings import SEEDS_DIR
+from tests.dbt.fixture_data import QUARANTINED_VALUE, YEARS, Fixture, insert_raw
+
+CHECK_YEAR = YEARS[-1]
+
+
+@dataclass
+class Built:
+    home: Path
+    warehouse: Path
+    fixture: Fixture
+    run_results: dict
+    seconds: float
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """A fresh home (as the cityhealth_home fixture makes, but shared by the module),
+    the raw fixture loaded through the writer, and one dbt build."""
+    from warehouse.connection import writer
+    from warehouse.dbt import build
+
+    home = tmp_path_factory.mktemp("dbt_build") / "home"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CITYHEALTH_HOME", str(home))
+        settings_module.settings.cache_clear()
+        cfg = settings_module.settings()
+        cfg.ensure_dirs()
+        with writer() as con:
+            fixture = insert_raw(con, SEEDS_DIR)
+        started = time.monotonic()
+        build(check_year=CHECK_YEAR)
+        seconds = time.monotonic() - started
+        run_results = json.loads((cfg.dbt_target_dir / "run_results.json").read_text())
+        yield Built(home, cfg.warehouse_path, fixture, run_results, seconds)
+    settings_module.settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_build_ran_seeds_models_data_tests_and_unit_tests(built: Built) -> None:
+    results = built.run_results["results"]
+    kinds: dict[str, int] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+        assert result["status"] in ("success", "pass"), result["unique_id"]
+    assert kinds.get("seed", 0) >= 9
+    assert kinds.get("model", 0) >= 10
+    assert kinds.get("test", 0) >= 50
+    assert kinds.get("unit_test", 0) >= 6
+    # dbt writes under CITYHEALTH_HOME, never into the repository
+    assert (built.home / "dbt" / "target" / "manifest.json").exists()
+    print(f"dbt build on the fixture: {built.seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_health_index_for_each_of_the_11_cities(built: Built) -> None:
+    rows = built.query(
+        "select area_code, health_index, rank_in_province from marts.fct_health_index "
+        "where area_level = 'city' and period_year = ? order by rank_in_province",
+        [CHECK_YEAR],
+    )
+    assert len(rows) == 11
+    assert all(index is not None and 0 <= index <= 100 for _, index, _ in rows)
+    assert sorted(rank for _, _, rank in rows)[0] == 1
+    published = built.query(
+        "select count(*) from published.pub_health_index "
+        "where area_level = 'city' and period_year = ?",
+        [CHECK_YEAR],
+    )
+    assert published == [(11,)]
+
+
+@pytest.mark.slow
+def test_scores_are_within_0_and_100(built: Built) -> None:
+    out_of_range = built.query(
+        "select count(*) from marts.fct_indicator_score where score < 0 or score > 100"
+    )
+    assert out_of_range == [(0,)]
+    scored = built.query("select count(score) from marts.fct_indicator_score")
+    assert scored[0][0] > 0
+    dimension_columns = ", ".join(
+        f"score_{code}" for code in ("el", "hc", "sr", "tr", "tc", "to", "di", "iv")
+    )
+    for row in built.query(f"select {dimension_columns} from published.pub_health_index"):
+        assert all(score is None or 0 <= score <= 100 for score in row)
+
+
+def _catalogue() -> list[dict[str, str]]:
+    import csv
+
+    with open(SEEDS_DIR / "ref_indicators.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.slow
+def test_city_ratio_is_sum_of_numerators_over_sum_of_denominators(built: Built) -> None:
+    fixture = built.fixture
+    county, year, missing_variable = fixture.missing
+    indicator = next(
+        i for i in _catalogue()
+        if i["aggregation"] == "ratio" and i["numerator_variable"] == missing_variable
+        and i["denominator_variable"]
+        and int(i["check_year_from"]) <= year <= int(i["check_year_to"] or 9999)
+    )
+    city = fixture.counties[county]
+    members = [c for c, parent in fixture.counties.items() if parent == city]
+    reporting = [c for c in members if c != county]
+    numerator = sum(fixture.values[(c, year, missing_variable)] for c in reporting)
+    denominator = sum(
+        fixture.values[(c, year, indicator["denominator_variable"])] for c in reporting
+    )
+    multiplier = float(indicator["multiplier"] or 1)
+    expected = numerator / denominator * multiplier
+    mean_of_ratios = sum(
+        fixture.values[(c, year, missing_variable)]
+        / fixture.values[(c, year, indicator["denominator_variable"])]
+        for c in reporting
+    ) / len(reporting) * multiplier
+
+    [(value, reported, expected_counties, complete)] = built.query(
+        "select value, counties_reported, counties_expected, is_complete "
+        "from marts.fct_indicator_value "
+        "where area_code = ? and period_year = ? and indicator_code = ?",
+        [city, year, indicator["indicator_code"]],
+    )
+    assert value == pytest.approx(expected, rel=1e-9)
+    assert value != pytest.approx(mean_of_ratios, rel=1e-9)
+    # the county without the numerator is missing from the roll-up, and it shows
+    assert (reported, expected_counties, complete) == (len(members) - 1, len(members), False)
+
+
+@pytest.mark.slow
+def test_quarantined_batch_does_not_reach_staging(built: Built) -> None:
+    batch_id = built.fixture.quarantined_batch_id
+    in_raw = built.query(
+        "select count(*) from raw.department_values where batch_id = ?", [batch_id]
+    )
+    assert in_raw[0][0] > 0
+    in_staging = built.query(
+        "select count(*) from staging.stg_departments__values where batch_id = ? or value = ?",
+        [batch_id, QUARANTINED_VALUE],
+    )
+    assert in_staging == [(0,)]
+    in_marts = built.query(
+        "select count(*) from marts.fct_indicator_value where list_contains(batch_ids, ?)",
+        [batch_id],
+    )
+    assert in_marts == [(0,)]
+
+
+@pytest.mark.slow
+def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth_home) -> None:
+    """A second dbt invocation in the same process, on a warehouse without raw tables."""
+    from warehouse.dbt import DbtBuildError, run_dbt
+
+    with pytest.raises(DbtBuildError) as raised:
+        run_dbt(["run", "--select", "stg_load__batches"])
+    message = str(raised.value)
+    assert "stg_load__batches" in message
+    assert "load_batches" in message.split("stg_load__batches", 1)[1]
+    assert raised.value.failures and len(raised.value.failures) == 1
