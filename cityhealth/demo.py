@@ -58,8 +58,10 @@ def main() -> int:
     _step(f"generating the demo deliveries into {cfg.landing_dir}")
     from ingestion.demo import generate
 
-    summary = generate(cfg.landing_dir, cfg.profile)
-    print(f"    {summary}")
+    written = generate(cfg.landing_dir, cfg.profile)
+    years = f"{cfg.profile.years[0]}–{cfg.profile.years[-1]}"
+    print(f"    {len(written.files)} files for {years}, "
+          f"{written.survey_rows:,} survey respondents")
 
     _step(f"preparing Airflow (metadata: {cfg.home / 'airflow'}; log: {log_file})")
     prepare_airflow(log_file)

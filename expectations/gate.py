@@ -238,6 +238,10 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
     if validation.success:
         con.execute("update raw.load_batches set status = 'promoted', error = null "
                     "where batch_id = ?", [batch_id])
+        # a corrected delivery in force: the batch it corrects leaves the current view
+        con.execute("update raw.load_batches set status = 'superseded' where batch_id = "
+                    "(select supersedes_batch_id from raw.load_batches where batch_id = ?) "
+                    "and status = 'promoted'", [batch_id])
     else:
         con.execute("update raw.load_batches set status = 'quarantined', error = ? "
                     "where batch_id = ?", [validation.summary(), batch_id])

@@ -81,3 +81,12 @@ def writer(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         finally:
             con.close()
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
+    """Append a pandas DataFrame to a table, matching columns by name."""
+    con.register("_insert_frame", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from _insert_frame")
+    finally:
+        con.unregister("_insert_frame")

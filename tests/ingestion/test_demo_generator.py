@@ -1,0 +1,79 @@
+"""The demo deliveries: reproducible, in the formats senders use, plausible."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from cityhealth.reference import areas, seed_rows
+from cityhealth.settings import Profile
+from ingestion.demo import build_world, generate
+from ingestion.registry import sources
+
+YEAR = 2025
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path: Path, small_profile: Profile, demo_landing: Path) -> None:
+    generate(tmp_path, small_profile)
+    assert digests(tmp_path) == digests(demo_landing)
+
+
+def test_every_source_delivers_every_year_in_its_format(demo_landing: Path,
+                                                       small_profile: Profile) -> None:
+    for spec in sources().values():
+        for year in small_profile.years:
+            [delivered] = list((demo_landing / spec.source_id / str(year)).iterdir())
+            data = delivered.read_bytes()
+            if spec.delivery == "xlsx":
+                assert data[:2] == b"PK"
+                sheet = load_workbook(delivered, read_only=True).worksheets[0]
+                first_rows = list(sheet.iter_rows(max_row=2, values_only=True))
+                assert "城市体检" in first_rows[0][0] or "评估" in first_rows[0][0]  # title row
+                assert first_rows[1][0] == "行政区划代码"
+            elif spec.delivery == "csv_gbk":
+                assert not data.isascii()
+                try:
+                    data.decode("utf-8")
+                    raise AssertionError(f"{delivered} should not be valid UTF-8")
+                except UnicodeDecodeError:
+                    data.decode("gb18030")
+            elif spec.delivery == "csv_utf8_bom":
+                assert data.startswith(b"\xef\xbb\xbf")
+            else:
+                assert data.decode("utf-8").startswith("行政区划代码")
+
+
+def test_departments_deliver_all_counties(demo_landing: Path) -> None:
+    frame = pd.read_csv(next((demo_landing / "dept_wr" / str(YEAR)).iterdir()), dtype=str)
+    assert sorted(frame["行政区划代码"]) == sorted(a["area_code"] for a in areas("county"))
+    assert len(areas("county")) == 100
+
+
+def test_cities_differ_and_indicators_improve_over_the_years() -> None:
+    world = build_world(20210930, (2020, 2025))
+    park = next(i for i in seed_rows("ref_indicators") if i["indicator_code"] == "EL03")
+    by_year = {
+        year: [world.indicator_value(park, c["area_code"], year) for c in world.counties]
+        for year in (2020, 2025)
+    }
+    low, high = float(park["typical_low"]), float(park["typical_high"])
+    assert all(low * 0.9 <= v <= high * 1.1 for v in by_year[2025])
+    assert sum(by_year[2025]) > sum(by_year[2020])
+    assert max(world.city_quality.values()) - min(world.city_quality.values()) > 0.5
+
+
+def test_survey_export_has_personal_data_and_text_answers(demo_landing: Path) -> None:
+    export = next((demo_landing / "survey" / str(YEAR)).iterdir())
+    frame = pd.read_csv(export, dtype=str, encoding="gb18030")
+    assert {"姓名", "手机号码", "身份证号", "IP地址"} <= set(frame.columns)
+    assert len(frame) == 3 * 100
+    assert frame["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
+    assert set(frame.iloc[:, -1]) <= {"非常满意", "满意", "一般", "不满意", "非常不满意", "不了解"}

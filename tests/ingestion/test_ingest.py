@@ -1,0 +1,258 @@
+"""Ingestion of the demo deliveries and of every kind of bad delivery departments send.
+
+Each bad file is dropped beside a good delivery: it must end quarantined with an
+error naming the source, the file and (where it sits in a cell) the row and column,
+its bytes kept in the archive and the quarantine folder, and the good delivery must
+still load.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from cityhealth.settings import settings
+from expectations.gate import validate_pending
+from ingestion.run import ingest_all, ingest_source
+
+YEAR = "2025"
+
+
+def batches() -> pd.DataFrame:
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        return con.execute("select * from raw.load_batches order by received_at").df()
+    finally:
+        con.close()
+
+
+def query(sql: str) -> list[tuple]:
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def drop(landing: Path, source_id: str, name: str, data: bytes) -> Path:
+    """Drop a file into a source's landing folder, newer than what is there."""
+    path = landing / source_id / YEAR / name
+    path.write_bytes(data)
+    later = time.time() + 5
+    os.utime(path, (later, later))
+    return path
+
+
+def delivered(landing: Path, source_id: str) -> Path:
+    """The demo's own delivery (the oldest file in the folder)."""
+    return min((landing / source_id / YEAR).iterdir(), key=lambda p: p.stat().st_mtime)
+
+
+def test_demo_deliveries_load_into_raw_with_metadata(landed: Path) -> None:
+    outcomes = ingest_all(YEAR)
+    assert {o.status for o in outcomes} == {"loaded"}, [o.error for o in outcomes]
+    assert len(outcomes) == 18
+    frame = batches()
+    assert (frame["status"] == "loaded").all()
+    assert frame["sha256"].str.len().eq(64).all()
+    assert frame["rows"].gt(0).all()
+    assert frame["loaded_at"].notna().all()
+    for archive_path, sha in zip(frame["archive_path"], frame["sha256"], strict=True):
+        assert Path(archive_path).name.startswith(sha)
+    [(cells, counties)] = query(
+        "select count(*), count(distinct area_code) from raw.department_values")
+    assert counties == 100 and cells > 100 * 80
+    # headers in other units are converted to the catalogue unit: population in 人
+    [(population,)] = query("select sum(value) from raw.department_values "
+                            "where variable_code = 'POP_RESIDENT'")
+    assert 4.0e7 < population < 5.5e7
+
+
+def test_same_bytes_again_is_a_no_op(landed: Path) -> None:
+    ingest_source("dept_wr", YEAR)
+    copy = delivered(landed, "dept_wr").read_bytes()
+    drop(landed, "dept_wr", "水利局_重复报送.csv", copy)
+    outcomes = ingest_source("dept_wr", YEAR)
+    assert [o.status for o in outcomes] == ["duplicate", "duplicate"]
+    assert len(batches()) == 1
+    assert query("select count(*) from raw.department_values")[0][0] == 100
+
+
+def test_correction_supersedes_and_history_stays(landed: Path) -> None:
+    ingest_source("dept_wr", YEAR)
+    validate_pending("dept_wr", YEAR)
+    original = delivered(landed, "dept_wr")
+    lines = original.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[-1] = "999.5"
+    lines[1] = ",".join(cells)
+    drop(landed, "dept_wr", "水利局_更正.csv", ("\r\n".join(lines) + "\r\n").encode())
+    [first, second] = ingest_source("dept_wr", YEAR)
+    assert (first.status, second.status) == ("duplicate", "loaded")
+    validate_pending("dept_wr", YEAR)
+    frame = batches().set_index("batch_id")
+    assert frame.loc[first.batch_id, "status"] == "superseded"
+    assert frame.loc[second.batch_id, "status"] == "promoted"
+    assert frame.loc[second.batch_id, "supersedes_batch_id"] == first.batch_id
+    # the earlier delivery's values stay queryable
+    assert query("select count(distinct batch_id) from raw.department_values")[0][0] == 2
+
+
+def test_personal_data_never_lands(landed: Path) -> None:
+    export = delivered(landed, "survey")
+    people = pd.read_csv(export, dtype=str, encoding="gb18030").head(50)
+    ingest_source("survey", YEAR)
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    text = con.execute("select string_agg(cast(r as varchar), '\n') "
+                       "from raw.survey_responses as r").fetchone()[0]
+    columns = {c[0] for c in con.execute(
+        "select column_name from duckdb_columns() where table_name = 'survey_responses'"
+    ).fetchall()}
+    con.close()
+    for column in ("姓名", "手机号码", "身份证号", "IP地址"):
+        assert not any(str(value) in text for value in people[column]), column
+    assert columns.isdisjoint({"name", "phone", "id_number", "ip_address"})
+    assert len(text.splitlines()) == 300
+
+
+# --- bad deliveries -------------------------------------------------------------------
+
+def csv_lines(landing: Path, source_id: str) -> tuple[list[str], str]:
+    data = delivered(landing, source_id).read_bytes()
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else (
+        "gb18030" if source_id in ("dept_ee", "survey") else "utf-8")
+    return data.decode(encoding).splitlines(), encoding
+
+
+def edited_csv(source_id: str, edit: Callable[[list[str]], list[str]],
+               encoding: str | None = None) -> Callable[[Path], bytes]:
+    def make(landing: Path) -> bytes:
+        lines, original = csv_lines(landing, source_id)
+        return ("\r\n".join(edit(lines)) + "\r\n").encode(encoding or original)
+    return make
+
+
+def set_cell(row: int, column: int, value: str) -> Callable[[list[str]], list[str]]:
+    def edit(lines: list[str]) -> list[str]:
+        cells = lines[row].split(",")
+        cells[column] = value
+        lines[row] = ",".join(cells)
+        return lines
+    return edit
+
+
+def xlsx_edit(source_id: str, change: Callable) -> Callable[[Path], bytes]:
+    def make(landing: Path) -> bytes:
+        workbook = load_workbook(delivered(landing, source_id))
+        change(workbook.worksheets[0])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    return make
+
+
+def rename_header(sheet) -> None:
+    sheet.cell(row=2, column=1).value = "区划代码"
+
+
+BAD_DELIVERIES = {
+    "empty file": ("dept_wr", "空文件.csv", lambda landing: b"",
+                   ["the file is empty"]),
+    "truncated xlsx": ("dept_nr", "截断.xlsx",
+                       lambda landing: delivered(landing, "dept_nr").read_bytes()[:3000],
+                       ["not a readable XLSX"]),
+    "HTML error page": ("dept_wr", "下载失败.csv",
+                        lambda landing: b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+                        ["HTML page"]),
+    "wrong encoding": ("dept_wr", "utf16.csv",
+                       lambda landing: delivered(landing, "dept_wr").read_text(
+                           encoding="utf-8").encode("utf-16"),
+                       ["neither UTF-8 nor GBK/GB18030"]),
+    "missing column": ("dept_wr", "缺列.csv",
+                       edited_csv("dept_wr", lambda ls: [",".join(ln.split(",")[:1]
+                                  + ln.split(",")[2:]) for ln in ls]),
+                       ["missing column 地区名称"]),
+    "renamed column in xlsx": ("dept_nr", "改名.xlsx", xlsx_edit("dept_nr", rename_header),
+                               ["no header row starting with 行政区划代码"]),
+    "text in a numeric column": ("dept_ee", "文字.csv",
+                                 edited_csv("dept_ee", set_cell(3, 4, "暂无数据")),
+                                 ["data row 3 (line 4)", "column 细颗粒物(PM2.5)年均浓度",
+                                  "'暂无数据' is not a number"]),
+    "unknown area code": ("dept_wr", "错码.csv", edited_csv("dept_wr", set_cell(7, 0, "369999")),
+                          ["data row 7", "column 行政区划代码", "unknown area code 369999"]),
+    "period in the future": ("dept_wr", "未来.csv", edited_csv("dept_wr", set_cell(2, 2, "2099")),
+                             ["data row 2", "column 统计年度", "in the future"]),
+    "year of another period": ("dept_wr", "上年.csv",
+                               edited_csv("dept_wr", set_cell(2, 2, "2024")),
+                               ["does not match the delivery period 2025"]),
+    "duplicate rows": ("dept_wr", "重复行.csv",
+                       edited_csv("dept_wr", lambda ls: ls + [ls[1]]),
+                       ["data row 101", "duplicate row for 360102 (also data row 1"]),
+    "file of another source": ("dept_wr", "生态环境.csv",
+                               lambda landing: delivered(landing, "dept_ee").read_bytes(),
+                               ["delivered by EE, not WR"]),
+    "unknown unit": ("dept_wr", "单位.csv",
+                     edited_csv("dept_wr", lambda ls: [ls[0].replace("(万吨)", "(桶)"), *ls[1:]]),
+                     ["unit 桶 cannot be converted"]),
+    "survey: answer not in the scale": (
+        "survey", "问卷.csv",
+        edited_csv("survey", set_cell(4, 12, "还行"), encoding="gb18030"),
+        ["data row 4", "'还行' is not an answer"]),
+    "survey: unknown county": (
+        "survey", "问卷.csv", edited_csv("survey", set_cell(9, 7, "123456"), encoding="gb18030"),
+        ["data row 9", "column 所在区县代码", "unknown area code '123456'"]),
+    "survey: truncated export": (
+        "survey", "问卷.csv",
+        lambda landing: delivered(landing, "survey").read_bytes()[:-700],
+        ["not a readable CSV export"]),
+    "survey: duplicate answer sheets": (
+        "survey", "问卷.csv",
+        edited_csv("survey", lambda ls: ls + ls[5:6], encoding="gb18030"),
+        ["data row 5", "appears more than once"]),
+    "survey: submitted in the future": (
+        "survey", "问卷.csv",
+        edited_csv("survey", set_cell(2, 1, "2099-01-01 10:00:00"), encoding="gb18030"),
+        ["data row 2", "column 提交时间", "in the future"]),
+    "third party: unknown indicator": (
+        "third_party", "测评.xlsx",
+        xlsx_edit("third_party", lambda sheet: setattr(sheet.cell(row=4, column=4), "value",
+                                                       "ZZ99")),
+        ["data row 2 (line 4)", "column 指标代码", "unknown indicator code 'ZZ99'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DELIVERIES))
+def test_bad_delivery_is_quarantined_with_a_clear_error(landed: Path, case: str) -> None:
+    source_id, name, make, expected = BAD_DELIVERIES[case]
+    bad = drop(landed, source_id, name, make(landed))
+    outcomes = {o.file: o for o in ingest_source(source_id, YEAR)}
+
+    good = outcomes[delivered(landed, source_id).name]
+    assert good.status == "loaded", good.error
+    outcome = outcomes[name]
+    assert outcome.status == "quarantined"
+    assert outcome.error.startswith(f"{source_id}: {name}: ")
+    for text in expected:
+        assert text in outcome.error, outcome.error
+
+    frame = batches().set_index("batch_id")
+    assert frame.loc[outcome.batch_id, "status"] == "quarantined"
+    assert frame.loc[outcome.batch_id, "error"] == outcome.error
+    kept = Path(frame.loc[outcome.batch_id, "archive_path"])
+    assert kept.read_bytes() == bad.read_bytes()  # kept exactly as received
+    folder = settings().quarantine_dir / outcome.batch_id.replace(":", "_")
+    assert (folder / name).read_bytes() == bad.read_bytes()
+    assert outcome.error in (folder / "error.txt").read_text(encoding="utf-8")
+    # nothing of the bad batch reached the raw tables
+    for table in ("department_values", "survey_responses", "third_party_values"):
+        [(rows,)] = query(f"select count(*) from raw.{table} where batch_id = "
+                          f"'{outcome.batch_id}'")
+        assert rows == 0
