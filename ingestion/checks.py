@@ -45,3 +45,16 @@ def year_problem(text: str, period: str) -> str | None:
     if str(year) != str(period)[:4]:
         return f"year {year} does not match the delivery period {period}"
     return None
+
+
+PERIOD = re.compile(r"^(?P<year>\d{4})-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4]))$")
+
+
+def parse_period(period: str) -> tuple[int, int, str]:
+    """'2025-07' -> (2025, 7, 'monthly'); '2025-Q3' -> (2025, 9, 'quarterly') (last month)."""
+    match = PERIOD.match(period)
+    if not match:
+        raise ValueError(f"period {period!r} is neither YYYY-MM nor YYYY-Qn")
+    if match["month"]:
+        return int(match["year"]), int(match["month"]), "monthly"
+    return int(match["year"]), 3 * int(match["quarter"]), "quarterly"

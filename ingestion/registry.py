@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +19,7 @@ class Source:
     name_zh: str
     delivery: str = ""
     department: str | None = None
+    options: dict = field(default_factory=dict)  # kind-specific settings (feed_defaults…)
 
     def landing_dir(self, period: str) -> Path:
         """Where deliveries for one period are dropped: landing/<source>/<period>/."""
@@ -27,12 +28,16 @@ class Source:
 
 @cache
 def sources() -> dict[str, Source]:
-    raw = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))["sources"]
+    document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
+    defaults = {"department_feed": document.get("feed_defaults", {})}
+    known = {"kind", "cadence", "name_zh", "delivery", "department"}
     return {
         source_id: Source(source_id=source_id, kind=spec["kind"], cadence=spec["cadence"],
                           name_zh=spec["name_zh"], delivery=spec.get("delivery", ""),
-                          department=spec.get("department"))
-        for source_id, spec in raw.items()
+                          department=spec.get("department"),
+                          options={**defaults.get(spec["kind"], {}),
+                                   **{k: v for k, v in spec.items() if k not in known}})
+        for source_id, spec in document["sources"].items()
     }
 
 

@@ -81,6 +81,10 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
 def ingest_source(source_id: str, period: str) -> list[BatchOutcome]:
     """Every delivery that has landed for one source and period."""
     spec = source(source_id)
+    if spec.kind == "department_feed":  # pull the period's pages into the landing folder
+        from ingestion.department_feed import fetch
+
+        fetch(spec, str(period))
     return [ingest_file(spec, str(period), path) for path in landed_files(spec, str(period))]
 
 

@@ -77,3 +77,20 @@ create table if not exists raw.survey_responses (
     questionnaire_id varchar not null,  -- e.g. JX-2025
     answers          utinyint[] not null  -- 5 非常满意 .. 1 非常不满意; null = 不了解
 );
+
+-- Monthly and quarterly monitoring values pulled from departments' HTTP feeds, one row
+-- per delivered item; period is '2025-07' or '2025-Q3'.
+create table if not exists raw.monitoring_values (
+    batch_id        varchar not null,
+    source_id       varchar not null,
+    department_code varchar not null,
+    page            integer not null,   -- page of the feed response
+    item            integer not null,   -- 1-based item within the page
+    area_code       varchar not null,
+    period          varchar not null,
+    period_year     integer not null,
+    variable_label  varchar not null,   -- variable name as the feed gives it
+    variable_code   varchar not null,
+    value           double,             -- normalised to the variable's catalogue unit
+    delivered_unit  varchar
+);
