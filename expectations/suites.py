@@ -239,9 +239,57 @@ def survey_responses(period: int) -> SuitePlan:
     return SuitePlan(suite.name, suite, frame_sql, ("response_id", "area_code"))
 
 
+def monitoring_values(department_code: str, period: int) -> SuitePlan:
+    """Feed batches: known areas and variables, one value each, within the valid range."""
+    own = variables()[variables().department_code == department_code]
+    suite = gx.ExpectationSuite(name=f"monitoring_values.{department_code}")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(), meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="variable_code", value_set=sorted(own.variable_code),
+            meta=_meta("error", f"指标项须属于{department_code}的报送范围 variable delivered by "
+                                f"{department_code}")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "监测期须与报送期一致 period must match the delivery period")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "variable_code"],
+            meta=_meta("error", "同一区县同一指标项只能有一个值 one value per area and variable")),
+        E.ExpectColumnValuesToNotBeNull(
+            column="value", mostly=0.95,
+            meta=_meta("warning", "监测值缺失超过5% more than 5% of monitoring values missing")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
+                                "value below the variable's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
+                                "value above the variable's maximum")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select m.page, m.item, m.area_code, m.variable_code, m.period_year, m.value,
+               try_cast(v.valid_min as double) as valid_min,
+               try_cast(v.valid_max as double) as valid_max
+        from raw.monitoring_values as m
+        left join seed_ref_variables as v using (variable_code)
+        where m.batch_id = $batch_id
+        order by m.page, m.item
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "variable_code"))
+
+
 def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
     gx_context()
-    if kind in ("department_file", "department_feed"):
+    if kind == "department_feed":
+        if not department_code:
+            raise ValueError("a department source needs its department code")
+        return monitoring_values(department_code, period)
+    if kind == "department_file":
         if not department_code:
             raise ValueError("a department source needs its department code")
         return department_values(department_code, period)
