@@ -10,9 +10,6 @@ import logging
 from datetime import datetime
 
 import pendulum
-import yaml
-
-from cityhealth.settings import SOURCES_FILE
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +20,39 @@ class StepFailed(RuntimeError):
     """A step finished its work but some of it failed; the message says what, briefly."""
 
 
+DBT_LAYERS = {
+    # task id: dbt selector. Built in this order; each `dbt build` runs the layer's
+    # models and their tests, so a failing model or test fails its layer's task.
+    "seeds": "resource_type:seed",
+    "staging": "path:models/staging",
+    "intermediate": "path:models/intermediate",
+    "marts": "path:models/marts",
+    "published": "path:models/published",
+}
+
+
 def check_year_of(data_interval_start: datetime) -> int:
     """The check year a yearly run covers: the year its data interval starts in (China time)."""
     return pendulum.instance(data_interval_start).in_timezone(TIMEZONE).year
 
 
+def period_of(cadence: str, data_interval_start: datetime) -> str:
+    """The period a run covers: '2025' (annual), '2025-07' (monthly), '2025-Q3' (quarterly)."""
+    start = pendulum.instance(data_interval_start).in_timezone(TIMEZONE)
+    if cadence == "annual":
+        return str(start.year)
+    if cadence == "monthly":
+        return f"{start.year}-{start.month:02d}"
+    if cadence == "quarterly":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    raise ValueError(f"unknown cadence {cadence!r}")
+
+
 def sources_with_cadence(cadence: str) -> list[str]:
     """Source ids of one cadence, in the order of ingestion/sources.yaml."""
-    raw = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))["sources"]
-    return [source_id for source_id, spec in raw.items() if spec["cadence"] == cadence]
+    from ingestion.registry import sources
+
+    return [s.source_id for s in sources().values() if s.cadence == cadence]
 
 
 def ingest(source_id: str, period: str) -> dict[str, int]:
@@ -65,6 +86,31 @@ def build_marts(check_year: int) -> None:
     from warehouse.dbt import build
 
     build(check_year=check_year)
+
+
+def build_layer(layer: str, period: str) -> None:
+    """dbt build of one layer (DBT_LAYERS) for the year of a period."""
+    from warehouse.dbt import run_dbt
+
+    run_dbt(["build", "--select", DBT_LAYERS[layer]], vars={"check_year": int(period[:4])})
+
+
+def latest_annual_period() -> str:
+    """The check year of the newest annual release (what an asset-triggered run follows)."""
+    from cityhealth.settings import settings
+
+    years = sorted(p.name for p in settings().releases_dir.glob("[0-9][0-9][0-9][0-9]")
+                   if p.is_dir())
+    if not years:
+        raise StepFailed("no annual release yet: run annual_health_check first")
+    return years[-1]
+
+
+def is_plan_end(period: str) -> bool:
+    """Whether a check year closes the plan period (config/<profile>.yaml plan_period)."""
+    from cityhealth.settings import settings
+
+    return int(period) == settings().profile.plan_period[1]
 
 
 def publish_release(period: str, run_id: str) -> str:

@@ -21,11 +21,11 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from cityhealth.settings import SOURCES_FILE, settings
+from cityhealth.settings import settings
 from expectations import data_docs
 from expectations.suites import SuitePlan, batch_frame, gx_context, plan_for
+from ingestion.registry import source
 from warehouse.connection import writer
 
 log = logging.getLogger(__name__)
@@ -125,11 +125,6 @@ def _batch_definition():
     return source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole")
 
 
-@cache
-def _sources() -> dict[str, dict]:
-    return yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))["sources"]
-
-
 def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUALITY_DDL)
 
@@ -223,11 +218,9 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
     if found is None:
         raise KeyError(f"no batch {batch_id!r} in raw.load_batches")
     source_id, period, archive_path = found
-    spec = _sources().get(source_id)
-    if spec is None:
-        raise KeyError(f"batch {batch_id}: source {source_id!r} is not in {SOURCES_FILE.name}")
+    spec = source(source_id)
     year = int(str(period)[:4])
-    plan = plan_for(spec["kind"], spec.get("department"), year)
+    plan = plan_for(spec.kind, spec.department, year)
     frame = batch_frame(con, plan, batch_id, year)
     validation = BatchValidation(
         run_id=uuid.uuid4().hex, batch_id=batch_id, source_id=source_id, period=str(period),

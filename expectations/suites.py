@@ -283,6 +283,66 @@ def monitoring_values(department_code: str, period: int) -> SuitePlan:
     return SuitePlan(suite.name, suite, frame_sql, ("area_code", "variable_code"))
 
 
+def task_progress(period: int) -> SuitePlan:
+    """Task register: known tasks and cities, one row each, progress within 0–100."""
+    tasks = sorted(_seed("ref_plan_tasks").task_code)
+    cities = sorted(_seed("ref_areas").query("area_level == 'city'").area_code)
+    suite = gx.ExpectationSuite(name="task_progress")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(column="task_code", value_set=tasks,
+                                      meta=_meta("error", "任务编号须在任务清单中 known task")),
+        E.ExpectColumnValuesToBeInSet(column="city_code", value_set=cities,
+                                      meta=_meta("error", "城市代码须有效 known city")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["task_code", "city_code"],
+            meta=_meta("error", "每市每项任务一行 one row per task and city")),
+        E.ExpectColumnValuesToBeBetween(
+            column="progress_pct", min_value=0, max_value=100,
+            meta=_meta("error", "进度须在0-100之间 progress within 0..100")),
+        E.ExpectTableRowCountToEqual(
+            value=len(tasks) * len(cities),
+            meta=_meta("warning", "每市每项任务均应报送 every task reported by every city")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select row_number, task_code, city_code, period, progress_pct, status
+        from raw.task_progress where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("task_code", "city_code"))
+
+
+def project_progress(period: int) -> SuitePlan:
+    """Project library: known areas and types, unique ids, money and progress plausible."""
+    suite = gx.ExpectationSuite(name="project_progress")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(column="area_code", value_set=county_codes(),
+                                      meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeUnique(column="project_id",
+                                       meta=_meta("error", "项目编号唯一 one row per project")),
+        E.ExpectColumnValuesToBeBetween(
+            column="progress_pct", min_value=0, max_value=100,
+            meta=_meta("error", "形象进度须在0-100之间 progress within 0..100")),
+        E.ExpectColumnValuesToBeBetween(
+            column="planned_investment", min_value=0, strict_min=True,
+            meta=_meta("error", "计划总投资须为正 planned investment must be positive")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="planned_end", column_B="planned_start", or_equal=True,
+            meta=_meta("error", "计划完工不得早于计划开工 planned end before planned start")),
+        E.ExpectColumnValuesToBeBetween(
+            column="invested_share", min_value=0, max_value=1.5,
+            meta=_meta("warning", "累计完成投资超过计划总投资1.5倍 invested more than 1.5x "
+                                  "the plan")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select row_number, project_id, area_code, project_type_code, planned_investment,
+               planned_start, planned_end, progress_pct,
+               invested_to_date / nullif(planned_investment, 0) as invested_share
+        from raw.project_progress where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("project_id", "area_code"))
+
+
 def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
     gx_context()
     if kind == "department_feed":
@@ -297,6 +357,10 @@ def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
         return third_party_values(period)
     if kind == "survey_export":
         return survey_responses(period)
+    if kind == "task_register":
+        return task_progress(period)
+    if kind == "project_register":
+        return project_progress(period)
     raise ValueError(f"no expectation suite for source kind {kind!r}")
 
 

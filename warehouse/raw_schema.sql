@@ -94,3 +94,39 @@ create table if not exists raw.monitoring_values (
     value           double,             -- normalised to the variable's catalogue unit
     delivered_unit  varchar
 );
+
+-- Monthly dispatch: progress of the plan's tasks (ref_plan_tasks) per city, as the
+-- task register reports it.
+create table if not exists raw.task_progress (
+    batch_id       varchar not null,
+    source_id      varchar not null,
+    row_number     integer not null,
+    task_code      varchar not null,
+    city_code      varchar not null,
+    period         varchar not null,  -- report month, '2025-07'
+    annual_target  varchar,
+    progress_pct   double,
+    status         varchar,           -- not_started | in_progress | done | delayed
+    note           varchar
+);
+
+-- The urban-renewal project library with its monthly progress, one row per project
+-- and report month.
+create table if not exists raw.project_progress (
+    batch_id           varchar not null,
+    source_id          varchar not null,
+    row_number         integer not null,
+    project_id         varchar not null,
+    project_name       varchar not null,
+    area_code          varchar not null,
+    project_type_code  varchar not null,
+    indicator_codes    varchar[],        -- problems treated (catalogue indicator codes)
+    department         varchar,
+    planned_investment double,           -- 万元
+    planned_start      date,
+    planned_end        date,
+    period             varchar not null, -- report month, '2025-07'
+    invested_to_date   double,           -- 万元
+    progress_pct       double,
+    status             varchar           -- planned | under_construction | completed
+);

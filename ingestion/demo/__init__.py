@@ -8,7 +8,10 @@ assessor would deliver for every county and year of a run profile.
   title row and a notes sheet), some figures in other units than the catalogue's
   (万人, 公顷 …) as real senders write them;
 * the resident satisfaction survey export (one row per respondent, personal data);
-* the third-party assessment sample (independent measurements of some indicators).
+* the third-party assessment sample (independent measurements of some indicators);
+
+and, for every month of the last year, the supervision registers (task progress per
+city, the urban-renewal project library with its progress).
 
 Same seed, same bytes.
 """
@@ -21,6 +24,7 @@ from pathlib import Path
 from cityhealth.reference import departments, indicators_for_year, seed_rows, unit_factors
 from cityhealth.settings import Profile
 from ingestion.demo.files import number, write_table
+from ingestion.demo.registers import write_registers
 from ingestion.demo.survey import write_survey_export
 from ingestion.demo.values import DemoWorld, build_world, rng
 from ingestion.registry import sources
@@ -126,4 +130,9 @@ def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
                     path, year, world.counties, profile.survey_respondents_per_county,
                     world.city_quality, profile.seed)
                 delivery.files.append(path)
+    specs = {spec.kind: spec for spec in sources().values()}
+    task, project = specs["task_register"], specs["project_register"]
+    delivery.files += write_registers(
+        world, landing_dir, profile.years[-1], profile.plan_period[0],
+        (task.source_id, task.delivery), (project.source_id, project.delivery))
     return delivery

@@ -1,0 +1,77 @@
+"""The supervision registers: task progress and the project library, good and bad."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cityhealth.settings import settings
+from expectations.gate import validate_pending
+from ingestion.run import ingest_source
+
+PERIOD = "2025-07"
+
+
+def query(sql: str) -> list[tuple]:
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_both_registers_load_and_pass_validation(landed: Path) -> None:
+    for source_id in ("task_register", "project_register"):
+        [outcome] = ingest_source(source_id, PERIOD)
+        assert outcome.status == "loaded", outcome.error
+        [result] = validate_pending(source_id, PERIOD)
+        assert result.success, result.summary()
+    [(tasks, cities, statuses)] = query(
+        "select count(distinct task_code), count(distinct city_code), "
+        "count(distinct status) from raw.task_progress")
+    assert (tasks, cities) == (22, 11) and statuses >= 2
+    [(projects, counties, linked)] = query(
+        "select count(*), count(distinct area_code), count_if(len(indicator_codes) > 0) "
+        "from raw.project_progress")
+    assert counties == 100 and projects == linked == 300
+    assert query("select count(*) from raw.project_progress where planned_end < planned_start"
+                 ) == [(0,)]
+
+
+def project_lines(landing: Path) -> list[str]:
+    [path] = list((landing / "project_register" / PERIOD).iterdir())
+    return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def with_cell(lines: list[str], row: int, column: int, value: str) -> list[str]:
+    cells = lines[row].split(",")
+    cells[column] = value
+    return [*lines[:row], ",".join(cells), *lines[row + 1:]]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda ls: with_cell(ls, 3, 12, "130"),
+     ["data row 3", "column 形象进度(%)", "not a percentage between 0 and 100"]),
+    (lambda ls: with_cell(ls, 2, 4, "修路"),
+     ["data row 2", "column 项目类型", "'修路' is not a project type"]),
+    (lambda ls: with_cell(ls, 4, 5, "EL03 XX01"),
+     ["data row 4", "column 针对问题指标", "unknown indicator code(s) XX01"]),
+    (lambda ls: with_cell(ls, 5, 10, "2025-06"),
+     ["data row 5", "column 报告月份", "2025-06 is not the delivery period 2025-07"]),
+    (lambda ls: ls + [ls[1]], ["data row 301", "duplicate row for GX36010201"]),
+    (lambda ls: [ls[0].replace("项目状态", "状态"), *ls[1:]], ["missing column 项目状态"]),
+])
+def test_bad_project_register_is_quarantined(landed: Path, change, expected) -> None:
+    bad = landed / "project_register" / PERIOD / "项目库_更正.csv"
+    bad.write_text("\r\n".join(change(project_lines(landed))) + "\r\n", encoding="utf-8-sig")
+    later = time.time() + 5
+    os.utime(bad, (later, later))
+    outcomes = {o.file: o for o in ingest_source("project_register", PERIOD)}
+    assert outcomes[bad.name].status == "quarantined"
+    for text in expected:
+        assert text in outcomes[bad.name].error, outcomes[bad.name].error
+    assert sum(o.status == "loaded" for o in outcomes.values()) == 1
