@@ -21,13 +21,16 @@ class StepFailed(RuntimeError):
 
 
 DBT_LAYERS = {
-    # task id: dbt selector. Built in this order; each `dbt build` runs the layer's
-    # models and their tests, so a failing model or test fails its layer's task.
-    "seeds": "resource_type:seed",
-    "staging": "path:models/staging",
-    "intermediate": "path:models/intermediate",
-    "marts": "path:models/marts",
-    "published": "path:models/published",
+    # task id: dbt command. Run in this order; each layer's `dbt build` runs its models
+    # and the tests whose parents are all in the layer, so a failing model or test fails
+    # its layer's task; the last task runs every test again, including those that span
+    # layers (a staging column's relationship to a seed).
+    "seeds": ["build", "--select", "resource_type:seed"],
+    "staging": ["build", "--select", "path:models/staging"],
+    "intermediate": ["build", "--select", "path:models/intermediate"],
+    "marts": ["build", "--select", "path:models/marts"],
+    "published": ["build", "--select", "path:models/published"],
+    "tests": ["test"],
 }
 
 
@@ -92,7 +95,10 @@ def build_layer(layer: str, period: str) -> None:
     """dbt build of one layer (DBT_LAYERS) for the year of a period."""
     from warehouse.dbt import run_dbt
 
-    run_dbt(["build", "--select", DBT_LAYERS[layer]], vars={"check_year": int(period[:4])})
+    args = [*DBT_LAYERS[layer]]
+    if args[0] == "build":
+        args += ["--indirect-selection", "cautious"]
+    run_dbt(args, vars={"check_year": int(period[:4])})
 
 
 def latest_annual_period() -> str:
@@ -104,6 +110,31 @@ def latest_annual_period() -> str:
     if not years:
         raise StepFailed("no annual release yet: run annual_health_check first")
     return years[-1]
+
+
+def triggered_period(triggering_asset_events, dag_run) -> str:
+    """The check year an asset-triggered run follows.
+
+    From the triggering release's event (extra ``period``), else the run's conf
+    ``check_year`` (manual runs), else the newest annual release.
+    """
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            period = (event.extra or {}).get("period")
+            if period:
+                return str(period)
+    conf = getattr(dag_run, "conf", None) or {}
+    if conf.get("check_year"):
+        return str(conf["check_year"])
+    return latest_annual_period()
+
+
+def plan_period_label() -> str:
+    """The release label of the five-year assessment, e.g. plan-2021-2025."""
+    from cityhealth.settings import settings
+
+    start, end = settings().profile.plan_period
+    return f"plan-{start}-{end}"
 
 
 def is_plan_end(period: str) -> bool:

@@ -16,9 +16,47 @@ def dagbag():
     return DagBag(str(DAGS_FOLDER))
 
 
+EXPECTED = {
+    "annual_health_check": "0 0 1 1 *",
+    "monthly_dispatch": "0 6 1 * *",
+    "quarterly_bulletin": "0 6 1 1,4,7,10 *",
+    "five_year_assessment": "asset",
+    "annual_appraisal": "asset",
+}
+
+
 def test_all_dags_import_without_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert "annual_health_check" in dagbag.dags
+    assert set(dagbag.dags) == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("dag_id", "schedule"), list(EXPECTED.items()))
+def test_schedules_are_those_of_the_plan_in_china_time(dagbag, dag_id: str,
+                                                         schedule: str) -> None:
+    dag = dagbag.dags[dag_id]
+    if schedule == "asset":  # follows the annual release, not the clock
+        assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
+        assert "cityhealth_annual_release" in repr(dag.timetable.asset_condition)
+    else:
+        assert dag.timetable.summary == schedule
+        assert str(dag.timetable._timezone.name) == "Asia/Shanghai"
+    assert dag.catchup is False and dag.max_active_runs == 1
+
+
+def test_no_cycles_and_writers_share_one_slot(dagbag) -> None:
+    for dag_id, dag in dagbag.dags.items():
+        assert not dag.has_task("") and dag.roots, f"{dag_id} has no root (a cycle?)"
+        for task in dag.tasks:
+            if task.task_id.endswith((".ingest", ".validate")) or task.task_id.startswith("dbt."):
+                assert task.pool == "warehouse_writer", f"{dag_id}.{task.task_id}"
+
+
+def test_feeds_retry_with_backoff_files_and_validation_do_not(dagbag) -> None:
+    dag = dagbag.dags["monthly_dispatch"]
+    feed = dag.get_task("feed_ee_monthly.ingest")
+    assert feed.retries >= 2 and feed.retry_exponential_backoff
+    assert dag.get_task("feed_ee_monthly.validate").retries == 0
+    assert dag.get_task("task_register.ingest").retries == 0
 
 
 def test_every_dag_has_owner_tags_and_description(dagbag) -> None:
@@ -27,14 +65,6 @@ def test_every_dag_has_owner_tags_and_description(dagbag) -> None:
         assert dag.description, f"{dag_id} has no description"
         for task in dag.tasks:
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
-
-
-def test_annual_check_is_yearly_in_china_time(dagbag) -> None:
-    dag = dagbag.dags["annual_health_check"]
-    timetable = dag.timetable
-    assert timetable.summary == "0 0 1 1 *"
-    assert str(timetable._timezone.name) == "Asia/Shanghai"
-    assert dag.catchup is False
 
 
 def test_every_annual_source_has_its_own_ingest_and_validate_tasks(dagbag) -> None:
@@ -51,7 +81,11 @@ def test_every_annual_source_has_its_own_ingest_and_validate_tasks(dagbag) -> No
 
 def test_build_runs_even_when_a_source_failed_but_the_run_ends_failed(dagbag) -> None:
     dag = dagbag.dags["annual_health_check"]
-    assert dag.get_task("build_marts").trigger_rule == "all_done"
+    assert dag.get_task("dbt.seeds").trigger_rule == "all_done"
+    layers = ["dbt.seeds", "dbt.staging", "dbt.intermediate", "dbt.marts", "dbt.published",
+              "dbt.tests"]
+    for upstream, downstream in zip(layers, layers[1:], strict=False):
+        assert downstream in dag.get_task(upstream).downstream_task_ids
     leaf = dag.get_task("all_batches_valid")
     assert leaf.trigger_rule == "all_success"
     assert not leaf.downstream_task_ids

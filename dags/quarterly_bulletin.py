@@ -1,0 +1,39 @@
+"""每季度通报 – the quarterly bulletin.
+
+One run per quarter (data interval = the quarter, China time): pull the departments'
+quarterly monitoring feeds, validate them, rebuild the marts (the bulletin ranks the
+cities on the quarter's monitoring indicators and on task and project progress) and
+publish the quarter's release (Asset ``cityhealth_quarterly_release``).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import DAG, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from cityhealth import dag_parts, pipeline
+
+with DAG(
+    dag_id="quarterly_bulletin",
+    description="每季度通报: quarterly feeds, marts and the bulletin's release",
+    schedule=CronDataIntervalTimetable("0 6 1 1,4,7,10 *", timezone=pipeline.TIMEZONE),
+    start_date=pendulum.datetime(2025, 1, 1, tz=pipeline.TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args=dag_parts.default_args(),
+    tags=["quarterly", "supervision", "每季度通报"],
+    doc_md=__doc__,
+) as dag:
+
+    @task
+    def bulletin_period(data_interval_start=None) -> str:
+        """The quarter this run covers, e.g. 2025-Q3."""
+        return pipeline.period_of("quarterly", data_interval_start)
+
+    period = bulletin_period()
+    validated = dag_parts.source_groups("quarterly", period)
+    built = dag_parts.dbt_layers(period)
+    validated >> built
+    built >> dag_parts.publish(period, dag_parts.QUARTERLY_RELEASE)
+    validated >> dag_parts.all_batches_valid()

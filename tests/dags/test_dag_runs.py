@@ -1,0 +1,194 @@
+"""The DAGs run through Airflow on the demo data and produce what they promise.
+
+One module-scoped platform home: the demo deliveries are generated once and the
+project's feed server runs on loopback. annual_health_check must succeed and publish
+the index; the monthly dispatch pulls the feeds and registers of a month; the
+five-year assessment and the annual appraisal follow the annual release; then a bad
+delivery is dropped and the annual run must fail only that source, still build and
+publish from what passed, and end failed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cityhealth import settings as settings_module
+
+pytestmark = pytest.mark.slow
+
+CHECK_YEAR = 2025
+MONTH = "2025-07"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def feed_server() -> Iterator[str]:
+    """The project's feed server as its own process on loopback, as in a deployment."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "ingestion.feed_server", "--port",
+                                str(port), "--token", "dag-test-token"])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, feed_server: str) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("platform")
+    saved = dict(os.environ)
+    os.environ["CITYHEALTH_HOME"] = str(home)
+    os.environ["CITYHEALTH_FEED_BASE_URL"] = feed_server
+    os.environ["CITYHEALTH_FEED_TOKEN"] = "dag-test-token"
+    for name in list(os.environ):
+        if name.startswith("AIRFLOW"):
+            del os.environ[name]
+    settings_module.settings.cache_clear()
+    from cityhealth.airflow_env import airflow_environment, prepare_airflow
+    from ingestion.demo import generate
+
+    os.environ.update(airflow_environment())
+    cfg = settings_module.settings()
+    cfg.ensure_dirs()
+    generate(cfg.landing_dir, cfg.profile)
+    prepare_airflow(home / "airflow.log")
+    yield home
+    os.environ.clear()
+    os.environ.update(saved)
+    settings_module.settings.cache_clear()
+
+
+def run(home: Path, dag_id: str = "annual_health_check", logical_date: str | None = None,
+        conf: dict | None = None):
+    from cityhealth.airflow_env import logical_date_for_check_year, run_dag
+
+    return run_dag(dag_id, logical_date or logical_date_for_check_year(CHECK_YEAR),
+                   home / "airflow.log", conf=conf)
+
+
+def query_latest(sql: str, params: list | None = None) -> list[tuple]:
+    from warehouse.release import open_latest
+
+    con = open_latest()
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_first_run_succeeds_and_publishes_the_index(platform: Path) -> None:
+    result = run(platform)
+    assert result.state == "success", (result.failed_tasks, result.log_file)
+    assert all(state == "success" for state in result.task_states.values())
+    from warehouse.release import open_latest
+
+    con = open_latest()
+    rows = con.execute(
+        "select area_code, health_index, rank_in_province from pub_health_index "
+        "where area_level = 'city' and period_year = ? order by rank_in_province",
+        [CHECK_YEAR]).fetchall()
+    con.close()
+    assert len(rows) == 11
+    assert [r[2] for r in rows] == list(range(1, 12))
+    assert all(0 < r[1] < 100 for r in rows)
+
+
+def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
+    reports = sorted((platform / "reports" / str(CHECK_YEAR)).glob("城市体检报告_*.html"))
+    assert len(reports) == 11
+    nanchang = next(p for p in reports if "360100" in p.name)
+    text = nanchang.read_text(encoding="utf-8")
+    assert "南昌市2025年度城市体检报告" in text
+    assert "城市健康指数" in text and "排名第" in text
+    assert text.count("data:image/png;base64,") == 2
+    assert "http://" not in text and "https://" not in text
+    assert "未达标" in text
+
+
+def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
+    result = run(platform, "monthly_dispatch", "2025-08-01T06:00:00+08:00")
+    assert result.state == "success", (result.failed_tasks, result.log_file)
+    assert result.task_states["feed_ee_monthly.ingest"] == "success"
+    assert result.task_states["project_register.validate"] == "success"
+    from warehouse.connection import connect
+
+    con = connect(read_only=True)
+    periods = con.execute("select source_id, period, status from raw.load_batches "
+                          "where period = ? order by source_id", [MONTH]).fetchall()
+    con.close()
+    assert {(s, st) for s, _, st in periods} >= {
+        ("feed_ee_monthly", "promoted"), ("feed_hurd_monthly", "promoted"),
+        ("feed_um_monthly", "promoted"), ("task_register", "promoted"),
+        ("project_register", "promoted")}
+    assert (platform / "releases" / MONTH).is_dir()
+
+
+def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: Path) -> None:
+    assessment = run(platform, "five_year_assessment", "2026-01-02T00:00:00+08:00",
+                     conf={"check_year": CHECK_YEAR})
+    assert assessment.state == "success", (assessment.failed_tasks, assessment.log_file)
+    assert assessment.task_states["publish_release"] == "success"
+    assert (platform / "releases" / "plan-2021-2025").is_dir()
+    appraisal = run(platform, "annual_appraisal", "2026-01-03T00:00:00+08:00",
+                    conf={"check_year": CHECK_YEAR})
+    assert appraisal.state == "success", (appraisal.failed_tasks, appraisal.log_file)
+    assert (platform / "releases" / f"appraisal-{CHECK_YEAR}").is_dir()
+
+
+def test_the_five_year_assessment_skips_years_inside_the_plan_period(platform: Path) -> None:
+    result = run(platform, "five_year_assessment", "2026-01-04T00:00:00+08:00",
+                 conf={"check_year": 2023})
+    assert result.state == "success"
+    assert result.task_states["closes_plan_period"] == "success"
+    assert result.task_states["publish_release"] == "skipped"
+
+
+def test_a_bad_delivery_fails_its_source_but_not_the_build(platform: Path) -> None:
+    landing = platform / "landing" / "dept_wr" / str(CHECK_YEAR)
+    [delivered] = list(landing.iterdir())
+    lines = delivered.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[5].split(",")
+    cells[-1] = "数据待补"  # text in a numeric column, data row 5
+    lines[5] = ",".join(cells)
+    (landing / "水利局_更正版.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = run(platform)
+    assert result.state == "failed"
+    assert result.task_states["dept_wr.ingest"] == "failed"
+    assert result.task_states["dept_ee.ingest"] == "success"
+    assert result.task_states["dbt.published"] == "success"
+    assert result.task_states["publish_release"] == "success"
+    assert result.task_states["all_batches_valid"] == "upstream_failed"
+
+    from warehouse.connection import connect
+
+    con = connect(read_only=True)
+    status, error = con.execute(
+        "select status, error from raw.load_batches where original_name like '%更正版%'"
+    ).fetchone()
+    con.close()
+    assert status == "quarantined"
+    assert "dept_wr" in error and "row 5" in error and "数据待补" in error, error
+    assert any((platform / "quarantine").iterdir())
+    log = result.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "水利局_更正版.csv" in log
