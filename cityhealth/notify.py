@@ -42,10 +42,18 @@ def failure_from_context(context: dict) -> Failure:
     ti = context.get("task_instance") or context.get("ti")
     dag_run = context.get("dag_run")
     start = context.get("data_interval_start")
-    period = str(start.year) if start is not None else "unknown"
-    with_tz = getattr(start, "in_timezone", None)
-    if with_tz is not None:
-        period = str(with_tz("Asia/Shanghai").year)
+    tags = set(getattr(context.get("dag"), "tags", None) or ())
+    cadence = "monthly" if "monthly" in tags else "quarterly" if "quarterly" in tags \
+        else "annual"
+    conf = getattr(dag_run, "conf", None) or {}
+    if conf.get("check_year"):
+        period = str(conf["check_year"])
+    elif start is not None:
+        from cityhealth.pipeline import period_of
+
+        period = period_of(cadence, start)
+    else:
+        period = "unknown"
     return Failure(
         dag_id=getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "unknown"),
         task_id=getattr(ti, "task_id", "unknown"),

@@ -101,3 +101,15 @@ def test_an_unreachable_smtp_server_does_not_raise(cityhealth_home: Path,
     settings_module.settings.cache_clear()
     used = notify.send(notify.failure_from_context(context()))
     assert [u.split(":")[0] for u in used] == ["log"]
+
+
+class _Dag:
+    tags = ["monthly", "supervision"]
+
+
+def test_a_monthly_dag_names_its_month() -> None:
+    monthly = {**context(), "dag": _Dag(),
+               "data_interval_start": pendulum.datetime(2025, 6, 30, 22, tz="UTC")}
+    failure = notify.failure_from_context(monthly)
+    assert failure.period == "2025-07"
+    assert failure.subject.endswith("failed for 2025-07")
