@@ -74,7 +74,31 @@ def write_index(con: duckdb.DuckDBPyConnection) -> Path:
         f"{'通过' if r[4] else '隔离'}</td><td>{r[5]}</td><td>{r[6]}</td><td>{r[7]}</td>"
         f"<td>{r[8]}</td><td><a href=\"runs/{r[0]}.html\">{html.escape(r[3])}</a></td></tr>"
         for r in runs)
-    body = ("<table><tr><th>validated at</th><th>source</th><th>period</th><th>result</th>"
+    summary = con.execute("""
+        select b.source_id, b.period, count(*) as batches,
+               count_if(b.status = 'promoted') as promoted,
+               count_if(b.status = 'quarantined') as quarantined,
+               count_if(b.status = 'superseded') as superseded,
+               count_if(b.status in ('received', 'loaded')) as waiting,
+               coalesce(sum(v.unsuccessful_warnings), 0) as warnings,
+               max(b.received_at) as last_received,
+               arg_max(b.error, b.received_at) filter (where b.status = 'quarantined')
+                   as last_error
+        from raw.load_batches as b
+        left join quality.validation_runs as v using (batch_id)
+        group by all order by b.period desc, b.source_id""").fetchall()
+    summary_rows = "".join(
+        f"<tr><td>{html.escape(r[0])}</td><td>{html.escape(r[1])}</td><td>{r[2]}</td>"
+        f"<td class=ok>{r[3]}</td><td class={'fail' if r[4] else 'ok'}>{r[4]}</td>"
+        f"<td>{r[5]}</td><td>{r[6]}</td><td>{r[7]}</td>"
+        f"<td>{html.escape(str(r[8])[:19])}</td>"
+        f"<td>{html.escape((r[9] or '')[:160])}</td></tr>" for r in summary)
+    body = ("<h2>按来源和报送期汇总 Summary by source and period</h2>"
+            "<table><tr><th>source</th><th>period</th><th>batches</th><th>promoted</th>"
+            "<th>quarantined</th><th>superseded</th><th>waiting</th><th>warnings</th>"
+            f"<th>last received</th><th>last error</th></tr>{summary_rows}</table>"
+            "<h2>校验记录 Validation runs</h2>"
+            "<table><tr><th>validated at</th><th>source</th><th>period</th><th>result</th>"
             "<th>expectations</th><th>errors</th><th>warnings</th><th>rows</th><th>batch</th>"
             f"</tr>{rows}</table>")
     path = docs_dir() / "index.html"

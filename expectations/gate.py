@@ -146,6 +146,16 @@ def _examples(frame, result: dict, key_columns: tuple[str, ...], column: str | N
     return examples
 
 
+def _missing(detail: dict) -> list[str]:
+    """For a 'must contain' expectation: which required values are absent."""
+    absent = sorted(str(v) for v in detail.get("partial_missing_list") or [])
+    if not absent:
+        return []
+    more = int(detail.get("missing_count") or len(absent)) - min(len(absent), 10)
+    shown = ", ".join(absent[:10]) + (f" and {more} more" if more > 0 else "")
+    return [f"missing {shown}"]
+
+
 def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(plan.suite, result_format={"result_format": "SUMMARY",
@@ -169,7 +179,8 @@ def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
             success=bool(res.success),
             unexpected_count=detail.get("unexpected_count"),
             unexpected_percent=detail.get("unexpected_percent"),
-            examples=[] if res.success else _examples(frame, detail, plan.key_columns, column),
+            examples=[] if res.success else (
+                _missing(detail) or _examples(frame, detail, plan.key_columns, column)),
         ))
     return outcomes
 

@@ -84,6 +84,19 @@ def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
         con.register(f"seed_{name}", _seed(name))
 
 
+def required_variables(department_code: str, period: int) -> list[str]:
+    """The department's variables a check year needs: those in the formulas of the
+    indicators that apply to the year, and those in no formula at all (base numbers)."""
+    indicators = _seed("ref_indicators")
+    applies = (indicators.check_year_from.astype(int) <= period) & (
+        indicators.check_year_to.replace("", "9999").astype(int) >= period)
+    used_now = set(indicators.loc[applies, "numerator_variable"]) | set(
+        indicators.loc[applies, "denominator_variable"])
+    used_ever = set(indicators.numerator_variable) | set(indicators.denominator_variable)
+    own = variables()[variables().department_code == department_code].variable_code
+    return sorted(v for v in own if v in used_now or v not in used_ever)
+
+
 def department_values(department_code: str, period: int) -> SuitePlan:
     own = variables()[variables().department_code == department_code]
     base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
@@ -117,6 +130,13 @@ def department_values(department_code: str, period: int) -> SuitePlan:
             column="yoy_ratio", min_value=1 / factor, max_value=factor,
             meta=_meta("warning", f"与上年相比变化超过{factor:g}倍 year-over-year change beyond "
                                   f"x{factor:g}")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", "每个区县都须报送 every county must be delivered")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="variable_code", value_set=required_variables(department_code, period),
+            meta=_meta("error", "该年度指标所需的每个指标项都须报送 every variable the year's "
+                                "indicators need must be delivered")),
     ):
         suite.add_expectation(expectation)
     if base:

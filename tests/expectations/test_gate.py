@@ -13,7 +13,8 @@ from expectations.gate import ValidationFailed, raise_if_failed, validate_pendin
 from warehouse.connection import writer
 
 VARIABLES = pd.read_csv(SEEDS_DIR / "ref_variables.csv", dtype=str, keep_default_na=False)
-COUNTIES = ["360102", "360121", "360702"]
+AREAS = pd.read_csv(SEEDS_DIR / "ref_areas.csv", dtype=str, keep_default_na=False)
+COUNTIES = sorted(AREAS.loc[AREAS.area_level == "county", "area_code"])  # a whole delivery
 
 
 def add_batch(con, batch_id: str, source_id: str, period: str = "2025",
@@ -92,6 +93,10 @@ def set_value(variable: str, area: str, value):
         ("duplicate", lambda r: [*r[:4], "360102", *r[5:]] if r[4] == "360121" else r,
          "expect_compound_columns_to_be_unique"),
         ("wrong_year", lambda r: [*r[:6], 2024, *r[7:]], "period_year"),
+        ("county_missing", lambda r: None if r[4] == "360102" else r,
+         "expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing 360102"),
+        ("variable_missing", lambda r: None if r[8] == "HOUSEHOLDS" else r,
+         "missing HOUSEHOLDS"),
     ],
 )
 def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, change,
@@ -177,7 +182,12 @@ def test_data_docs_open_offline(cityhealth_home: Path) -> None:
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text, page
-    assert "隔离" in index.read_text(encoding="utf-8")
+    text = index.read_text(encoding="utf-8")
+    assert "隔离" in text
+    # one screen per source and period: batches, promoted, quarantined and the last error
+    summary = text.split("Validation runs")[0]
+    assert "<td>dept_stats</td><td>2025</td><td>2</td><td class=ok>1</td>" in summary
+    assert "GDP" in summary
 
 
 def test_nothing_pending_validates_nothing(cityhealth_home: Path) -> None:
