@@ -143,7 +143,8 @@ def make_server(host: str, port: int, token: str = DEFAULT_TOKEN,
                 profile: str = "demo") -> ThreadingHTTPServer:
     """A feed server bound to host:port (port 0: any free port); serve_forever() to run."""
     cfg = Profile.load(profile)
-    state = FeedState(world=build_world(cfg.seed, cfg.years), token=token)
+    state = FeedState(world=build_world(cfg.seed, cfg.years, cfg.plan_period[0]),
+                      token=token)
     handler = type("BoundFeedHandler", (FeedHandler,), {"state": state})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True

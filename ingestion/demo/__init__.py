@@ -111,7 +111,7 @@ def _third_party_file(world: DemoWorld, landing: Path, source_id: str, delivery:
 
 def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
     """Write every demo delivery for every year of the profile under ``landing_dir``."""
-    world = build_world(profile.seed, profile.years)
+    world = build_world(profile.seed, profile.years, profile.plan_period[0])
     delivery = DemoDelivery(world=world)
     for year in profile.years:
         for spec in sources().values():

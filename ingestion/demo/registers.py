@@ -72,6 +72,46 @@ def projects(world: DemoWorld, plan_start: int) -> list[dict]:
     return library
 
 
+WORKING_EFFICIENCY = 1.0   # projects at least this efficient finish on time and work
+EFFECT = 0.3               # share of the typical range a working project gains
+
+
+def apply_project_effects(world: DemoWorld, plan_start: int) -> None:
+    """A project that works improves the indicators it treats from its end year on.
+
+    The indicator moves by EFFECT of its typical range towards better (towards the
+    centre for a target range); its numerator is re-solved over the same denominator.
+    Projects are chosen on the plan's start year, which no effect touches.
+    """
+    indicators = {i["indicator_code"]: i for i in seed_rows("ref_indicators")}
+    counts = {v["variable_code"] for v in seed_rows("ref_variables")
+              if v["unit_zh"] in ("个", "人", "张", "户", "栋", "辆", "人次")}
+    for project in projects(world, plan_start):
+        if project["efficiency"] < WORKING_EFFICIENCY:
+            continue
+        county = project["county"]["area_code"]
+        for code in project["indicators"]:
+            indicator = indicators[code]
+            low, high = float(indicator["typical_low"]), float(indicator["typical_high"])
+            for year in world.years:
+                value = world.indicator_value(indicator, county, year)
+                if year < project["end"].year or value is None:
+                    continue
+                if indicator["direction"] == "higher_better":
+                    better = min(value + EFFECT * (high - low), high)
+                elif indicator["direction"] == "lower_better":
+                    better = max(value - EFFECT * (high - low), low)
+                else:
+                    centre = (float(indicator["target_low"]) + float(indicator["target_high"])) / 2
+                    better = centre + (value - centre) * (1 - EFFECT)
+                den_code = indicator["denominator_variable"]
+                den = world.values[(county, year, den_code)] if den_code else 1.0
+                numerator = better * den / float(indicator["multiplier"] or 1)
+                if indicator["numerator_variable"] in counts:
+                    numerator = float(round(numerator))
+                world.values[(county, year, indicator["numerator_variable"])] = numerator
+
+
 def _project_row(project: dict, period: str) -> list[object]:
     year, mon = map(int, period.split("-"))
     now = year * 12 + mon

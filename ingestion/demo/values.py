@@ -100,7 +100,18 @@ def _target(seed: int, indicator: dict[str, str], county: str, city_quality: flo
     return centre + side * (1 - p) * spread
 
 
-def build_world(seed: int, years: tuple[int, ...]) -> DemoWorld:
+def build_world(seed: int, years: tuple[int, ...], plan_start: int | None = None) -> DemoWorld:
+    """Every variable of every county and year; with ``plan_start``, the renewal
+    projects of the plan period that work move their indicators (see registers.py)."""
+    world = _base_world(seed, years)
+    if plan_start is not None:
+        from ingestion.demo.registers import apply_project_effects
+
+        apply_project_effects(world, plan_start)
+    return world
+
+
+def _base_world(seed: int, years: tuple[int, ...]) -> DemoWorld:
     counties = tuple(areas("county"))
     cities = [a["area_code"] for a in areas("city")]
     quality = {c: rng(seed, "quality", c).uniform(-1, 1) for c in cities}

@@ -79,3 +79,33 @@ def test_survey_export_has_personal_data_and_text_answers(demo_landing: Path) ->
     assert len(frame) == 3 * 100
     assert frame["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
     assert set(frame.iloc[:, -1]) <= {"非常满意", "满意", "一般", "不满意", "非常不满意", "不了解"}
+
+
+def test_renewal_projects_that_work_improve_what_they_treat() -> None:
+    from ingestion.demo.registers import WORKING_EFFICIENCY, projects
+
+    years = (2020, 2021, 2022, 2023, 2024, 2025)
+    before = build_world(20210930, years)
+    after = build_world(20210930, years, plan_start=2021)
+    indicators = {i["indicator_code"]: i for i in seed_rows("ref_indicators")}
+    library = projects(after, 2021)
+    working = [p for p in library if p["efficiency"] >= WORKING_EFFICIENCY
+               and p["end"].year <= 2025]
+    idle = [p for p in library if p["efficiency"] < WORKING_EFFICIENCY]
+    assert working and idle  # some projects work, some do not
+    moved = 0
+    for project in working:
+        county = project["county"]["area_code"]
+        for code in project["indicators"]:
+            indicator = indicators[code]
+            old = before.indicator_value(indicator, county, 2025)
+            new = after.indicator_value(indicator, county, 2025)
+            if indicator["direction"] == "higher_better":
+                assert new >= old - 1e-9
+            elif indicator["direction"] == "lower_better":
+                assert new <= old + 1e-9
+            moved += abs(new - old) > 1e-9
+            # the start of the plan period is untouched
+            assert after.indicator_value(indicator, county, 2021) == \
+                before.indicator_value(indicator, county, 2021)
+    assert moved > 0
