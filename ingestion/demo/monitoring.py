@@ -16,7 +16,11 @@ from ingestion.demo.values import DemoWorld, rng
 
 
 def monitored_variables(department: str, frequency: str) -> list[dict[str, str]]:
-    """Variables behind the department's indicators monitored at this frequency."""
+    """Variables the department itself reports for its indicators at this frequency.
+
+    A denominator owned by another department (建成区面积 is NR's) is that department's
+    delivery: a feed never carries another department's figures.
+    """
     codes: list[str] = []
     for indicator in seed_rows("ref_indicators"):
         if indicator["department_code"] == department and indicator["frequency"] == frequency:
@@ -24,7 +28,7 @@ def monitored_variables(department: str, frequency: str) -> list[dict[str, str]]
                 if indicator[key] and indicator[key] not in codes:
                     codes.append(indicator[key])
     by_code = {v["variable_code"]: v for v in seed_rows("ref_variables")}
-    return [by_code[c] for c in codes]
+    return [by_code[c] for c in codes if by_code[c]["department_code"] == department]
 
 
 def monitoring_items(world: DemoWorld, department: str, period: str) -> list[dict]:

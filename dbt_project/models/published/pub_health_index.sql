@@ -1,9 +1,22 @@
--- Published: the city health index per area and year, for BI tools (stable columns).
+-- Published: the city health index per area and year, for BI tools (stable columns),
+-- with the rank interval of the uncertainty analysis (fct_health_index_uncertainty).
 with
 
 health_index as (
 
     select * from {{ ref('fct_health_index') }}
+
+),
+
+uncertainty as (
+
+    select
+        area_code,
+        period_year,
+        rank_median,
+        rank_p05,
+        rank_p95
+    from {{ ref('fct_health_index_uncertainty') }}
 
 ),
 
@@ -31,6 +44,9 @@ final as (
         {% endfor -%}
         health_index.health_index,
         health_index.rank_in_province,
+        uncertainty.rank_median,
+        uncertainty.rank_p05,
+        uncertainty.rank_p95,
         health_index.indicators_scored,
         health_index.indicators_expected,
         areas.sort_order
@@ -38,6 +54,9 @@ final as (
     from health_index
     inner join areas
         on health_index.area_code = areas.area_code
+    left join uncertainty
+        on health_index.area_code = uncertainty.area_code
+        and health_index.period_year = uncertainty.period_year
 
 )
 

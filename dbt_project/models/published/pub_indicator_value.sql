@@ -1,5 +1,6 @@
 -- Published: every evaluated indicator value per area and year with its standard,
--- attainment and score, labelled for BI tools (stable columns).
+-- attainment and score, labelled for BI tools (stable columns), with its source and
+-- quality flags.
 with
 
 indicator_scores as (
@@ -15,7 +16,9 @@ indicator_values as (
         period_year,
         indicator_code,
         counties_reported,
-        counties_expected
+        counties_expected,
+        source,
+        quality_flags
     from {{ ref('fct_indicator_value') }}
 
 ),
@@ -57,7 +60,9 @@ final as (
         indicator_scores.score,
         indicator_values.counties_reported,
         indicator_values.counties_expected,
-        indicator_scores.is_complete
+        indicator_scores.is_complete,
+        indicator_values.source,
+        indicator_values.quality_flags
 
     from indicator_scores
     inner join areas

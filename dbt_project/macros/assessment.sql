@@ -1,0 +1,143 @@
+{#
+    Building blocks of the assessment engine (diagnosis, early warning, rank
+    uncertainty, five-year assessment, supervision). The methods in words are the doc
+    blocks index_method and assessment_method (models/marts/). Every argument is a SQL
+    expression (usually a column name), not a value.
+#}
+
+{#- A parameter of ref_assessment_parameters as a scalar subquery (a double). -#}
+{% macro assessment_parameter(parameter_code) -%}
+    (
+        select cast(max(value) as double)
+        from {{ ref('ref_assessment_parameters') }}
+        where parameter_code = '{{ parameter_code }}'
+    )
+{%- endmacro %}
+
+
+{#-
+    "Goodness" of a value, whatever the indicator's direction: larger is always better.
+      higher_better: v;  lower_better: −v;
+      target_range:  −(distance outside [low, high]), i.e. 0 anywhere inside the range.
+    Used to compare a value with the year before (worsening), to rank areas and for the
+    min–max normalisation. Null stays null.
+-#}
+{% macro goodness(direction, value, low, high) -%}
+    case
+        when ({{ value }}) is null then null
+        when ({{ direction }}) = 'higher_better' then ({{ value }})
+        when ({{ direction }}) = 'lower_better' then -({{ value }})
+        when ({{ direction }}) = 'target_range' then -({{ distance_outside_range(value, low, high) }})
+    end
+{%- endmacro %}
+
+
+{#-
+    What the warning thresholds (ref_indicators.warn_yellow / warn_red) are compared
+    with: the value itself, or for target_range the distance outside [low, high].
+-#}
+{% macro warning_measure(direction, value, low, high) -%}
+    case
+        when ({{ value }}) is null then null
+        when ({{ direction }}) = 'target_range' then {{ distance_outside_range(value, low, high) }}
+        else ({{ value }})
+    end
+{%- endmacro %}
+
+
+{#-
+    Colour of a value against the warning thresholds:
+      higher_better: red when v < warn_red,  yellow when v < warn_yellow, else green;
+      lower_better:  red when v > warn_red,  yellow when v > warn_yellow, else green;
+      target_range:  on d = distance outside [low, high]:
+                     red when d > warn_red, yellow when d > warn_yellow, else green.
+    Null when the value is missing or the catalogue gives no threshold at all.
+-#}
+{% macro warning_level(direction, value, yellow, red, low, high) -%}
+    case
+        when ({{ value }}) is null then null
+        when ({{ yellow }}) is null and ({{ red }}) is null then null
+        when ({{ direction }}) = 'higher_better' then
+            case
+                when ({{ value }}) < ({{ red }}) then 'red'
+                when ({{ value }}) < ({{ yellow }}) then 'yellow'
+                else 'green'
+            end
+        when ({{ direction }}) = 'lower_better' then
+            case
+                when ({{ value }}) > ({{ red }}) then 'red'
+                when ({{ value }}) > ({{ yellow }}) then 'yellow'
+                else 'green'
+            end
+        when ({{ direction }}) = 'target_range' then
+            case
+                when {{ distance_outside_range(value, low, high) }} > ({{ red }}) then 'red'
+                when {{ distance_outside_range(value, low, high) }} > ({{ yellow }}) then 'yellow'
+                else 'green'
+            end
+    end
+{%- endmacro %}
+
+
+{#-
+    A number as text for the plain-language sentences: no exponent, at most two
+    decimals (three below 1, one from 100 up), trailing zeros dropped: 8.2, 12, 0.125.
+-#}
+{% macro format_number(x) -%}
+    case
+        when ({{ x }}) is null then '—'
+        else regexp_replace(
+            regexp_replace(
+                case
+                    when abs({{ x }}) >= 100 then printf('%.1f', {{ x }})
+                    when abs({{ x }}) >= 1 then printf('%.2f', {{ x }})
+                    else printf('%.3f', {{ x }})
+                end,
+                '(\.[0-9]*?)0+$', '\1'
+            ),
+            '\.$', ''
+        )
+    end
+{%- endmacro %}
+
+
+{#-
+    Length of the run of consecutive worsenings that ends at the current row, for rows
+    of one series (partition_by) ordered by a period sequence number (1 step = 1
+    period). A row is a worsening when its goodness is below the previous period's
+    and the previous period is the one just before; a gap or a missing value ends the
+    run. Needs the columns is_worse (boolean) computed with lag() beforehand; returns
+    an expression for a select list over a CTE that has is_worse and run_group (see
+    worsening_run_group).
+-#}
+{% macro worsening_run_group(partition_by, order_by) -%}
+    sum(case when coalesce(is_worse, false) then 0 else 1 end) over (
+        partition by {{ partition_by }} order by {{ order_by }}
+        rows between unbounded preceding and current row
+    )
+{%- endmacro %}
+
+{% macro worsening_run_length(partition_by, order_by) -%}
+    cast(sum(case when coalesce(is_worse, false) then 1 else 0 end) over (
+        partition by {{ partition_by }}, run_group order by {{ order_by }}
+        rows between unbounded preceding and current row
+    ) as integer)
+{%- endmacro %}
+
+
+{#-
+    The five-year plan period of the five-year assessment (五年一评估): dbt vars
+    plan_start and plan_end (defaults 2021 and 2025, the 14th five-year plan, as in
+    config/<profile>.yaml plan_period); the baseline year is plan_start − 1.
+-#}
+{% macro plan_start() -%}
+    {{ return(var('plan_start', 2021) | int) }}
+{%- endmacro %}
+
+{% macro plan_end() -%}
+    {{ return(var('plan_end', 2025) | int) }}
+{%- endmacro %}
+
+{% macro plan_baseline_year() -%}
+    {{ return((var('plan_start', 2021) | int) - 1) }}
+{%- endmacro %}
