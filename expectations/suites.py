@@ -77,6 +77,12 @@ class SuitePlan:
     suite: gx.ExpectationSuite
     frame_sql: str
     key_columns: tuple[str, ...]  # what names a row in error examples
+    # For batches of millions of rows (the survey): fetch the frame through Arrow, about
+    # half the time and memory of DuckDB's .df() (an integer column with nulls becomes
+    # float64), and hand these few-valued text columns to GX as pandas categoricals,
+    # cheap to hash and to compare.
+    arrow: bool = False
+    categorical: tuple[str, ...] = ()
 
 
 def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
@@ -246,17 +252,41 @@ def survey_responses(period: int) -> SuitePlan:
         suite.add_expectation(expectation)
     # One row per respondent with the aggregates the rules need: the answers list is
     # summarised in DuckDB, so a 10-million-row batch never becomes 240 million cells.
+    # Only the columns the rules need, numbers as int64/float64 (GX compares those
+    # vectorised, other dtypes one value at a time in Python). respondent_key (64 hex
+    # characters) becomes a 63-bit integer that is equal exactly when the keys are: its
+    # hash when no two keys of the batch share one, else (a duplicate or a collision) the
+    # data row of the key's first answer sheet.
+    columns = f"""
+            row_number, area_code, period_year::bigint as period_year,
+            duration_seconds::double as duration_seconds,
+            min_score::double as min_score, max_score::double as max_score,
+            (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
+                as is_speeder,
+            (coalesce(min_score = max_score, false) and answered > 1)::tinyint
+                as is_straight_liner"""
     frame_sql = f"""
-        select row_number, response_id, respondent_key, area_code, period_year,
-               duration_seconds,
-               list_min(answers) as min_score,
-               list_max(answers) as max_score,
-               (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::int as is_speeder,
-               (len(list_distinct(answers)) = 1 and len(answers) > 1)::int as is_straight_liner
-        from raw.survey_responses
-        where batch_id = $batch_id
+        with batch as not materialized (
+            select row_number, respondent_key, area_code, period_year,
+                   duration_seconds, list_min(answers) as min_score,
+                   list_max(answers) as max_score, len(answers) as answered
+            from raw.survey_responses
+            where batch_id = $batch_id
+        ),
+        keys as (
+            select count(distinct hash(respondent_key)) = count(*) as hashes_distinct
+            from batch
+        )
+        select {columns}, (hash(respondent_key) >> 1)::bigint as respondent_key
+        from batch where (select hashes_distinct from keys)
+        union all
+        select {columns},
+               min(row_number) over (partition by respondent_key) as respondent_key
+        from batch where not (select hashes_distinct from keys)
     """
-    return SuitePlan(suite.name, suite, frame_sql, ("response_id", "area_code"))
+    # a row is named by its county and its data row in the export (as ingestion does)
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code",), arrow=True,
+                     categorical=("area_code",))
 
 
 def monitoring_values(department_code: str, period: int) -> SuitePlan:
@@ -389,4 +419,7 @@ def batch_frame(con: duckdb.DuckDBPyConnection, plan: SuitePlan, batch_id: str,
     _register_seeds(con)
     params = {"batch_id": batch_id, "period": period}
     used = {name: value for name, value in params.items() if f"${name}" in plan.frame_sql}
-    return con.execute(plan.frame_sql, used).df()
+    result = con.execute(plan.frame_sql, used)
+    if not plan.arrow:
+        return result.df()
+    return result.fetch_arrow_table().to_pandas(categories=list(plan.categorical) or None)

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings and memory with a reference measured in the same run."""

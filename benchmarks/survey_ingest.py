@@ -1,0 +1,466 @@
+"""The resident survey export at province scale: ingestion and validation against plain DuckDB.
+
+    .venv/bin/python -m benchmarks.survey_ingest [--rows 10000000] [--workdir DIR]
+
+1. generates a GB18030 export of ``--rows`` respondents with the demo generator
+   (``ingestion.demo.survey.write_survey_export``, 100 counties); it is kept in the
+   work folder and reused by the next run of the same size;
+2. the reference: plain DuckDB reading that file into a table of a fresh database
+   file (``read_csv(..., all_varchar = true, encoding = 'gb18030')``). DuckDB 1.5's
+   ``encodings`` reader fails on a multi-byte character that straddles its 32 MB read
+   buffer, which every export larger than that has: the reference then reads the same
+   bytes cut at line ends into pieces below 32 MB (the cutting is not timed). A second,
+   stricter reference reads a UTF-8 copy of the file (the transcoding is not timed);
+3. ingestion the way the platform does it, in a fresh ``CITYHEALTH_HOME``:
+   ``ingestion.run.ingest_source("survey", year)`` (sha256, archive copy, batch
+   record, read, checks, keyed hash of personal data, insert, commit);
+4. validation of that batch: ``expectations.gate.validate_pending`` (Great Expectations);
+5. prints a table and writes it as JSON to ``<workdir>/results.json``.
+
+Every measured step runs in a process of its own (``multiprocessing``, spawn), which
+reports its wall time and its peak resident memory (``getrusage(RUSAGE_SELF).ru_maxrss``
+at its end): generating data or a previous step never inflates another step's figure.
+This module imports only the standard library at the top, so that the parent process
+stays small (a spawned child starts from the parent's high-water mark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+DEFAULT_ROWS = 10_000_000
+YEAR = 2025
+SEED = 20210930
+GiB = 1024 ** 3
+TARGETS = {
+    "ingest_vs_reference": 1.5,          # ingest wall time / reference wall time
+    "ingest_peak_rss_bytes": 2 * GiB,
+    "validation_vs_ingest": 0.5,         # validation wall time / ingest wall time
+}
+DUCKDB_CSV_BUFFER = 32_000_000     # DuckDB's default read_csv buffer_size
+PIECE_BYTES = 30_000_000           # pieces of the export for the reference, below that
+EXPORT_NAME = "问卷导出_{rows}.csv"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKDIR = REPO_ROOT / "var" / "benchmarks" / "survey_ingest"
+
+
+# --- measured steps (each runs in a spawned child) -----------------------------------
+
+def _peak_rss() -> int:
+    """This process's peak resident set size in bytes (ru_maxrss is KiB on Linux)."""
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _cpu() -> float:
+    """CPU seconds of this process so far, all threads (DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _use_home(home: str) -> None:
+    os.environ["CITYHEALTH_HOME"] = home
+    from cityhealth.settings import settings
+
+    settings.cache_clear()
+
+
+def step_generate(path: str, per_county: int, year: int, seed: int) -> dict:
+    from cityhealth.reference import areas
+    from ingestion.demo.survey import write_survey_export
+    from ingestion.demo.values import build_world
+
+    start = time.perf_counter()
+    counties = areas("county")
+    quality = build_world(seed, (year,)).city_quality
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    rows = write_survey_export(partial, year, counties, per_county, quality, seed)
+    partial.replace(target)
+    return {"seconds": time.perf_counter() - start, "rows": rows,
+            "bytes": target.stat().st_size, "peak_rss_bytes": _peak_rss()}
+
+
+def step_split(export: str, folder: str) -> dict:
+    """Cut the export at line ends into files below DuckDB's CSV buffer, header in each."""
+    target = Path(folder)
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    pieces = 0
+    with open(export, "rb") as src:
+        header = src.readline()
+        rest = b""
+        while True:
+            block = rest + src.read(PIECE_BYTES - len(header) - len(rest))
+            if not block:
+                break
+            cut = block.rfind(b"\n") + 1 if len(block) >= PIECE_BYTES - len(header) else len(block)
+            if cut <= 0:
+                raise ValueError(f"a line of {export} is longer than {PIECE_BYTES} bytes")
+            (target / f"piece_{pieces:05d}.csv").write_bytes(header + block[:cut])
+            rest = block[cut:]
+            pieces += 1
+    return {"pieces": pieces}
+
+
+def step_to_utf8(export: str, target: str, encoding: str = "gb18030") -> dict:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(export, "rb") as src, open(target, "wb") as out:
+        while chunk := src.read(8 << 20):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return {"bytes": Path(target).stat().st_size}
+
+
+def step_reference(files: list[str], database: str, encoding: str) -> dict:
+    """Plain DuckDB: the CSV into a table of a fresh database file, every column as text."""
+    import duckdb
+
+    from warehouse.connection import load_extensions
+
+    Path(database).unlink(missing_ok=True)
+    Path(database + ".wal").unlink(missing_ok=True)
+    con = duckdb.connect(database)
+    if encoding != "utf-8":
+        load_extensions(con, "encodings")  # 350 MB of ICU tables: only when needed
+    start, cpu = time.perf_counter(), _cpu()
+    try:
+        con.execute("create table t as select * from read_csv(?, header = true, "
+                    "all_varchar = true, encoding = ?)",
+                    [files if len(files) > 1 else files[0], encoding])
+        rows = con.execute("select count(*) from t").fetchone()[0]
+        error = None
+    except duckdb.Error as failure:
+        rows, error = None, " ".join(str(failure).split("\n")[:3])[:400]
+    finally:
+        con.close()
+    seconds = time.perf_counter() - start
+    size = Path(database).stat().st_size if Path(database).exists() else None
+    return {"seconds": seconds, "cpu_seconds": _cpu() - cpu, "peak_rss_bytes": _peak_rss(),
+            "rows": rows, "error": error, "database_bytes": size}
+
+
+def step_ingest(export: str, home: str, year: int) -> dict:
+    """The platform's ingestion of the export, in a fresh home; phases timed on the side."""
+    _use_home(home)
+    from cityhealth.settings import settings
+    from ingestion import deliveries, run
+    from ingestion.registry import source
+
+    phases: dict[str, float] = {}
+    within_load: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str, into: dict[str, float]) -> None:
+        function = getattr(owner, name, None)
+        if function is None:  # a helper renamed: its figure is missing, nothing breaks
+            return
+
+        def wrapper(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                into[label] = into.get(label, 0.0) + time.perf_counter() - begin
+        setattr(owner, name, wrapper)
+
+    kind = run.kind_module(source("survey").kind)
+    timed(deliveries, "delivery_of", "sha256", phases)
+    timed(deliveries, "archive", "archive_copy", phases)
+    timed(kind, "load", "load", phases)
+    # inside load (private helpers of ingestion/survey_export.py, timed when present)
+    timed(kind, "_transcode", "transcode", within_load)
+    timed(kind, "_read", "parse", within_load)
+    timed(kind, "_check", "checks", within_load)
+
+    settings().ensure_dirs()
+    landing = source("survey").landing_dir(str(year))
+    landing.mkdir(parents=True, exist_ok=True)
+    landed = landing / Path(export).name
+    try:
+        os.link(export, landed)
+    except OSError:
+        shutil.copyfile(export, landed)
+    start, cpu = time.perf_counter(), _cpu()
+    outcomes = run.ingest_source("survey", str(year))
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    phases["other"] = seconds - sum(phases.values())  # open, record batch, commit, close
+    if within_load and "load" in phases:
+        within_load["insert_and_rest"] = phases["load"] - sum(within_load.values())
+    if len(outcomes) != 1:
+        raise RuntimeError(f"expected one batch, got {outcomes}")
+    outcome = outcomes[0]
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_bytes": _peak_rss(),
+            "status": outcome.status,
+            "rows": outcome.rows, "error": outcome.error, "batch_id": outcome.batch_id,
+            "phases": phases, "load_phases": within_load,
+            "warehouse_bytes": settings().warehouse_path.stat().st_size}
+
+
+def step_validate(home: str, year: int) -> dict:
+    _use_home(home)
+    from expectations.gate import validate_pending
+
+    start, cpu = time.perf_counter(), _cpu()
+    results = validate_pending(source_id="survey", period=str(year))
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_bytes": _peak_rss(),
+            "batches": len(results),
+            "success": bool(results) and all(r.success for r in results),
+            "rows": sum(r.rows for r in results),
+            "summary": [r.summary() for r in results]}
+
+
+def in_child(function, *args) -> dict:
+    """Run one step in a fresh (spawned) process and return what it reports."""
+    with ProcessPoolExecutor(max_workers=1,
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+# --- the run ---------------------------------------------------------------------------
+
+def machine() -> dict:
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    info = {"cpu_count": os.cpu_count(), "total_ram_bytes": total,
+            "platform": platform.platform(), "python": platform.python_version(),
+            "load_average_1min": os.getloadavg()[0]}
+    try:
+        from importlib.metadata import version
+
+        info["duckdb"] = version("duckdb")
+        info["great_expectations"] = version("great_expectations")
+    except Exception:  # noqa: BLE001 - versions are informative only
+        pass
+    return info
+
+
+def export_for(workdir: Path, rows: int, year: int, seed: int, log) -> dict:
+    """The export of this size (generated once, reused while its description matches)."""
+    from cityhealth.reference import areas
+
+    counties = len(areas("county"))
+    per_county = max(1, round(rows / counties))
+    path = workdir / EXPORT_NAME.format(rows=rows)
+    described = path.with_name(path.name + ".json")
+    wanted = {"per_county": per_county, "counties": counties, "year": year, "seed": seed}
+    if path.exists() and described.exists():
+        meta = json.loads(described.read_text(encoding="utf-8"))
+        if {k: meta.get(k) for k in wanted} == wanted and meta.get("bytes") == path.stat().st_size:
+            log(f"reusing {path} ({meta['rows']:,} rows, generated in "
+                f"{meta['generation_seconds']:.1f} s)")
+            return {**meta, "path": str(path), "reused": True}
+    log(f"generating {per_county * counties:,} rows into {path} ...")
+    generated = in_child(step_generate, str(path), per_county, year, seed)
+    meta = {**wanted, "rows": generated["rows"], "bytes": generated["bytes"],
+            "generation_seconds": generated["seconds"],
+            "generation_peak_rss_bytes": generated["peak_rss_bytes"]}
+    described.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return {**meta, "path": str(path), "reused": False}
+
+
+def reference_gb18030(export: dict, workdir: Path, log) -> dict:
+    database = str(workdir / "reference_gb18030.duckdb")
+    log("reference: plain DuckDB read_csv(encoding = 'gb18030') ...")
+    result = in_child(step_reference, [export["path"]], database, "gb18030")
+    result["mode"] = "one file"
+    if result["error"] and export["bytes"] > DUCKDB_CSV_BUFFER:
+        first_error = result["error"]
+        log(f"  DuckDB failed on the file ({first_error[:120]}...); "
+            f"reading it cut into pieces below {DUCKDB_CSV_BUFFER:,} bytes")
+        folder = workdir / "reference_pieces"
+        pieces = in_child(step_split, export["path"], str(folder))["pieces"]
+        files = sorted(str(p) for p in folder.glob("piece_*.csv"))
+        result = in_child(step_reference, files, database, "gb18030")
+        result["mode"] = f"{pieces} pieces < {DUCKDB_CSV_BUFFER:,} bytes"
+        result["one_file_error"] = first_error
+        shutil.rmtree(folder, ignore_errors=True)
+    Path(database).unlink(missing_ok=True)
+    return result
+
+
+def reference_utf8(export: dict, workdir: Path, log) -> dict:
+    copy = workdir / "reference_utf8.csv"
+    database = str(workdir / "reference_utf8.duckdb")
+    log("reference: plain DuckDB read_csv of a UTF-8 copy ...")
+    copied = in_child(step_to_utf8, export["path"], str(copy))
+    result = in_child(step_reference, [str(copy)], database, "utf-8")
+    result["mode"] = f"UTF-8 copy ({copied['bytes']:,} bytes), transcoding not timed"
+    copy.unlink(missing_ok=True)
+    Path(database).unlink(missing_ok=True)
+    return result
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def figures(export: dict, reference: dict, utf8: dict | None, ingest: dict,
+            validation: dict, info: dict) -> dict:
+    ratio = _ratio(ingest["seconds"], reference["seconds"])
+    val_ratio = _ratio(validation["seconds"], ingest["seconds"])
+    return {
+        "machine": info,
+        "rows": export["rows"],
+        "file_bytes": export["bytes"],
+        "generation_seconds": export["generation_seconds"],
+        "generation_reused": export["reused"],
+        "reference_seconds": reference["seconds"],
+        "reference_cpu_seconds": reference["cpu_seconds"],
+        "reference_peak_rss_bytes": reference["peak_rss_bytes"],
+        "reference_mode": reference["mode"],
+        "reference_error_one_file": reference.get("one_file_error"),
+        "reference_utf8_seconds": utf8["seconds"] if utf8 else None,
+        "reference_utf8_cpu_seconds": utf8["cpu_seconds"] if utf8 else None,
+        "reference_utf8_peak_rss_bytes": utf8["peak_rss_bytes"] if utf8 else None,
+        "ingest_seconds": ingest["seconds"],
+        "ingest_cpu_seconds": ingest["cpu_seconds"],
+        "ingest_phases_seconds": ingest["phases"],
+        "ingest_load_phases_seconds": ingest["load_phases"],
+        "ingest_peak_rss_bytes": ingest["peak_rss_bytes"],
+        "ingest_warehouse_bytes": ingest["warehouse_bytes"],
+        "ratio_ingest_reference": ratio,
+        "ratio_ingest_reference_utf8": _ratio(ingest["seconds"], utf8["seconds"]) if utf8
+        else None,
+        "validation_seconds": validation["seconds"],
+        "validation_cpu_seconds": validation["cpu_seconds"],
+        "validation_peak_rss_bytes": validation["peak_rss_bytes"],
+        "ratio_validation_ingest": val_ratio,
+        "validation_summary": validation["summary"],
+        "targets": TARGETS,
+        "targets_met": {
+            "ingest_vs_reference": ratio is not None
+            and ratio <= TARGETS["ingest_vs_reference"],
+            "ingest_peak_rss": ingest["peak_rss_bytes"] <= TARGETS["ingest_peak_rss_bytes"],
+            "validation_vs_ingest": val_ratio is not None
+            and val_ratio <= TARGETS["validation_vs_ingest"],
+        },
+    }
+
+
+def report(result: dict) -> str:
+    def gib(n: int | None) -> str:
+        return "-" if n is None else f"{n / GiB:.2f} GiB"
+
+    def sec(s: float | None) -> str:
+        return "-" if s is None else f"{s:.1f} s"
+
+    def ok(flag: bool) -> str:
+        return "ok" if flag else "MISSED"
+
+    def cpu(key: str) -> str:
+        return f"(cpu {result[key]:.1f} s)" if result.get(key) is not None else ""
+
+    info, met = result["machine"], result["targets_met"]
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in result["ingest_phases_seconds"].items())
+    within = ", ".join(f"{k} {v:.1f} s"
+                       for k, v in result["ingest_load_phases_seconds"].items())
+    lines = [
+        f"machine: {info['cpu_count']} CPUs, {gib(info['total_ram_bytes'])} RAM, "
+        f"load average {info['load_average_1min']:.2f} at start, "
+        f"{info.get('load_average_1min_end', float('nan')):.2f} at end; duckdb "
+        f"{info.get('duckdb', '?')}, great_expectations {info.get('great_expectations', '?')}",
+        f"{'rows':<34}{result['rows']:>16,}",
+        f"{'file size':<34}{result['file_bytes'] / 1e9:>14.2f} GB  (GB18030 CSV)",
+        f"{'generation':<34}{sec(result['generation_seconds']):>16}"
+        + ("  (reused)" if result["generation_reused"] else ""),
+        f"{'reference (DuckDB, gb18030)':<34}{sec(result['reference_seconds']):>16}  "
+        f"{cpu('reference_cpu_seconds')} peak RSS {gib(result['reference_peak_rss_bytes'])}"
+        f"  [{result['reference_mode']}]",
+    ]
+    if result["reference_utf8_seconds"] is not None:
+        lines.append(f"{'reference (DuckDB, UTF-8 copy)':<34}"
+                     f"{sec(result['reference_utf8_seconds']):>16}  "
+                     f"{cpu('reference_utf8_cpu_seconds')} "
+                     f"peak RSS {gib(result['reference_utf8_peak_rss_bytes'])}")
+    lines += [
+        f"{'ingest (ingest_source)':<34}{sec(result['ingest_seconds']):>16}  "
+        f"{cpu('ingest_cpu_seconds')} {phases}",
+    ]
+    if within:
+        lines.append(f"{'':<34}{'':>16}  load: {within}")
+    lines += [
+        f"{'ratio ingest / reference':<34}{result['ratio_ingest_reference']:>16.2f}  "
+        f"target <= {TARGETS['ingest_vs_reference']}  {ok(met['ingest_vs_reference'])}",
+    ]
+    if result["ratio_ingest_reference_utf8"] is not None:
+        lines.append(f"{'ratio ingest / UTF-8 reference':<34}"
+                     f"{result['ratio_ingest_reference_utf8']:>16.2f}  (information)")
+    lines += [
+        f"{'ingest peak RSS':<34}{gib(result['ingest_peak_rss_bytes']):>16}  "
+        f"target <= {gib(TARGETS['ingest_peak_rss_bytes'])}  {ok(met['ingest_peak_rss'])}",
+        f"{'validation (validate_pending)':<34}{sec(result['validation_seconds']):>16}  "
+        f"{cpu('validation_cpu_seconds')}",
+        f"{'ratio validation / ingest':<34}{result['ratio_validation_ingest']:>16.2f}  "
+        f"target <= {TARGETS['validation_vs_ingest']}  {ok(met['validation_vs_ingest'])}",
+        f"{'validation peak RSS':<34}{gib(result['validation_peak_rss_bytes']):>16}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.survey_ingest",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
+                        help=f"respondents in the export (default {DEFAULT_ROWS:,})")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help=f"where the export, scratch files and results.json go "
+                             f"(default {DEFAULT_WORKDIR})")
+    parser.add_argument("--no-utf8-reference", action="store_true",
+                        help="skip the second reference (DuckDB reading a UTF-8 copy)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the platform home (archive, warehouse) after the run")
+    args = parser.parse_args(argv)
+    if args.rows < 1:
+        parser.error("--rows must be positive")
+    workdir = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def log(text: str) -> None:
+        print(text, flush=True)
+
+    info = machine()
+    export = export_for(workdir, args.rows, YEAR, SEED, log)
+    reference = reference_gb18030(export, workdir, log)
+    if reference["error"]:
+        raise RuntimeError(f"the reference failed: {reference['error']}")
+    utf8 = None if args.no_utf8_reference else reference_utf8(export, workdir, log)
+    home = workdir / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    log("ingest: ingestion.run.ingest_source('survey', ...) ...")
+    ingest = in_child(step_ingest, export["path"], str(home), YEAR)
+    if ingest["status"] != "loaded":
+        raise RuntimeError(f"the export was not loaded: {ingest['status']}: {ingest['error']}")
+    log("validation: expectations.gate.validate_pending('survey', ...) ...")
+    validation = in_child(step_validate, str(home), YEAR)
+    if not validation["success"]:
+        raise RuntimeError(f"the batch did not pass validation: {validation['summary']}")
+    counted = {"reference": reference["rows"], "UTF-8 reference": utf8 and utf8["rows"],
+               "ingest": ingest["rows"], "validation": validation["rows"]}
+    wrong = {step: n for step, n in counted.items() if n is not None and n != export["rows"]}
+    if wrong:
+        raise RuntimeError(f"{export['rows']:,} rows generated, but counted {wrong}")
+    if not args.keep:
+        shutil.rmtree(home, ignore_errors=True)
+    info["load_average_1min_end"] = os.getloadavg()[0]
+    result = figures(export, reference, utf8, ingest, validation, info)
+    (workdir / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+    log("")
+    log(report(result))
+    log(f"\nwritten to {workdir / 'results.json'}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
