@@ -16,20 +16,7 @@ import pandas as pd
 
 from cityhealth.settings import SEEDS_DIR, settings
 from reports import charts
-
-STYLE = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
-sans-serif;max-width:980px;margin:2em auto;color:#1d1d1f;line-height:1.6}
-h1{color:#123c6b;border-bottom:3px solid #123c6b;padding-bottom:.3em}
-h2{color:#123c6b;margin-top:2em}
-table{border-collapse:collapse;width:100%;margin:1em 0;font-size:14px}
-td,th{border:1px solid #d0d7de;padding:4px 8px}th{background:#eef3f8;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.headline{font-size:20px;background:#f5f8fb;padding:1em;border-left:6px solid #1f5fa8}
-.miss{color:#b3261e}.ok{color:#1a7f37}.note{color:#666;font-size:13px}
-.charts{display:flex;flex-wrap:wrap;gap:1em}.charts img{max-width:470px}
-"""
-
+from reports.html import fmt, page, table
 
 ATTAINED = '<span class="ok">达标</span>'
 MISSED = '<span class="miss">未达标</span>'
@@ -44,28 +31,6 @@ class ReportSet:
 
 def _dimensions() -> pd.DataFrame:
     return pd.read_csv(SEEDS_DIR / "ref_dimensions.csv", dtype=str).sort_values("sort_order")
-
-
-def _fmt(value, digits: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(
-            f'<td class="num">{cell}</td>' if i in numeric else f"<td>{cell}</td>"
-            for i, cell in enumerate(row)) + "</tr>"
-        for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
-            f"<body>{body}</body></html>")
 
 
 def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
@@ -91,44 +56,44 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         f"{year}年 全省设区市城市健康指数", highlight=name))
 
     dim_rows = [[html.escape(d.dimension_name_zh), html.escape(d.dimension_name_en),
-                 _fmt(city[f"score_{d.dimension_code.lower()}"]),
-                 _fmt(cities[f"score_{d.dimension_code.lower()}"].mean())]
+                 fmt(city[f"score_{d.dimension_code.lower()}"]),
+                 fmt(cities[f"score_{d.dimension_code.lower()}"].mean())]
                 for d in dims.itertuples()]
     miss_rows = [[html.escape(r.indicator_code), html.escape(r.indicator_name_zh),
-                  _fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""), _fmt(r.score)]
+                  fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""), fmt(r.score)]
                  for r in missed.itertuples()]
     appendix = [[html.escape(r.indicator_code), html.escape(r.indicator_name_zh),
-                 _fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""),
+                 fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""),
                  ATTAINED if r.is_attained else MISSED,
-                 _fmt(r.score)]
+                 fmt(r.score)]
                 for r in indicators.itertuples()]
     coverage = f"{int(city.indicators_scored)}/{int(city.indicators_expected)}"
     body = f"""
 <h1>{html.escape(name)}{year}年度城市体检报告</h1>
 <p class="note">行政区划代码 {city_code} · 江西省城市体检评估 ·
 发布版本 {html.escape(release.get('release_id', ''))}</p>
-<div class="headline">城市健康指数 <b>{_fmt(city.health_index)}</b>,在全省11个设区市中排名第
+<div class="headline">城市健康指数 <b>{fmt(city.health_index)}</b>,在全省11个设区市中排名第
 <b>{int(city.rank_in_province)}</b> 位;参评指标 {coverage} 项,未达标 <b>{len(missed)}</b> 项。</div>
 <h2>一、八个维度得分</h2>
 <div class="charts"><img alt="维度得分雷达图" src="{radar}">
 <img alt="全省排名" src="{ranking}"></div>
-{_table(["维度", "Dimension", "本市得分", "全省设区市平均"], dim_rows, {2, 3})}
+{table(["维度", "Dimension", "本市得分", "全省设区市平均"], dim_rows, {2, 3})}
 <h2>二、未达标指标</h2>
-{_table(["代码", "指标", "本市数值", "标准值", "单位", "得分"], miss_rows, {2, 4, 5}) if miss_rows
+{table(["代码", "指标", "本市数值", "标准值", "单位", "得分"], miss_rows, {2, 4, 5}) if miss_rows
  else "<p>全部指标达到标准。</p>"}
 <h2>附录:指标数据</h2>
-{_table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分"], appendix, {2, 6})}
+{table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分"], appendix, {2, 6})}
 <p class="note">数据来源:已发布的城市体检数据集(pub_health_index、pub_indicator_value),
 按统一底数由区县数据汇总(比率类指标为分子之和除以分母之和)。得分方法见指标体系说明。</p>
 """
-    return f"{name}{year}年度城市体检报告", _page(f"{name}{year}年度城市体检报告", body)
+    return f"{name}{year}年度城市体检报告", page(f"{name}{year}年度城市体检报告", body)
 
 
 def _standard(row) -> str:
     if row.direction == "target_range":
-        return f"{_fmt(row.target_low, 2)}–{_fmt(row.target_high, 2)}"
+        return f"{fmt(row.target_low, 2)}–{fmt(row.target_high, 2)}"
     prefix = "≥" if row.direction == "higher_better" else "≤"
-    return f"{prefix}{_fmt(row.standard_value, 2)}"
+    return f"{prefix}{fmt(row.standard_value, 2)}"
 
 
 def write_annual_reports(year: int, release_dir: Path | None = None,
@@ -151,16 +116,16 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             raise ValueError(f"the release {release_dir.name} has no city index for {year}")
         files = []
         for code, name, _index, _rank in cities:
-            title, page = city_report(con, code, year, release)
+            title, html_text = city_report(con, code, year, release)
             path = out_dir / f"城市体检报告_{code}_{name}_{year}.html"
-            path.write_text(page, encoding="utf-8")
+            path.write_text(html_text, encoding="utf-8")
             files.append(path)
     finally:
         con.close()
     rows = [[str(rank), f'<a href="{html.escape(path.name)}">{html.escape(name)}</a>', code,
-             _fmt(index)] for (code, name, index, rank), path in zip(cities, files, strict=True)]
+             fmt(index)] for (code, name, index, rank), path in zip(cities, files, strict=True)]
     index_page = out_dir / "index.html"
-    index_page.write_text(_page(f"{year}年度城市体检报告", f"<h1>江西省{year}年度城市体检报告</h1>"
-                                + _table(["排名", "城市", "代码", "城市健康指数"], rows, {3})),
+    index_page.write_text(page(f"{year}年度城市体检报告", f"<h1>江西省{year}年度城市体检报告</h1>"
+                                + table(["排名", "城市", "代码", "城市健康指数"], rows, {3})),
                           encoding="utf-8")
     return ReportSet(year, files, index_page)

@@ -1,0 +1,76 @@
+"""The HTML every report shares: one stylesheet, tables, numbers, the page shell.
+
+Pages are self-contained (CSS inline, charts as data URIs): they open offline.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
+sans-serif;max-width:980px;margin:2em auto;color:#1d1d1f;line-height:1.6}
+h1{color:#123c6b;border-bottom:3px solid #123c6b;padding-bottom:.3em}
+h2{color:#123c6b;margin-top:2em}
+table{border-collapse:collapse;width:100%;margin:1em 0;font-size:14px}
+td,th{border:1px solid #d0d7de;padding:4px 8px}th{background:#eef3f8;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.headline{font-size:20px;background:#f5f8fb;padding:1em;border-left:6px solid #1f5fa8}
+.miss{color:#b3261e}.ok{color:#1a7f37}.note{color:#666;font-size:13px}
+.red{color:#fff;background:#c62828;padding:0 .4em}.yellow{background:#f9d74c;padding:0 .4em}
+.green{color:#fff;background:#2e7d32;padding:0 .4em}
+.charts{display:flex;flex-wrap:wrap;gap:1em}.charts img{max-width:470px}
+"""
+
+WARNING_ZH = {"red": '<span class="red">红</span>', "yellow": '<span class="yellow">黄</span>',
+              "green": '<span class="green">绿</span>'}
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value))
+                       else str(value))
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    """A table of already-escaped cells; columns in ``numeric`` are right-aligned."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td class="num">{cell}</td>' if i in numeric else f"<td>{cell}</td>"
+            for i, cell in enumerate(row)) + "</tr>"
+        for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
+            f"<body>{body}</body></html>")
+
+
+@contextmanager
+def release(release_dir: Path | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
+    """The published release a report reads (the latest by default), and its manifest."""
+    from cityhealth.settings import settings
+    from warehouse.release import LATEST_LINK, MANIFEST, RELEASE_DB
+
+    folder = (release_dir or settings().releases_dir / LATEST_LINK).resolve()
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    con = duckdb.connect(str(folder / RELEASE_DB), read_only=True)
+    try:
+        yield con, manifest
+    finally:
+        con.close()
