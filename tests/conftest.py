@@ -28,3 +28,11 @@ def cityhealth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     settings_module.settings().ensure_dirs()
     yield home
     settings_module.settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo_platform(tmp_path_factory: pytest.TempPathFactory):
+    """The whole demo built once (minutes): deliveries, ingestion, dbt, releases."""
+    from tests.demo_platform import build_demo_platform
+
+    return build_demo_platform(tmp_path_factory.mktemp("demo_platform") / "home")

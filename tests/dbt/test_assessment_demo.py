@@ -1,126 +1,42 @@
 """The assessment engine on the real demo: deliveries → ingestion → validation → dbt.
 
-One module-scoped platform: the demo generator writes every delivery of 2020–2025, the
-annual sources are ingested and validated year by year, the monthly and quarterly
-feeds are pulled from the project's feed server (on loopback, in a thread) and the task
-and project registers ingested for every month of the check year; then one
-``warehouse.dbt.build`` (seeds, models, data tests, unit tests). The assertions read
-the published views, as BI tools and reports do.
+The session's demo platform (tests/demo_platform.py, built once and shared with the
+report tests): the demo generator writes every delivery of 2020–2025, the annual
+sources are ingested and validated year by year, the monthly and quarterly feeds are
+pulled from the project's feed server (on loopback) and the task and project registers
+ingested for every month of the check year; then one ``warehouse.dbt.build`` (seeds,
+models, data tests, unit tests). The assertions read the published views, as BI tools
+and reports do.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
 import pytest
 
 from cityhealth import settings as settings_module
+from tests.demo_platform import DemoPlatform
 
-TOKEN = "assessment-test-token"
 DIMENSIONS = ("el", "hc", "sr", "tr", "tc", "to", "di", "iv")
 
 
-@dataclass
-class Demo:
-    home: Path
-    warehouse: Path
-    years: tuple[int, ...]
-    check_year: int
-    plan_period: tuple[int, int]
-    cities: list[str]
-    run_results: dict
-    build_seconds: float
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
-
-
-def _pull(source_ids: list[str], period: str) -> None:
-    from expectations.gate import validate_pending
-    from ingestion.run import ingest_source
-
-    for source_id in source_ids:
-        ingest_source(source_id, period)
-    validate_pending(period=period)
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    from expectations.gate import validate_pending
-    from ingestion.demo import generate
-    from ingestion.feed_server import make_server
-    from ingestion.registry import sources
-    from ingestion.run import ingest_all
-    from warehouse.dbt import build
-
-    home = tmp_path_factory.mktemp("assessment_demo") / "home"
-    server = make_server("127.0.0.1", 0, token=TOKEN)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("CITYHEALTH_HOME", str(home))
-            patch.setenv("CITYHEALTH_PROFILE", "demo")
-            patch.setenv("CITYHEALTH_FEED_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            patch.setenv("CITYHEALTH_FEED_TOKEN", TOKEN)
-            settings_module.settings.cache_clear()
-            cfg = settings_module.settings()
-            cfg.ensure_dirs()
-            profile = cfg.profile
-
-            generate(cfg.landing_dir, profile)
-            for year in profile.years:
-                ingest_all(str(year))
-                validate_pending(period=str(year))
-            monthly = [s.source_id for s in sources().values() if s.cadence == "monthly"]
-            quarterly = [s.source_id for s in sources().values() if s.cadence == "quarterly"]
-            for month in range(1, 13):
-                _pull(monthly, f"{profile.check_year}-{month:02d}")
-            for quarter in range(1, 5):
-                _pull(quarterly, f"{profile.check_year}-Q{quarter}")
-
-            started = time.monotonic()
-            build(check_year=profile.check_year)
-            seconds = time.monotonic() - started
-            print(f"dbt build on the demo (2020–{profile.check_year}): {seconds:.1f} s")
-            run_results = json.loads((cfg.dbt_target_dir / "run_results.json").read_text())
-            con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
-            try:
-                cities = [code for (code,) in con.execute(
-                    "select area_code from reference.ref_areas where area_level = 'city' "
-                    "order by area_code").fetchall()]
-            finally:
-                con.close()
-            yield Demo(home, cfg.warehouse_path, profile.years, profile.check_year,
-                       profile.plan_period, cities, run_results, seconds)
-    finally:
-        server.shutdown()
-        server.server_close()
-        settings_module.settings.cache_clear()
+def demo(demo_platform: DemoPlatform) -> DemoPlatform:
+    """The session's demo platform (tests/demo_platform.py), built once for every reader."""
+    return demo_platform
 
 
 @pytest.mark.slow
-def test_build_passes_every_model_data_test_and_unit_test(demo: Demo) -> None:
+def test_build_passes_every_model_data_test_and_unit_test(demo: DemoPlatform) -> None:
     failed = [r["unique_id"] for r in demo.run_results["results"]
               if r["status"] not in ("success", "pass", "no-op")]
     assert failed == []
     unit_tests = [r for r in demo.run_results["results"] if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 19
+    assert len(unit_tests) >= 22
     assert demo.build_seconds < 180
 
 
 @pytest.mark.slow
-def test_every_city_has_an_index_and_dimension_scores_for_every_year(demo: Demo) -> None:
+def test_every_city_has_an_index_and_dimension_scores_for_every_year(demo: DemoPlatform) -> None:
     columns = ", ".join(f"score_{d}" for d in DIMENSIONS)
     rows = demo.query(
         f"select area_code, period_year, health_index, rank_in_province, {columns} "
@@ -134,7 +50,7 @@ def test_every_city_has_an_index_and_dimension_scores_for_every_year(demo: Demo)
 
 
 @pytest.mark.slow
-def test_rank_intervals_are_ordered_and_published(demo: Demo) -> None:
+def test_rank_intervals_are_ordered_and_published(demo: DemoPlatform) -> None:
     rows = demo.query(
         "select area_code, period_year, rank_median, rank_p05, rank_p95 "
         "from published.pub_health_index where area_level = 'city'")
@@ -151,7 +67,7 @@ def test_rank_intervals_are_ordered_and_published(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_diagnosis_finds_problems_with_plain_sentences(demo: Demo) -> None:
+def test_diagnosis_finds_problems_with_plain_sentences(demo: DemoPlatform) -> None:
     per_city = dict(demo.query(
         "select area_code, count(*) from published.pub_diagnosis "
         "where area_level = 'city' and period_year = ? group by area_code", [demo.check_year]))
@@ -175,7 +91,7 @@ def test_diagnosis_finds_problems_with_plain_sentences(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_warnings_show_all_three_colours_annual_and_monitored(demo: Demo) -> None:
+def test_warnings_show_all_three_colours_annual_and_monitored(demo: DemoPlatform) -> None:
     rows = demo.query(
         "select frequency, warning_level, count(*), count_if(is_escalated) "
         "from published.pub_early_warning group by all")
@@ -193,7 +109,7 @@ def test_warnings_show_all_three_colours_annual_and_monitored(demo: Demo) -> Non
 
 
 @pytest.mark.slow
-def test_five_year_assessment_and_index_trajectory(demo: Demo) -> None:
+def test_five_year_assessment_and_index_trajectory(demo: DemoPlatform) -> None:
     start, end = demo.plan_period
     rows = demo.query(
         "select area_code, indicator_code, plan_start, plan_end, baseline_year, "
@@ -220,7 +136,7 @@ def test_five_year_assessment_and_index_trajectory(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_satisfaction_with_confidence_intervals(demo: Demo) -> None:
+def test_satisfaction_with_confidence_intervals(demo: DemoPlatform) -> None:
     rows = demo.query(
         "select area_code, area_level, period_year, respondents, satisfaction_score, ci_low, "
         "ci_high from published.pub_satisfaction where dimension_code = 'ALL'")
@@ -240,7 +156,7 @@ def test_satisfaction_with_confidence_intervals(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_reconciliation_and_quality_flags(demo: Demo) -> None:
+def test_reconciliation_and_quality_flags(demo: DemoPlatform) -> None:
     statuses = dict(demo.query(
         "select reconciliation_status, count(*) from published.pub_reconciliation group by 1"))
     assert statuses.get("within_tolerance", 0) > 0
@@ -256,7 +172,7 @@ def test_reconciliation_and_quality_flags(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_supervision_marts(demo: Demo) -> None:
+def test_supervision_marts(demo: DemoPlatform) -> None:
     [(tasks, months, delayed)] = demo.query(
         "select count(*), count(distinct period), count_if(is_delayed) "
         "from published.pub_task_progress_monthly")
@@ -286,7 +202,7 @@ def test_supervision_marts(demo: Demo) -> None:
 
 
 @pytest.mark.slow
-def test_release_carries_the_new_published_views(demo: Demo) -> None:
+def test_release_carries_the_new_published_views(demo: DemoPlatform) -> None:
     from warehouse.release import publish
 
     with pytest.MonkeyPatch.context() as patch:
@@ -297,5 +213,138 @@ def test_release_carries_the_new_published_views(demo: Demo) -> None:
     for table in ("pub_diagnosis", "pub_early_warning", "pub_satisfaction",
                   "pub_reconciliation", "pub_five_year_assessment", "pub_index_trajectory",
                   "pub_task_progress_monthly", "pub_project_progress_monthly",
-                  "pub_quarterly_bulletin", "pub_annual_appraisal"):
+                  "pub_quarterly_bulletin", "pub_annual_appraisal", "pub_problem_list",
+                  "pub_problem_history", "pub_project_problem_link", "pub_recheck",
+                  "pub_problems_without_project", "pub_projects_without_problem"):
         assert release.tables[table] > 0, table
+
+
+STATUSES = {"open", "under_treatment", "resolved", "recurring"}
+
+
+@pytest.mark.slow
+def test_problem_list_shows_every_status_under_stable_ids(demo: DemoPlatform) -> None:
+    statuses = dict(demo.query(
+        "select status, count(*) from published.pub_problem_list group by status"))
+    assert set(statuses) == STATUSES
+    assert all(count > 0 for count in statuses.values())
+    rows = demo.query(
+        "select problem_id, area_code, indicator_code, first_diagnosed_year, area_level "
+        "from published.pub_problem_list")
+    for problem_id, area, indicator, first, level in rows:
+        assert problem_id == f"P-{area}-{indicator}-{first}"
+        assert level in ("city", "county")
+    # the id is the first diagnosed year, and a problem keeps it when it recurs
+    first_years = demo.query(
+        "select count(*) from published.pub_problem_list problems "
+        "join (select area_code, indicator_code, min(period_year) as first_year "
+        "      from published.pub_diagnosis group by all) diagnosis "
+        "using (area_code, indicator_code) where problems.first_diagnosed_year <> first_year")
+    assert first_years == [(0,)]
+    recurred = demo.query(
+        "select count(*) from published.pub_problem_history history "
+        "where status = 'recurring' and not exists (select 1 from published.pub_problem_history "
+        "  earlier where earlier.problem_id = history.problem_id "
+        "  and earlier.period_year < history.period_year and earlier.status = 'resolved')")
+    assert recurred == [(0,)]
+    transitions = set(demo.query(
+        "select previous_status, status from published.pub_problem_history "
+        "where previous_status is not null group by all"))
+    assert {("open", "under_treatment"), ("under_treatment", "resolved"),
+            ("resolved", "recurring")} <= transitions
+    history = demo.query(
+        "select count(*), count(distinct problem_id), "
+        "count_if(status = 'under_treatment' and projects_started = 0), "
+        "count_if(status = 'open' and projects_started > 0) "
+        "from published.pub_problem_history where period_year = ?", [demo.check_year])
+    (rows_in_year, problems_in_year, treated_without_project, open_with_project), = history
+    assert rows_in_year == problems_in_year > 0
+    assert (treated_without_project, open_with_project) == (0, 0)
+
+
+@pytest.mark.slow
+def test_gaps_in_treatment_and_unjustified_projects_are_listed(demo: DemoPlatform) -> None:
+    gaps = demo.query(
+        "select problem_id, status from published.pub_problems_without_project")
+    assert gaps and {status for _, status in gaps} <= {"open", "recurring"}
+    linked = demo.query(
+        "select count(*) from published.pub_project_problem_link "
+        "where problem_id in (select problem_id from published.pub_problems_without_project)")
+    assert linked == [(0,)]
+    unjustified = [project for (project,) in demo.query(
+        "select project_id from published.pub_projects_without_problem")]
+    assert unjustified
+    for project in unjustified:
+        [(area, city, codes)] = demo.query(
+            "select distinct area_code, city_code, indicator_codes "
+            "from published.pub_project_problem_link where project_id = ?", [project])
+        problems = demo.query(
+            "select count(*) from published.pub_problem_list "
+            "where area_code in (?, ?) and list_contains(?, indicator_code)",
+            [area, city, codes])
+        assert problems == [(0,)], project
+    [(projects, justified)] = demo.query(
+        "select count(distinct project_id), count(distinct project_id) filter (where has_problem) "
+        "from published.pub_project_problem_link")
+    assert projects == justified + len(unjustified)
+    assert justified > 0
+
+
+@pytest.mark.slow
+def test_every_treated_problem_is_rechecked_with_a_verdict(demo: DemoPlatform) -> None:
+    treated = {problem for (problem,) in demo.query(
+        "select distinct problem_id from published.pub_problem_history where has_started_project")}
+    rechecked = {problem for (problem,) in demo.query(
+        "select distinct problem_id from published.pub_recheck where verdict is not null")}
+    assert treated and treated == rechecked
+    verdicts = dict(demo.query(
+        "select verdict, count(*) from published.pub_recheck group by verdict"))
+    assert set(verdicts) == {"improved", "no_change", "worse"}
+    rows = demo.query(
+        "select direction, baseline_year, year(planned_start), recheck_year, goodness_change, "
+        "relative_change, improvement_threshold, verdict, value, baseline_value "
+        "from published.pub_recheck")
+    for (direction, baseline, start, year, change, relative, threshold, verdict, value,
+         before) in rows:
+        assert baseline < start <= year
+        if direction == "higher_better":
+            assert change == pytest.approx(value - before)
+        elif direction == "lower_better":
+            assert change == pytest.approx(before - value)
+        if relative is not None:
+            expected = ("improved" if relative >= threshold else
+                        "worse" if relative <= -threshold else "no_change")
+            assert verdict == expected
+    # the working demo projects move what they treat: treated problems get resolved
+    resolved_after_treatment = demo.query(
+        "select count(*) from published.pub_recheck "
+        "where is_latest_recheck and status = 'resolved' and verdict = 'improved'")
+    assert resolved_after_treatment[0][0] > 0
+
+
+@pytest.mark.slow
+def test_monitoring_of_problems_and_appraisal_shares(demo: DemoPlatform) -> None:
+    monitored = demo.query(
+        "select count(*), count_if(is_slipping), "
+        "count_if(is_slipping and not has_started_project) "
+        "from published.pub_problem_list where monitored_period is not null")
+    [(count, slipping, slipping_untreated)] = monitored
+    assert count > 0 and slipping > 0 and slipping_untreated == 0
+    periods = demo.query(
+        "select distinct monitored_period from published.pub_problem_list "
+        "where monitored_frequency = 'monthly'")
+    assert periods == [(f"{demo.check_year}-12",)]
+    shares = demo.query(
+        "select area_code, problems_listed, share_problems_with_projects, share_problems_resolved "
+        "from published.pub_annual_appraisal where area_level = 'city' and period_year = ?",
+        [demo.check_year])
+    assert {row[0] for row in shares} == set(demo.cities)
+    for area, listed, with_projects, resolved in shares:
+        [(expected_listed, expected_with, expected_resolved)] = demo.query(
+            "select count(*), count_if(has_started_project), count_if(status = 'resolved') "
+            "from published.pub_problem_history where area_code = ? and period_year = ?",
+            [area, demo.check_year])
+        assert listed == expected_listed > 0
+        assert with_projects == pytest.approx(expected_with / listed)
+        assert resolved == pytest.approx(expected_resolved / listed)
+    assert any(with_projects > 0 for *_, with_projects, _ in shares)

@@ -76,7 +76,7 @@ def test_build_ran_seeds_models_data_tests_and_unit_tests(built: Built) -> None:
     assert kinds.get("seed", 0) >= 9
     assert kinds.get("model", 0) >= 40
     assert kinds.get("test", 0) >= 500
-    assert kinds.get("unit_test", 0) >= 19
+    assert kinds.get("unit_test", 0) >= 22
     assert kinds.get("exposure", 0) >= 5
     # dbt writes under CITYHEALTH_HOME, never into the repository
     assert (built.home / "dbt" / "target" / "manifest.json").exists()

@@ -11,6 +11,10 @@
 --   project_delivery  renewal projects of the area at the last reported month of the year,
 --                     those with planned progress > 0: mean of min(100, 100 × actual / planned);
 --   satisfaction      the overall satisfaction score (fct_satisfaction, dimension ALL).
+-- Beside the parts, not weighted: the treatment of the area's own problem list of the
+-- year (fct_problem_history, every problem on the list with a value that year):
+-- share_problems_with_projects (a project treating it had started) and
+-- share_problems_resolved (status resolved), 0–1; null when the list is empty.
 -- A part without data drops out and the weights of the others are re-normalised
 -- (parts_scored); rank_in_level ranks cities among cities and counties among counties.
 with
@@ -142,6 +146,21 @@ satisfaction as (
 
 ),
 
+problem_shares as (
+
+    select
+        area_code,
+        period_year,
+        count(*) as problems_listed,
+        1.0 * count(*) filter (where has_started_project) / count(*)
+            as share_problems_with_projects,
+        1.0 * count(*) filter (where status = 'resolved') / count(*)
+            as share_problems_resolved
+    from {{ ref('fct_problem_history') }}
+    group by area_code, period_year
+
+),
+
 weights as (
 
     select
@@ -181,7 +200,10 @@ joined as (
         projects_by_area.projects_overdue,
         projects_by_area.project_delivery_score,
         satisfaction.satisfaction_score,
-        satisfaction.respondents
+        satisfaction.respondents,
+        problem_shares.problems_listed,
+        problem_shares.share_problems_with_projects,
+        problem_shares.share_problems_resolved
 
     from area_years
     inner join areas
@@ -200,6 +222,9 @@ joined as (
     left join satisfaction
         on area_years.area_code = satisfaction.area_code
         and area_years.period_year = satisfaction.period_year
+    left join problem_shares
+        on area_years.area_code = problem_shares.area_code
+        and area_years.period_year = problem_shares.period_year
 
 ),
 
@@ -289,7 +314,10 @@ final as (
         cast(case when appraisal_score is not null then rank() over (
             partition by period_year, area_level
             order by appraisal_score desc nulls last
-        ) end as integer) as rank_in_level
+        ) end as integer) as rank_in_level,
+        cast(coalesce(problems_listed, 0) as integer) as problems_listed,
+        share_problems_with_projects,
+        share_problems_resolved
 
     from scored
     where parts_scored > 0

@@ -1,5 +1,5 @@
 -- Published: the annual appraisal of cities and counties in its three parts
--- (fct_annual_appraisal).
+-- (fct_annual_appraisal), and the treatment of the area's problem list.
 with
 
 appraisal as (
@@ -40,7 +40,10 @@ select
     appraisal.appraisal_score,
     appraisal.parts_scored,
     appraisal.rank_in_level,
-    areas.sort_order
+    areas.sort_order,
+    appraisal.problems_listed,
+    appraisal.share_problems_with_projects,
+    appraisal.share_problems_resolved
 
 from appraisal
 inner join areas

@@ -1,0 +1,143 @@
+"""The whole demo, built once per test session for the tests that read its marts.
+
+The demo generator writes every delivery of the profile's years; the annual sources
+are ingested and validated year by year; the monthly and quarterly feeds are pulled
+from the project's feed server (on loopback, in a thread) and the registers ingested
+for every month of the check year; one ``warehouse.dbt.build`` runs seeds, models, data
+tests and unit tests; then the annual, a monthly, a quarterly and the five-year
+releases are published. Settings point at the platform only while it is built (and
+inside ``DemoPlatform.active()``), so other tests never see it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cityhealth import settings as settings_module
+
+TOKEN = "demo-platform-token"
+MONTH = "07"
+QUARTER = 2
+
+
+@dataclass
+class DemoPlatform:
+    home: Path
+    warehouse: Path
+    years: tuple[int, ...]
+    check_year: int
+    plan_period: tuple[int, int]
+    cities: list[str]
+    run_results: dict
+    build_seconds: float
+    releases: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def month(self) -> str:
+        return f"{self.check_year}-{MONTH}"
+
+    @property
+    def quarter(self) -> str:
+        return f"{self.check_year}-Q{QUARTER}"
+
+    @property
+    def plan_label(self) -> str:
+        return f"plan-{self.plan_period[0]}-{self.plan_period[1]}"
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        """Settings point at this platform inside the block."""
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CITYHEALTH_HOME", str(self.home))
+            patch.setenv("CITYHEALTH_PROFILE", "demo")
+            settings_module.settings.cache_clear()
+            try:
+                yield
+            finally:
+                settings_module.settings.cache_clear()
+
+
+def _pull(source_ids: list[str], period: str) -> None:
+    from expectations.gate import validate_pending
+    from ingestion.run import ingest_source
+
+    for source_id in source_ids:
+        ingest_source(source_id, period)
+    validate_pending(period=period)
+
+
+def build_demo_platform(home: Path) -> DemoPlatform:
+    from expectations.gate import validate_pending
+    from ingestion.demo import generate
+    from ingestion.feed_server import make_server
+    from ingestion.registry import sources
+    from ingestion.run import ingest_all
+    from warehouse.dbt import build
+    from warehouse.release import publish
+
+    server = make_server("127.0.0.1", 0, token=TOKEN)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CITYHEALTH_HOME", str(home))
+            patch.setenv("CITYHEALTH_PROFILE", "demo")
+            patch.setenv("CITYHEALTH_FEED_BASE_URL",
+                         f"http://127.0.0.1:{server.server_address[1]}")
+            patch.setenv("CITYHEALTH_FEED_TOKEN", TOKEN)
+            settings_module.settings.cache_clear()
+            cfg = settings_module.settings()
+            cfg.ensure_dirs()
+            profile = cfg.profile
+
+            generate(cfg.landing_dir, profile)
+            for year in profile.years:
+                ingest_all(str(year))
+                validate_pending(period=str(year))
+            monthly = [s.source_id for s in sources().values() if s.cadence == "monthly"]
+            quarterly = [s.source_id for s in sources().values() if s.cadence == "quarterly"]
+            for month in range(1, 13):
+                _pull(monthly, f"{profile.check_year}-{month:02d}")
+            for quarter in range(1, 5):
+                _pull(quarterly, f"{profile.check_year}-Q{quarter}")
+
+            started = time.monotonic()
+            build(check_year=profile.check_year)
+            seconds = time.monotonic() - started
+            print(f"dbt build on the demo ({profile.years[0]}–{profile.check_year}): "
+                  f"{seconds:.1f} s")
+            run_results = json.loads((cfg.dbt_target_dir / "run_results.json").read_text())
+            con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+            try:
+                cities = [code for (code,) in con.execute(
+                    "select area_code from reference.ref_areas where area_level = 'city' "
+                    "order by area_code").fetchall()]
+            finally:
+                con.close()
+            platform = DemoPlatform(home, cfg.warehouse_path, profile.years,
+                                    profile.check_year, profile.plan_period, cities,
+                                    run_results, seconds)
+            for period in (str(platform.check_year), platform.month, platform.quarter,
+                           platform.plan_label):
+                platform.releases[period] = publish(period, run_id="demo-platform").path
+            return platform
+    finally:
+        server.shutdown()
+        server.server_close()
+        settings_module.settings.cache_clear()
