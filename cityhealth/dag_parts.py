@@ -7,6 +7,7 @@
   names the model and its error (one in-process dbt per layer instead of one dbt
   process per model: DuckDB has one writer, so per-model processes could only queue,
   each paying dbt's start-up);
+* ``write_reports``: the period's reports, read from the release the run published;
 * the Assets that let downstream DAGs follow fresh releases rather than the clock.
 """
 
@@ -102,3 +103,21 @@ def publish(period, asset: Asset):
         return folder
 
     return publish_release(period)
+
+
+REPORT_DOCS = {
+    "annual": "城市体检报告: one self-contained HTML report per city and a workbook",
+    "monthly": "月度调度: task and project progress, overdue items by department",
+    "quarterly": "季度通报: cities ranked, leaders and laggards named",
+    "five_year": "五年评估报告: trajectories and end-of-period attainment",
+}
+
+
+def write_reports(kind: str, period, release_folder):
+    """The period's reports of one kind, from the release this run published."""
+
+    @task(task_id="write_reports", doc_md=REPORT_DOCS[kind])
+    def write(period: str, release_folder: str) -> list[str]:
+        return pipeline.write_reports(kind, period, release_folder)
+
+    return write(period, release_folder)

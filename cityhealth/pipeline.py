@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 
 import pendulum
 
@@ -154,10 +155,11 @@ def publish_release(period: str, run_id: str) -> str:
     return str(release.path)
 
 
-def write_reports(period: str) -> list[str]:
-    """The annual check report of every city, from the latest release."""
-    from reports.annual import write_annual_reports
+def write_reports(kind: str, period: str, release_dir: str | None = None) -> list[str]:
+    """The reports of one kind for the period, from the given release (default: latest)."""
+    from reports import writer
 
-    report_set = write_annual_reports(int(period))
-    log.info("%d reports written, index %s", len(report_set.files), report_set.index)
+    report_set = writer(kind)(period, Path(release_dir) if release_dir else None)
+    log.info("%s reports for %s: %d files, open %s", kind, period, len(report_set.files),
+             report_set.index)
     return [str(p) for p in report_set.files]

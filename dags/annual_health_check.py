@@ -33,14 +33,11 @@ with DAG(
         """The check year this run covers (from its data interval, not the clock)."""
         return pipeline.period_of("annual", data_interval_start)
 
-    @task
-    def write_reports(period: str) -> list[str]:
-        """城市体检报告: one self-contained HTML report per city from the release."""
-        return pipeline.write_reports(period)
-
     period = check_period()
     validated = dag_parts.source_groups("annual", period)
     built = dag_parts.dbt_layers(period)
     validated >> built
-    built >> dag_parts.publish(period, dag_parts.ANNUAL_RELEASE) >> write_reports(period)
+    released = dag_parts.publish(period, dag_parts.ANNUAL_RELEASE)
+    built >> released
+    dag_parts.write_reports("annual", period, released)
     validated >> dag_parts.all_batches_valid()

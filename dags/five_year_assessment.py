@@ -4,8 +4,8 @@ Data-aware: it follows the annual release (Asset ``cityhealth_annual_release``)
 rather than the clock, and goes on only when that check year closes the plan period
 (``plan_period`` of the run profile, e.g. 2021–2025); other years end skipped. It
 rebuilds the marts (start and end values, annual change, attainment of the
-end-of-period standards, index trajectories) and publishes the assessment's release
-under ``plan-<start>-<end>``.
+end-of-period standards, index trajectories), publishes the assessment's release
+under ``plan-<start>-<end>`` and writes the 五年评估报告 from it.
 """
 
 from __future__ import annotations
@@ -45,4 +45,6 @@ with DAG(
     label = plan_period_label(year)
     built = dag_parts.dbt_layers(year, trigger_rule="all_success")
     gate >> label >> built
-    built >> dag_parts.publish(label, dag_parts.FIVE_YEAR_RELEASE)
+    released = dag_parts.publish(label, dag_parts.FIVE_YEAR_RELEASE)
+    built >> released
+    dag_parts.write_reports("five_year", label, released)

@@ -3,8 +3,9 @@
 One run per month (data interval = the month, China time): pull the departments'
 monthly monitoring feeds and the task and project registers of the month, validate
 them, rebuild the marts and publish the month's release (Asset
-``cityhealth_monthly_release``). Feeds retry with backoff; a bad register fails its
-own task and the rest goes on.
+``cityhealth_monthly_release``), then write the 月度调度 report (task and project
+progress, overdue items by department) from that release. Feeds retry with
+backoff; a bad register fails its own task and the rest goes on.
 """
 
 from __future__ import annotations
@@ -36,5 +37,7 @@ with DAG(
     validated = dag_parts.source_groups("monthly", period)
     built = dag_parts.dbt_layers(period)
     validated >> built
-    built >> dag_parts.publish(period, dag_parts.MONTHLY_RELEASE)
+    released = dag_parts.publish(period, dag_parts.MONTHLY_RELEASE)
+    built >> released
+    dag_parts.write_reports("monthly", period, released)
     validated >> dag_parts.all_batches_valid()

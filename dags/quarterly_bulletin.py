@@ -3,7 +3,8 @@
 One run per quarter (data interval = the quarter, China time): pull the departments'
 quarterly monitoring feeds, validate them, rebuild the marts (the bulletin ranks the
 cities on the quarter's monitoring indicators and on task and project progress) and
-publish the quarter's release (Asset ``cityhealth_quarterly_release``).
+publish the quarter's release (Asset ``cityhealth_quarterly_release``), then write
+the 季度通报 (leaders and laggards named) from that release.
 """
 
 from __future__ import annotations
@@ -35,5 +36,7 @@ with DAG(
     validated = dag_parts.source_groups("quarterly", period)
     built = dag_parts.dbt_layers(period)
     validated >> built
-    built >> dag_parts.publish(period, dag_parts.QUARTERLY_RELEASE)
+    released = dag_parts.publish(period, dag_parts.QUARTERLY_RELEASE)
+    built >> released
+    dag_parts.write_reports("quarterly", period, released)
     validated >> dag_parts.all_batches_valid()

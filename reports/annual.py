@@ -7,8 +7,6 @@ PNG data URIs and its CSS inline: the file opens on a machine with no network.
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -16,17 +14,11 @@ import pandas as pd
 
 from cityhealth.settings import SEEDS_DIR, settings
 from reports import charts
-from reports.html import fmt, page, table
+from reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, table
+from reports.xlsx import write_workbook
 
 ATTAINED = '<span class="ok">达标</span>'
 MISSED = '<span class="miss">未达标</span>'
-
-
-@dataclass(frozen=True)
-class ReportSet:
-    year: int
-    files: list[Path]
-    index: Path
 
 
 def _dimensions() -> pd.DataFrame:
@@ -55,25 +47,26 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         list(cities.area_name_zh), list(cities.health_index.astype(float)),
         f"{year}年 全省设区市城市健康指数", highlight=name))
 
-    dim_rows = [[html.escape(d.dimension_name_zh), html.escape(d.dimension_name_en),
+    dim_rows = [[esc(d.dimension_name_zh), esc(d.dimension_name_en),
                  fmt(city[f"score_{d.dimension_code.lower()}"]),
                  fmt(cities[f"score_{d.dimension_code.lower()}"].mean())]
                 for d in dims.itertuples()]
-    miss_rows = [[html.escape(r.indicator_code), html.escape(r.indicator_name_zh),
-                  fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""), fmt(r.score)]
+    miss_rows = [[esc(r.indicator_code), esc(r.indicator_name_zh),
+                  fmt(r.value, 2), _standard(r), esc(r.unit_zh), fmt(r.score)]
                  for r in missed.itertuples()]
-    appendix = [[html.escape(r.indicator_code), html.escape(r.indicator_name_zh),
-                 fmt(r.value, 2), _standard(r), html.escape(r.unit_zh or ""),
-                 ATTAINED if r.is_attained else MISSED,
-                 fmt(r.score)]
+    appendix = [[esc(r.indicator_code), esc(r.indicator_name_zh),
+                 fmt(r.value, 2), _standard(r), esc(r.unit_zh),
+                 ATTAINED if r.is_attained else MISSED, fmt(r.score), _flags(r.quality_flags)]
                 for r in indicators.itertuples()]
     coverage = f"{int(city.indicators_scored)}/{int(city.indicators_expected)}"
     body = f"""
-<h1>{html.escape(name)}{year}年度城市体检报告</h1>
+<h1>{esc(name)}{year}年度城市体检报告</h1>
 <p class="note">行政区划代码 {city_code} · 江西省城市体检评估 ·
-发布版本 {html.escape(release.get('release_id', ''))}</p>
-<div class="headline">城市健康指数 <b>{fmt(city.health_index)}</b>,在全省11个设区市中排名第
-<b>{int(city.rank_in_province)}</b> 位;参评指标 {coverage} 项,未达标 <b>{len(missed)}</b> 项。</div>
+发布版本 {esc(release.get('release_id', ''))}</p>
+<div class="headline">城市健康指数 <b>{fmt(city.health_index)}</b>,
+在全省{len(cities)}个设区市中排名第<b>{int(city.rank_in_province)}</b> 位
+{_rank_interval(city)};参评指标 {coverage} 项,
+未达标 <b>{len(missed)}</b> 项。</div>
 <h2>一、八个维度得分</h2>
 <div class="charts"><img alt="维度得分雷达图" src="{radar}">
 <img alt="全省排名" src="{ranking}"></div>
@@ -81,12 +74,152 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 <h2>二、未达标指标</h2>
 {table(["代码", "指标", "本市数值", "标准值", "单位", "得分"], miss_rows, {2, 4, 5}) if miss_rows
  else "<p>全部指标达到标准。</p>"}
+<h2>三、问题诊断</h2>
+{_diagnosis(con, city_code, year)}
+<h2>四、预警</h2>
+{_warnings(con, city_code, year)}
+<h2>五、居民满意度</h2>
+{_satisfaction(con, city_code, year)}
+<h2>六、自评数据与第三方评估核对</h2>
+{_reconciliation(con, city_code, year)}
+<h2>七、问题清单与整治复查</h2>
+{_treatment(con, city_code, year)}
 <h2>附录:指标数据</h2>
-{table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分"], appendix, {2, 6})}
-<p class="note">数据来源:已发布的城市体检数据集(pub_health_index、pub_indicator_value),
+{table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分", "质量标记"],
+       appendix, {2, 6})}
+<p class="note">数据来源:已发布的城市体检数据集(pub_health_index、pub_indicator_value、
+pub_diagnosis、pub_early_warning、pub_satisfaction、pub_reconciliation、pub_problem_history、
+pub_recheck),
 按统一底数由区县数据汇总(比率类指标为分子之和除以分母之和)。得分方法见指标体系说明。</p>
 """
     return f"{name}{year}年度城市体检报告", page(f"{name}{year}年度城市体检报告", body)
+
+
+FLAGS_ZH = {"missing": "缺失", "incomplete": "区县不全", "out_of_valid_range": "超出合理范围",
+            "third_party_gap": "与第三方差异超限"}
+
+
+def _flags(flags) -> str:
+    if flags is None or len(flags) == 0:
+        return ""
+    return esc("、".join(FLAGS_ZH.get(f, f) for f in flags))
+
+
+PROBLEM_STATUS_ZH = {"open": "未整治", "under_treatment": "整治中", "resolved": "已解决",
+                     "recurring": "反弹"}
+VERDICT_ZH = {"improved": "改善", "no_change": "无明显变化", "worse": "变差"}
+
+
+def _treatment(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
+    """Problem list → projects → re-check: where the city's problems stand this year."""
+    counts = dict(con.execute(
+        "select status, count(*) from pub_problem_history where city_code = ? "
+        "and period_year = ? group by status", [city_code, year]).fetchall())
+    if not counts:
+        return "<p>本年度无在册问题。</p>"
+    verdicts = dict(con.execute(
+        "select verdict, count(*) from pub_recheck where city_code = ? and recheck_year = ? "
+        "group by verdict", [city_code, year]).fetchall())
+    gaps = con.execute(
+        "select count(*) from pub_problems_without_project where city_code = ?",
+        [city_code]).fetchone()[0]
+    status_row = [[str(counts.get(s, 0)) for s in PROBLEM_STATUS_ZH]]
+    worse = con.execute(
+        "select r.problem_id, h.area_name_zh, h.description_zh, r.project_id, "
+        "r.baseline_year, r.baseline_value, r.value from pub_recheck r "
+        "join pub_problem_history h on h.problem_id = r.problem_id "
+        "and h.period_year = r.recheck_year "
+        "where r.city_code = ? and r.recheck_year = ? and r.verdict = 'worse' "
+        "order by r.problem_id, r.project_id", [city_code, year]).fetchall()
+    text = ("<p>本市及所辖县(市、区)问题清单本年度状态:</p>"
+            + table(list(PROBLEM_STATUS_ZH.values()), status_row, {0, 1, 2, 3})
+            + f"<p>本年度复查已开工整治项目对应问题 {sum(verdicts.values())} 项次:"
+            + ",".join(f"{VERDICT_ZH[v]} <b>{verdicts.get(v, 0)}</b>" for v in VERDICT_ZH)
+            + f"。尚无任何整治项目的问题 <b>{gaps}</b> 个(见问题清单)。</p>")
+    if worse:
+        text += table(["问题编号", "地区", "问题", "项目", "基期", "基期值", "本年值"],
+                      [[esc(p), esc(a), esc(d), esc(j), str(b), fmt(bv, 2), fmt(v, 2)]
+                       for p, a, d, j, b, bv, v in worse], {4, 5, 6})
+    return text
+
+
+def _rank_interval(city) -> str:
+    if pd.isna(city.get("rank_p05")) or pd.isna(city.get("rank_p95")):
+        return ""
+    low, high = int(city.rank_p05), int(city.rank_p95)
+    if low == high:
+        return f"(权重扰动模拟下排名稳定在第 {low} 位)"
+    return f"(权重扰动模拟的 90% 排名区间:第 {low}–{high} 位)"
+
+
+def _diagnosis(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
+    rows = con.execute(
+        "select dimension_name_zh, description_zh from pub_diagnosis "
+        "where area_code = ? and period_year = ? "
+        "order by dimension_sort_order, indicator_code", [city_code, year]).fetchall()
+    if not rows:
+        return "<p>本年度未诊断出突出问题。</p>"
+    counties = con.execute(
+        "select count(*), count(distinct area_code) from pub_diagnosis "
+        "where city_code = ? and area_level = 'county' and period_year = ?",
+        [city_code, year]).fetchone()
+    items = "".join(f"<li><b>{esc(dim)}</b>:{esc(text)}</li>" for dim, text in rows)
+    return (f"<p>本市共诊断出 <b>{len(rows)}</b> 个问题;所辖 {counties[1]} 个县(市、区)"
+            f"另有 {counties[0]} 个问题,见区县清单。</p><ol>{items}</ol>")
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
+    rows = con.execute(
+        "select indicator_name_zh, frequency, period, value, unit_zh, warning_level, "
+        "is_escalated from pub_early_warning "
+        "where area_code = ? and period_year = ? and warning_level in ('red', 'yellow') "
+        "and (frequency = 'annual' or is_latest_period) "
+        "order by warning_level = 'yellow', frequency, indicator_name_zh",
+        [city_code, year]).fetchall()
+    if not rows:
+        return "<p>本年度无红色、黄色预警。</p>"
+    freq = {"annual": "年度", "quarterly": "季度监测", "monthly": "月度监测"}
+    cells = [[esc(n), freq.get(f, esc(f)), esc(p), fmt(v, 2), esc(u), WARNING_ZH[w],
+              "趋势恶化升级" if escalated else ""]
+             for n, f, p, v, u, w, escalated in rows]
+    red = sum(1 for r in rows if r[5] == "red")
+    return (f"<p>红色预警 <b>{red}</b> 项,黄色预警 <b>{len(rows) - red}</b> 项"
+            f"(年度指标及月度、季度监测的最新一期)。</p>"
+            + table(["指标", "类型", "期别", "数值", "单位", "预警", "说明"], cells, {3}))
+
+
+def _satisfaction(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
+    rows = con.execute(
+        "select dimension_name_zh, respondents, satisfaction_score, ci_low, ci_high "
+        "from pub_satisfaction where area_code = ? and period_year = ? "
+        "order by not is_overall, dimension_code", [city_code, year]).fetchall()
+    if not rows:
+        return "<p>本年度无居民满意度调查数据。</p>"
+    cells = [[esc(d), f"{int(n):,}", fmt(score), f"{fmt(low)}–{fmt(high)}"]
+             for d, n, score, low, high in rows]
+    return table(["方面", "有效样本", "满意度得分", "95% 置信区间"], cells, {1, 2, 3})
+
+
+def _reconciliation(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
+    total, over = con.execute(
+        "select count(*), count(*) filter (where is_over_tolerance) from pub_reconciliation "
+        "where city_code = ? and period_year = ?", [city_code, year]).fetchone()
+    if not total:
+        return "<p>本年度无第三方评估抽样。</p>"
+    rows = con.execute(
+        "select area_name_zh, indicator_name_zh, self_check_value, third_party_value, "
+        "gap_rel, unit_zh from pub_reconciliation where city_code = ? and period_year = ? "
+        "and is_over_tolerance order by abs(gap_rel) desc nulls last", [city_code, year]
+    ).fetchall()
+    text = (f"<p>第三方评估抽样核对 {total} 项,差异超出容差 <b>{over}</b> 项"
+            f"{'(见下表,需说明或更正)' if over else ',自评数据可信'}。</p>")
+    if not rows:
+        return text
+    cells = [[esc(a), esc(i), fmt(s, 2), fmt(t, 2),
+              "—" if g is None or pd.isna(g) else f"{g * 100:+.1f}%", esc(u)]
+             for a, i, s, t, g, u in rows]
+    return text + table(["地区", "指标", "自评值", "第三方值", "相对差异", "单位"], cells,
+                        {2, 3, 4})
 
 
 def _standard(row) -> str:
@@ -98,34 +231,60 @@ def _standard(row) -> str:
 
 def write_annual_reports(year: int, release_dir: Path | None = None,
                          out_dir: Path | None = None) -> ReportSet:
-    """Write one report per city for the check year, plus an index page."""
-    from warehouse.release import LATEST_LINK, MANIFEST, RELEASE_DB
-
-    cfg = settings()
-    release_dir = (release_dir or cfg.releases_dir / LATEST_LINK).resolve()
-    out_dir = out_dir or cfg.reports_dir / str(year)
+    """One HTML report per city for the check year, an index page and a workbook."""
+    out_dir = out_dir or settings().reports_dir / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    release = json.loads((release_dir / MANIFEST).read_text(encoding="utf-8"))
-    con = duckdb.connect(str(release_dir / RELEASE_DB), read_only=True)
-    try:
+    with release(release_dir) as (con, manifest):
         cities = con.execute(
             "select area_code, area_name_zh, health_index, rank_in_province "
             "from pub_health_index where area_level = 'city' and period_year = ? "
             "order by rank_in_province", [year]).fetchall()
         if not cities:
-            raise ValueError(f"the release {release_dir.name} has no city index for {year}")
+            raise ValueError(f"the release {manifest['release_id']} has no city index "
+                             f"for {year}")
         files = []
         for code, name, _index, _rank in cities:
-            title, html_text = city_report(con, code, year, release)
+            _title, html_text = city_report(con, code, year, manifest)
             path = out_dir / f"城市体检报告_{code}_{name}_{year}.html"
             path.write_text(html_text, encoding="utf-8")
             files.append(path)
-    finally:
-        con.close()
+        files.append(write_workbook(out_dir / f"城市体检数据_{year}.xlsx",
+                                    f"江西省{year}年度城市体检", _sheets(con, year)))
     rows = [[str(rank), f'<a href="{html.escape(path.name)}">{html.escape(name)}</a>', code,
-             fmt(index)] for (code, name, index, rank), path in zip(cities, files, strict=True)]
+             fmt(index)] for (code, name, index, rank), path in zip(cities, files, strict=False)]
     index_page = out_dir / "index.html"
-    index_page.write_text(page(f"{year}年度城市体检报告", f"<h1>江西省{year}年度城市体检报告</h1>"
-                                + table(["排名", "城市", "代码", "城市健康指数"], rows, {3})),
-                          encoding="utf-8")
-    return ReportSet(year, files, index_page)
+    index_page.write_text(page(
+        f"{year}年度城市体检报告",
+        f"<h1>江西省{year}年度城市体检报告</h1>"
+        + table(["排名", "城市", "代码", "城市健康指数"], rows, {3})
+        + f'<p>数据表(Excel):<a href="{html.escape(files[-1].name)}">'
+          f"{html.escape(files[-1].name)}</a></p>"), encoding="utf-8")
+    return ReportSet(str(year), files, index_page)
+
+
+def _sheets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame]:
+    """The workbook of the check: the same published rows the reports show."""
+    def frame(sql: str) -> pd.DataFrame:
+        return con.execute(sql, [year]).df()
+
+    return {
+        "城市健康指数": frame(
+            "select * exclude (sort_order) from pub_health_index "
+            "where period_year = ? order by area_level desc, rank_in_province"),
+        "指标数据": frame(
+            "select * from pub_indicator_value where period_year = ? "
+            "order by area_code, indicator_code"),
+        "问题诊断": frame(
+            "select area_code, area_name_zh, area_level, dimension_name_zh, indicator_code, "
+            "indicator_name_zh, problem_types, description_zh from pub_diagnosis "
+            "where period_year = ? order by area_code, dimension_sort_order, indicator_code"),
+        "预警": frame(
+            "select * from pub_early_warning where period_year = ? "
+            "and warning_level in ('red', 'yellow') order by area_code, indicator_code, period"),
+        "居民满意度": frame(
+            "select * exclude (sort_order) from pub_satisfaction where period_year = ? "
+            "order by sort_order, dimension_code"),
+        "第三方核对": frame(
+            "select * from pub_reconciliation where period_year = ? "
+            "order by area_code, indicator_code"),
+    }

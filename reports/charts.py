@@ -81,3 +81,25 @@ def bars(labels: list[str], values: list[float], title: str, highlight: str | No
     for index, value in enumerate(values):
         axes.text(value, index, f" {value:.1f}", va="center", fontsize=8)
     return figure
+
+
+def lines(x: list, series: dict[str, list[float]], title: str, highlight: str | None = None,
+          unit: str = "") -> plt.Figure:
+    """One line per series over x (e.g. each city's index over the plan period)."""
+    font = cjk_font()
+    figure, axes = plt.subplots(figsize=(6.8, 4.2))
+    palette = plt.get_cmap("tab20").colors
+    colours = palette[::2] + palette[1::2]  # 20 distinct colours: 11 cities never share one
+    for index, (name, values) in enumerate(series.items()):
+        strong = highlight is None or name == highlight
+        axes.plot(x, values, color=colours[index % len(colours)],
+                  marker="o" if strong else None, linewidth=2 if strong else 1,
+                  alpha=1.0 if strong else 0.45, label=name)
+    axes.set_xticks(x)
+    axes.set_xticklabels([str(v) for v in x])
+    axes.set_title(title, fontproperties=font, fontsize=12)
+    axes.set_ylabel(unit, fontproperties=font)
+    axes.grid(alpha=0.3)
+    axes.legend(prop=font, fontsize=8, ncol=2 if len(series) > 6 else 1,
+                loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return figure

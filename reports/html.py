@@ -9,6 +9,7 @@ import html
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -59,6 +60,15 @@ def page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
             f"<body>{body}</body></html>")
+
+
+@dataclass(frozen=True)
+class ReportSet:
+    """What one report run wrote for a period: the files and the index page to open."""
+
+    period: str
+    files: list[Path]
+    index: Path
 
 
 @contextmanager

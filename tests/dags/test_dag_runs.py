@@ -122,7 +122,8 @@ def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
     assert "城市健康指数" in text and "排名第" in text
     assert text.count("data:image/png;base64,") == 2
     assert "http://" not in text and "https://" not in text
-    assert "未达标" in text
+    assert "未达标" in text and "三、问题诊断" in text
+    assert (platform / "reports" / str(CHECK_YEAR) / f"城市体检数据_{CHECK_YEAR}.xlsx").is_file()
 
 
 def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
@@ -141,6 +142,19 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
         ("feed_um_monthly", "promoted"), ("task_register", "promoted"),
         ("project_register", "promoted")}
     assert (platform / "releases" / MONTH).is_dir()
+    assert result.task_states["write_reports"] == "success"
+    dispatch = platform / "reports" / MONTH / f"月度调度_{MONTH}.html"
+    assert "江西省城市体检评估2025年7月调度" in dispatch.read_text(encoding="utf-8")
+
+
+def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
+        platform: Path) -> None:
+    result = run(platform, "quarterly_bulletin", "2025-10-01T06:00:00+08:00")
+    assert result.state == "success", (result.failed_tasks, result.log_file)
+    assert result.task_states["feed_ps_quarterly.ingest"] == "success"
+    bulletin = platform / "reports" / "2025-Q3" / "季度通报_2025-Q3.html"
+    text = bulletin.read_text(encoding="utf-8")
+    assert "2025年第3季度通报" in text and "排名靠后" in text
 
 
 def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: Path) -> None:
@@ -149,6 +163,8 @@ def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: 
     assert assessment.state == "success", (assessment.failed_tasks, assessment.log_file)
     assert assessment.task_states["publish_release"] == "success"
     assert (platform / "releases" / "plan-2021-2025").is_dir()
+    assert assessment.task_states["write_reports"] == "success"
+    assert (platform / "reports" / "plan-2021-2025" / "五年评估报告_2021-2025.html").is_file()
     appraisal = run(platform, "annual_appraisal", "2026-01-03T00:00:00+08:00",
                     conf={"check_year": CHECK_YEAR})
     assert appraisal.state == "success", (appraisal.failed_tasks, appraisal.log_file)

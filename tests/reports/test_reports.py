@@ -1,0 +1,196 @@
+"""Every report, written from the demo's published releases, read as an official would.
+
+The checks are on content (the city's name and index, a diagnosed problem, leaders and
+laggards, overdue items, a chart image), on the workbooks opening with their sheets,
+and on the files being self-contained: no reference to anything outside the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from fontTools.ttLib import TTFont
+from openpyxl import load_workbook
+
+from reports import KINDS, writer
+from reports.charts import cjk_font_path
+from tests.demo_platform import DemoPlatform
+
+pytestmark = pytest.mark.slow
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//|file:)|url\(\s*["']?"""
+                      r"""\s*(?:https?:|//)|@import""", re.IGNORECASE)
+
+
+def published(platform: DemoPlatform, period: str, sql: str, params: list) -> list[tuple]:
+    con = duckdb.connect(str(platform.releases[period] / "published.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def written(demo_platform: DemoPlatform, tmp_path_factory: pytest.TempPathFactory):
+    """Every kind of report for its demo period, into a folder of its own."""
+    out = tmp_path_factory.mktemp("reports")
+    periods = {"annual": str(demo_platform.check_year), "monthly": demo_platform.month,
+               "quarterly": demo_platform.quarter, "five_year": demo_platform.plan_label}
+    assert set(periods) == set(KINDS)
+    with demo_platform.active():
+        from reports.annual import write_annual_reports
+        from reports.five_year import write_five_year_report
+        from reports.monthly import write_monthly_dispatch
+        from reports.quarterly import write_quarterly_bulletin
+
+        sets = {
+            "annual": write_annual_reports(demo_platform.check_year,
+                                           demo_platform.releases[periods["annual"]],
+                                           out / "annual"),
+            "monthly": write_monthly_dispatch(periods["monthly"],
+                                              demo_platform.releases[periods["monthly"]],
+                                              out / "monthly"),
+            "quarterly": write_quarterly_bulletin(periods["quarterly"],
+                                                  demo_platform.releases[periods["quarterly"]],
+                                                  out / "quarterly"),
+            "five_year": write_five_year_report(periods["five_year"],
+                                                demo_platform.releases[periods["five_year"]],
+                                                out / "five_year"),
+        }
+    return sets
+
+
+def html_files(written) -> list[Path]:
+    return [p for s in written.values() for p in [*s.files, s.index] if p.suffix == ".html"]
+
+
+def test_every_report_is_self_contained(written) -> None:
+    files = html_files(written)
+    assert len(files) >= 11 + 1 + 3
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert '<meta charset="utf-8">' in text
+        found = EXTERNAL.search(text)
+        assert found is None, f"{path.name} references {text[found.start():found.end() + 40]}"
+        assert "<script" not in text  # nothing to fetch, nothing to run
+
+
+def test_external_references_are_caught() -> None:
+    """The check above can fail: a CDN stylesheet, an image link, a font URL."""
+    for bad in ('<link href="https://cdn.example.com/a.css">', "<img src=//x/y.png>",
+                "<style>@font-face{src:url('http://f/x.woff')}</style>"):
+        assert EXTERNAL.search(bad), bad
+
+
+def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
+    year = str(demo_platform.check_year)
+    [(name, index, rank, low, high)] = published(
+        demo_platform, year,
+        "select area_name_zh, health_index, rank_in_province, rank_p05, rank_p95 "
+        "from pub_health_index where area_code = '360100' and period_year = ?",
+        [int(year)])
+    problem = published(
+        demo_platform, year,
+        "select description_zh from pub_diagnosis where area_code = '360100' "
+        "and period_year = ? order by dimension_sort_order, indicator_code limit 1",
+        [int(year)])[0][0]
+    path = next(p for p in written["annual"].files if "360100" in p.name)
+    text = path.read_text(encoding="utf-8")
+    assert f"{name}{year}年度城市体检报告" in text
+    assert f"<b>{index:,.1f}</b>" in text and f"排名第<b>{rank}</b>" in text
+    assert (f"第 {low}–{high} 位" if low != high else f"稳定在第 {low} 位") in text
+    assert problem in text
+    for section in ("八个维度得分", "未达标指标", "问题诊断", "预警", "居民满意度",
+                    "第三方评估核对", "问题清单与整治复查", "附录"):
+        assert section in text, section
+    assert text.count('src="data:image/png;base64,') == 2  # radar and ranking
+    assert "95% 置信区间" in text
+
+
+def test_annual_index_and_workbook(demo_platform: DemoPlatform, written) -> None:
+    report_set = written["annual"]
+    htmls = [p for p in report_set.files if p.suffix == ".html"]
+    assert len(htmls) == len(demo_platform.cities) == 11
+    index = report_set.index.read_text(encoding="utf-8")
+    assert all(f'href="{p.name}"' in index for p in htmls)
+    [workbook] = [p for p in report_set.files if p.suffix == ".xlsx"]
+    book = load_workbook(workbook, read_only=True)
+    assert {"城市健康指数", "指标数据", "问题诊断", "预警", "居民满意度", "第三方核对"} <= set(
+        book.sheetnames)
+    rows = list(book["城市健康指数"].iter_rows(values_only=True))
+    assert rows[1][0] == "area_code" and any(r[1] == "南昌市" for r in rows[2:])
+
+
+def test_monthly_dispatch_names_delayed_items_by_department(
+        demo_platform: DemoPlatform, written) -> None:
+    month = demo_platform.month
+    delayed = published(
+        demo_platform, month,
+        "select count(*) filter (where is_delayed), count(*) from pub_task_progress_monthly "
+        "where period = ?", [month])[0]
+    late = published(
+        demo_platform, month,
+        "select project_id, project_name from pub_project_progress_monthly "
+        "where period = ? and is_overdue order by project_id limit 1", [month])
+    text = written["monthly"].index.read_text(encoding="utf-8")
+    assert f"进度滞后 <b>{delayed[0]}</b> 项次" in text and f"/{delayed[1]} 项次" in text
+    assert "住房和城乡建设局" in text  # departments by name, from the reference data
+    slipping = published(demo_platform, month,
+                         "select problem_id from pub_problem_list where is_slipping "
+                         "order by problem_id limit 1", [])
+    assert "在治问题监测预警" in text and (not slipping or slipping[0][0] in text)
+    assert delayed[0] > 0 and late, "the demo month has delayed tasks and an overdue project"
+    assert late[0][0] in text and late[0][1] in text
+    assert 'src="data:image/png;base64,' in text
+    book = load_workbook(next(p for p in written["monthly"].files if p.suffix == ".xlsx"))
+    assert book.sheetnames == ["任务进度", "项目进度"]
+
+
+def test_quarterly_bulletin_names_leaders_and_laggards(
+        demo_platform: DemoPlatform, written) -> None:
+    quarter = demo_platform.quarter
+    ranking = [name for (name,) in published(
+        demo_platform, quarter,
+        "select city_name_zh from pub_quarterly_bulletin where period = ? "
+        "order by rank_in_province", [quarter])]
+    text = written["quarterly"].index.read_text(encoding="utf-8")
+    headline = re.search(r'<div class="headline">(.*?)</div>', text, re.S)[1]
+    leaders, laggards = headline.split("排名靠后")
+    assert all(name in leaders for name in ranking[:3])
+    assert all(name in laggards for name in ranking[-3:])
+    assert "本季度监测指标" in text
+    assert 'class="yellow"' in text or 'class="red"' in text
+    assert 'src="data:image/png;base64,' in text
+
+
+def test_five_year_report_shows_trajectories_and_attainment(
+        demo_platform: DemoPlatform, written) -> None:
+    text = written["five_year"].index.read_text(encoding="utf-8")
+    start, end = demo_platform.plan_period
+    assert f"{start}—{end}年五年评估报告" in text
+    names = [name for (name,) in published(
+        demo_platform, demo_platform.plan_label,
+        "select distinct area_name_zh from pub_index_trajectory where area_level = 'city'", [])]
+    assert len(names) == 11 and all(name in text for name in names)
+    assert text.count('src="data:image/png;base64,') == 2  # index lines, dimension lines
+    assert "期末目标达成" in text and "达标率最低的指标" in text
+
+
+def test_charts_font_draws_every_chinese_name_the_reports_use(
+        demo_platform: DemoPlatform, written) -> None:
+    """No empty boxes: the embedded CJK font has a glyph for every character shown."""
+    cmap = TTFont(str(cjk_font_path()), fontNumber=0).getBestCmap()
+    shown = set("".join(path.read_text(encoding="utf-8") for path in html_files(written)))
+    missing = sorted(ch for ch in shown if ord(ch) > 0x2E80 and ord(ch) not in cmap)
+    assert not missing, f"no glyph for {''.join(missing)}"
+
+
+def test_writers_refuse_a_period_the_release_does_not_hold(
+        demo_platform: DemoPlatform, tmp_path: Path) -> None:
+    with demo_platform.active(), pytest.raises(ValueError, match="no task or project"):
+        writer("monthly")("2019-07", demo_platform.releases[demo_platform.month], tmp_path)
+    with pytest.raises(ValueError, match="unknown report kind"):
+        writer("weekly")
