@@ -248,6 +248,13 @@ def survey_responses(period: int) -> SuitePlan:
         E.ExpectColumnMeanToBeBetween(
             column="is_straight_liner", max_value=float(cfg["max_straight_liner_share"]),
             meta=_meta("warning", "所有题目答案相同的问卷占比过高 too many straight-liners")),
+        E.ExpectColumnValuesToBeBetween(
+            column="county_respondents", min_value=int(cfg["min_respondents_per_county"]),
+            meta=_meta("warning", f"区县有效样本少于{cfg['min_respondents_per_county']}份 "
+                                  "too few respondents in a county")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("warning", "每个区县都应有调查样本 every county surveyed")),
     ):
         suite.add_expectation(expectation)
     # One row per respondent with the aggregates the rules need: the answers list is
@@ -264,7 +271,8 @@ def survey_responses(period: int) -> SuitePlan:
             (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
                 as is_speeder,
             (coalesce(min_score = max_score, false) and answered > 1)::tinyint
-                as is_straight_liner"""
+                as is_straight_liner,
+            county_respondents"""
     frame_sql = f"""
         with batch as not materialized (
             select row_number, respondent_key, area_code, period_year,
@@ -276,13 +284,16 @@ def survey_responses(period: int) -> SuitePlan:
         keys as (
             select count(distinct hash(respondent_key)) = count(*) as hashes_distinct
             from batch
+        ),
+        counties as (
+            select area_code, count(*)::bigint as county_respondents from batch group by 1
         )
         select {columns}, (hash(respondent_key) >> 1)::bigint as respondent_key
-        from batch where (select hashes_distinct from keys)
+        from batch left join counties using (area_code) where (select hashes_distinct from keys)
         union all
         select {columns},
                min(row_number) over (partition by respondent_key) as respondent_key
-        from batch where not (select hashes_distinct from keys)
+        from batch left join counties using (area_code) where not (select hashes_distinct from keys)
     """
     # a row is named by its county and its data row in the export (as ingestion does)
     return SuitePlan(suite.name, suite, frame_sql, ("area_code",), arrow=True,

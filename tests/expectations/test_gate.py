@@ -136,9 +136,11 @@ def add_survey(batch_id: str, rows: list[tuple]) -> None:
              for n, (key, area, duration, answers) in enumerate(rows, start=1)])
 
 
-def survey_rows(n: int = 40) -> list[tuple]:
-    return [(f"k{i}", COUNTIES[i % 3], 300 + i, [1 + (i + j) % 5 for j in range(24)])
-            for i in range(n)]
+def survey_rows(per_county: int = 30) -> list[tuple]:
+    """Answer sheets from every county, per_county each (the rules' minimum is 30)."""
+    return [(f"k{i}", COUNTIES[i % len(COUNTIES)], 300 + i,
+             [1 + (i + j) % 5 for j in range(24)])
+            for i in range(per_county * len(COUNTIES))]
 
 
 def test_survey_batches(cityhealth_home: Path) -> None:
@@ -147,9 +149,13 @@ def test_survey_batches(cityhealth_home: Path) -> None:
     bad[3] = ("k1", *bad[3][1:])                       # the same respondent twice
     bad[5] = (bad[5][0], bad[5][1], bad[5][2], [7] * 24)  # score outside 1..5
     add_survey("s_bad", bad)
-    speedy = [(k, a, 20 if i < 10 else d, [3] * 24 if i < 10 else ans)
+    speedy = [(k, a, 20 if i % 10 == 0 else d, [3] * 24 if i % 10 == 0 else ans)
               for i, (k, a, d, ans) in enumerate(survey_rows())]
     add_survey("s_warn", speedy)
+    thin = [row for row in survey_rows()
+            if row[1] != COUNTIES[0]                                  # a county not surveyed
+            and not (row[1] == COUNTIES[1] and int(row[0][1:]) > 5 * len(COUNTIES))]
+    add_survey("s_thin", thin)                          # a county with 6 answer sheets
     results = {r.batch_id: r for r in validate_pending(source_id="survey")}
     assert results["s_good"].success and not results["s_good"].warnings
     assert not results["s_bad"].success
@@ -157,6 +163,11 @@ def test_survey_batches(cityhealth_home: Path) -> None:
     assert {"respondent_key", "max_score"} <= failed
     assert results["s_warn"].success
     assert {o.column for o in results["s_warn"].warnings} == {"is_speeder", "is_straight_liner"}
+    assert results["s_thin"].success
+    warned = {o.column: o for o in results["s_thin"].warnings}
+    assert set(warned) == {"county_respondents", "area_code"}
+    assert COUNTIES[0] in str(warned["area_code"].examples)
+    assert COUNTIES[1] in str(warned["county_respondents"].examples)
 
 
 def test_third_party_batches(cityhealth_home: Path) -> None:
