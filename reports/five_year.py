@@ -16,10 +16,8 @@ import duckdb
 import pandas as pd
 
 from cityhealth.reference import seed_rows
-from cityhealth.settings import settings
 from reports import charts
-from reports.html import ReportSet, esc, fmt, page, release, table
-from reports.xlsx import write_workbook
+from reports.html import ReportSet, esc, fmt, page, release, save_report, table
 
 STATUS_ZH = {"attained": "期末达标", "improved_not_attained": "改善但未达标",
              "not_improved": "未改善", "no_data": "数据不足"}
@@ -145,16 +143,11 @@ def _signed(value, digits: int = 1) -> str:
 def write_five_year_report(label: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The plan period's assessment report as HTML and as a workbook."""
-    out_dir = out_dir or settings().reports_dir / label
-    out_dir.mkdir(parents=True, exist_ok=True)
     with release(release_dir) as (con, manifest):
         html_text = assessment_report(con, label, manifest)
         frames = assessment_frames(con, label)
     start, end = plan_years(label)
-    index = out_dir / f"五年评估报告_{start}-{end}.html"
-    index.write_text(html_text, encoding="utf-8")
-    workbook = write_workbook(out_dir / f"五年评估数据_{start}-{end}.xlsx",
-                              f"{start}—{end}年五年评估",
-                              {"指数变化": frames["trajectory"], "维度得分": frames["dimensions"],
-                               "期末目标达成": frames["attainment"]})
-    return ReportSet(label, [index, workbook], index)
+    return save_report(label, out_dir, f"五年评估报告_{start}-{end}.html", html_text,
+                       f"五年评估数据_{start}-{end}.xlsx", f"{start}—{end}年五年评估",
+                       {"指数变化": frames["trajectory"], "维度得分": frames["dimensions"],
+                        "期末目标达成": frames["attainment"]})

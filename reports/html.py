@@ -71,6 +71,20 @@ class ReportSet:
     index: Path
 
 
+def save_report(period: str, out_dir: Path | None, html_name: str, html_text: str,
+                workbook_name: str, title: str, sheets: dict[str, pd.DataFrame]) -> ReportSet:
+    """A period's page and its workbook into ``out_dir`` (default ``reports/<period>/``)."""
+    from cityhealth.settings import settings
+    from reports.xlsx import write_workbook
+
+    out_dir = out_dir or settings().reports_dir / period
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page_path = out_dir / html_name
+    page_path.write_text(html_text, encoding="utf-8")
+    workbook = write_workbook(out_dir / workbook_name, title, sheets)
+    return ReportSet(period, [page_path, workbook], page_path)
+
+
 @contextmanager
 def release(release_dir: Path | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
     """The published release a report reads (the latest by default), and its manifest."""

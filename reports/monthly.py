@@ -14,10 +14,8 @@ import duckdb
 import pandas as pd
 
 from cityhealth.reference import seed_rows
-from cityhealth.settings import settings
 from reports import charts
-from reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, table
-from reports.xlsx import write_workbook
+from reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, save_report, table
 
 STATUS_ZH = {"not_started": "未启动", "in_progress": "推进中", "done": "已完成", "delayed": "滞后"}
 
@@ -152,13 +150,9 @@ def _city_name(con: duckdb.DuckDBPyConnection, code: str) -> str:
 def write_monthly_dispatch(period: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The month's dispatch as HTML and as a workbook of its lists."""
-    out_dir = out_dir or settings().reports_dir / period
-    out_dir.mkdir(parents=True, exist_ok=True)
     with release(release_dir) as (con, manifest):
         html_text = dispatch_report(con, period, manifest)
         frames = dispatch_frames(con, period)
-    index = out_dir / f"月度调度_{period}.html"
-    index.write_text(html_text, encoding="utf-8")
-    workbook = write_workbook(out_dir / f"月度调度_{period}.xlsx", f"{_month_zh(period)}调度",
-                              {"任务进度": frames["tasks"], "项目进度": frames["projects"]})
-    return ReportSet(period, [index, workbook], index)
+    return save_report(period, out_dir, f"月度调度_{period}.html", html_text,
+                       f"月度调度_{period}.xlsx", f"{_month_zh(period)}调度",
+                       {"任务进度": frames["tasks"], "项目进度": frames["projects"]})

@@ -14,10 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cityhealth.settings import settings
 from reports import charts
-from reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, table
-from reports.xlsx import write_workbook
+from reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, save_report, table
 
 NAMED = 3  # leaders and laggards named in the bulletin
 
@@ -94,15 +92,10 @@ def _monitoring_table(monitoring: pd.DataFrame) -> str:
 def write_quarterly_bulletin(period: str, release_dir: Path | None = None,
                              out_dir: Path | None = None) -> ReportSet:
     """The quarter's bulletin as HTML and as a workbook."""
-    out_dir = out_dir or settings().reports_dir / period
-    out_dir.mkdir(parents=True, exist_ok=True)
     with release(release_dir) as (con, manifest):
         html_text = bulletin_report(con, period, manifest)
         frames = bulletin_frames(con, period)
-    index = out_dir / f"季度通报_{period}.html"
-    index.write_text(html_text, encoding="utf-8")
     year, quarter = _quarter(period)
-    workbook = write_workbook(out_dir / f"季度通报_{period}.xlsx",
-                              f"{year}年第{quarter}季度通报",
-                              {"综合排名": frames["ranking"], "监测指标": frames["monitoring"]})
-    return ReportSet(period, [index, workbook], index)
+    return save_report(period, out_dir, f"季度通报_{period}.html", html_text,
+                       f"季度通报_{period}.xlsx", f"{year}年第{quarter}季度通报",
+                       {"综合排名": frames["ranking"], "监测指标": frames["monitoring"]})
