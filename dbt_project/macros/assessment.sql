@@ -141,3 +141,37 @@
 {% macro plan_baseline_year() -%}
     {{ return((var('plan_start', 2021) | int) - 1) }}
 {%- endmacro %}
+
+-- The weighted mean of a composite's parts over the parts that have a score: a part
+-- without a score drops out and the others' weights are renormalised (null when no part
+-- is scored). parts: list of [score_column, weight_column].
+{% macro weighted_score_of_scored_parts(parts) -%}
+    (
+        {%- for score, weight in parts %}
+        {% if not loop.first %}+ {% endif %}coalesce({{ weight }} * {{ score }}, 0)
+        {%- endfor %}
+    ) / nullif(
+        {%- for score, weight in parts %}
+        {% if not loop.first %}+ {% endif %}case when {{ score }} is not null then coalesce({{ weight }}, 0) else 0 end
+        {%- endfor %},
+        0
+    )
+{%- endmacro %}
+
+-- How many of a composite's parts have a score.
+{% macro parts_scored(score_columns) -%}
+    cast(
+        {%- for score in score_columns %}
+        {% if not loop.first %}+ {% endif %}({{ score }} is not null)::integer
+        {%- endfor %}
+        as integer
+    )
+{%- endmacro %}
+
+-- Join the weight of one part of a composite valid in the row's year.
+{% macro join_part_weight(weights, alias, part_code, year_column) -%}
+    left join {{ weights }} as {{ alias }}
+        on {{ alias }}.part_code = '{{ part_code }}'
+        and {{ year_column }} >= {{ alias }}.valid_from_year
+        and ({{ alias }}.valid_to_year is null or {{ year_column }} <= {{ alias }}.valid_to_year)
+{%- endmacro %}

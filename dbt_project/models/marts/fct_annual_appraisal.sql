@@ -247,18 +247,9 @@ with_quality as (
         satisfaction_weight.weight as satisfaction_weight
 
     from joined
-    left join weights as quality_weight
-        on quality_weight.part_code = 'check_quality'
-        and joined.period_year >= quality_weight.valid_from_year
-        and (quality_weight.valid_to_year is null or joined.period_year <= quality_weight.valid_to_year)
-    left join weights as project_weight
-        on project_weight.part_code = 'project_delivery'
-        and joined.period_year >= project_weight.valid_from_year
-        and (project_weight.valid_to_year is null or joined.period_year <= project_weight.valid_to_year)
-    left join weights as satisfaction_weight
-        on satisfaction_weight.part_code = 'satisfaction'
-        and joined.period_year >= satisfaction_weight.valid_from_year
-        and (satisfaction_weight.valid_to_year is null or joined.period_year <= satisfaction_weight.valid_to_year)
+    {{ join_part_weight('weights', 'quality_weight', 'check_quality', 'joined.period_year') }}
+    {{ join_part_weight('weights', 'project_weight', 'project_delivery', 'joined.period_year') }}
+    {{ join_part_weight('weights', 'satisfaction_weight', 'satisfaction', 'joined.period_year') }}
 
 ),
 
@@ -266,22 +257,13 @@ scored as (
 
     select
         *,
-        (
-            coalesce(check_quality_weight * check_quality_score, 0)
-            + coalesce(project_delivery_weight * project_delivery_score, 0)
-            + coalesce(satisfaction_weight * satisfaction_score, 0)
-        ) / nullif(
-            case when check_quality_score is not null then coalesce(check_quality_weight, 0) else 0 end
-            + case when project_delivery_score is not null then coalesce(project_delivery_weight, 0) else 0 end
-            + case when satisfaction_score is not null then coalesce(satisfaction_weight, 0) else 0 end,
-            0
-        ) as appraisal_score,
-        cast(
-            (check_quality_score is not null)::integer
-            + (project_delivery_score is not null)::integer
-            + (satisfaction_score is not null)::integer
-            as integer
-        ) as parts_scored
+        {{ weighted_score_of_scored_parts([
+            ['check_quality_score', 'check_quality_weight'],
+            ['project_delivery_score', 'project_delivery_weight'],
+            ['satisfaction_score', 'satisfaction_weight'],
+        ]) }} as appraisal_score,
+        {{ parts_scored(['check_quality_score', 'project_delivery_score', 'satisfaction_score']) }}
+            as parts_scored
 
     from with_quality
 

@@ -180,18 +180,9 @@ joined as (
         on cities.city_code = project_part.city_code
         and quarters.period_year = project_part.period_year
         and quarters.quarter = project_part.quarter
-    left join weights as warning_weight
-        on warning_weight.part_code = 'warnings'
-        and quarters.period_year >= warning_weight.valid_from_year
-        and (warning_weight.valid_to_year is null or quarters.period_year <= warning_weight.valid_to_year)
-    left join weights as task_weight
-        on task_weight.part_code = 'task_progress'
-        and quarters.period_year >= task_weight.valid_from_year
-        and (task_weight.valid_to_year is null or quarters.period_year <= task_weight.valid_to_year)
-    left join weights as project_weight
-        on project_weight.part_code = 'project_progress'
-        and quarters.period_year >= project_weight.valid_from_year
-        and (project_weight.valid_to_year is null or quarters.period_year <= project_weight.valid_to_year)
+    {{ join_part_weight('weights', 'warning_weight', 'warnings', 'quarters.period_year') }}
+    {{ join_part_weight('weights', 'task_weight', 'task_progress', 'quarters.period_year') }}
+    {{ join_part_weight('weights', 'project_weight', 'project_progress', 'quarters.period_year') }}
 
 ),
 
@@ -199,22 +190,13 @@ scored as (
 
     select
         *,
-        (
-            coalesce(warnings_weight * warnings_score, 0)
-            + coalesce(task_progress_weight * task_progress_score, 0)
-            + coalesce(project_progress_weight * project_progress_score, 0)
-        ) / nullif(
-            case when warnings_score is not null then coalesce(warnings_weight, 0) else 0 end
-            + case when task_progress_score is not null then coalesce(task_progress_weight, 0) else 0 end
-            + case when project_progress_score is not null then coalesce(project_progress_weight, 0) else 0 end,
-            0
-        ) as bulletin_score,
-        cast(
-            (warnings_score is not null)::integer
-            + (task_progress_score is not null)::integer
-            + (project_progress_score is not null)::integer
-            as integer
-        ) as parts_scored
+        {{ weighted_score_of_scored_parts([
+            ['warnings_score', 'warnings_weight'],
+            ['task_progress_score', 'task_progress_weight'],
+            ['project_progress_score', 'project_progress_weight'],
+        ]) }} as bulletin_score,
+        {{ parts_scored(['warnings_score', 'task_progress_score', 'project_progress_score']) }}
+            as parts_scored
 
     from joined
 
