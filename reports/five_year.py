@@ -48,9 +48,9 @@ def assessment_frames(con: duckdb.DuckDBPyConnection, label: str) -> dict[str, p
     return {"trajectory": trajectory, "dimensions": dimensions, "attainment": attainment}
 
 
-def assessment_report(con: duckdb.DuckDBPyConnection, label: str, manifest: dict) -> str:
+def assessment_report(label: str, manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
+    """The assessment page from the plan period's frames (``assessment_frames``)."""
     start, end = plan_years(label)
-    frames = assessment_frames(con, label)
     trajectory, dims_by_year, attainment = (frames["trajectory"], frames["dimensions"],
                                             frames["attainment"])
     if trajectory.empty:
@@ -144,8 +144,8 @@ def write_five_year_report(label: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The plan period's assessment report as HTML and as a workbook."""
     with release(release_dir) as (con, manifest):
-        html_text = assessment_report(con, label, manifest)
         frames = assessment_frames(con, label)
+    html_text = assessment_report(label, manifest, frames)
     start, end = plan_years(label)
     return save_report(label, out_dir, f"五年评估报告_{start}-{end}.html", html_text,
                        f"五年评估数据_{start}-{end}.xlsx", f"{start}—{end}年五年评估",

@@ -42,8 +42,9 @@ def dispatch_frames(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, pd
     return {"tasks": tasks, "projects": projects}
 
 
-def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict) -> str:
-    frames = dispatch_frames(con, period)
+def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict,
+                    frames: dict[str, pd.DataFrame]) -> str:
+    """The dispatch page from the month's frames (``dispatch_frames``)."""
     tasks, projects = frames["tasks"], frames["projects"]
     if tasks.empty and projects.empty:
         raise ValueError(f"the release {manifest['release_id']} has no task or project "
@@ -84,13 +85,16 @@ def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict)
                    overdue=("is_overdue", "sum"), invested=("invested_to_date", "sum"),
                    planned=("planned_investment_to_date", "sum"))
               .reset_index())
-    city_rows = [[esc(_city_name(con, r.city_code)), str(int(r.projects)), str(int(r.behind)),
-                  str(int(r.overdue)), fmt(r.invested, 0), fmt(r.planned, 0),
+    city_names = dict(con.execute(
+        "select distinct area_code, area_name_zh from pub_health_index "
+        "where area_level = 'city'").fetchall())
+    city_rows = [[esc(city_names.get(r.city_code, r.city_code)), str(int(r.projects)),
+                  str(int(r.behind)), str(int(r.overdue)), fmt(r.invested, 0), fmt(r.planned, 0),
                   fmt(100 * r.invested / r.planned if r.planned else None, 0)]
                  for r in cities.itertuples()]
     chart = ""
     if not cities.empty:
-        labels = [_city_name(con, c) for c in cities.city_code]
+        labels = [city_names.get(c, c) for c in cities.city_code]
         completion = [float(100 * i / p) if p else 0.0
                       for i, p in zip(cities.invested, cities.planned, strict=True)]
         chart = '<div class="charts"><img alt="项目投资完成率" src="{}"></div>'.format(
@@ -141,18 +145,12 @@ def _slipping(con: duckdb.DuckDBPyConnection) -> str:
                     cells, {4}))
 
 
-def _city_name(con: duckdb.DuckDBPyConnection, code: str) -> str:
-    row = con.execute("select area_name_zh from pub_health_index where area_code = ? limit 1",
-                      [code]).fetchone()
-    return row[0] if row else code
-
-
 def write_monthly_dispatch(period: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The month's dispatch as HTML and as a workbook of its lists."""
     with release(release_dir) as (con, manifest):
-        html_text = dispatch_report(con, period, manifest)
         frames = dispatch_frames(con, period)
+        html_text = dispatch_report(con, period, manifest, frames)
     return save_report(period, out_dir, f"月度调度_{period}.html", html_text,
                        f"月度调度_{period}.xlsx", f"{_month_zh(period)}调度",
                        {"任务进度": frames["tasks"], "项目进度": frames["projects"]})

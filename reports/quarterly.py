@@ -39,8 +39,8 @@ def bulletin_frames(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, pd
     return {"ranking": ranking, "monitoring": monitoring}
 
 
-def bulletin_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict) -> str:
-    frames = bulletin_frames(con, period)
+def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
+    """The bulletin page from the quarter's frames (``bulletin_frames``)."""
     ranking, monitoring = frames["ranking"], frames["monitoring"]
     if ranking.empty:
         raise ValueError(f"the release {manifest['release_id']} has no bulletin for {period}")
@@ -93,8 +93,8 @@ def write_quarterly_bulletin(period: str, release_dir: Path | None = None,
                              out_dir: Path | None = None) -> ReportSet:
     """The quarter's bulletin as HTML and as a workbook."""
     with release(release_dir) as (con, manifest):
-        html_text = bulletin_report(con, period, manifest)
         frames = bulletin_frames(con, period)
+    html_text = bulletin_report(period, manifest, frames)
     year, quarter = _quarter(period)
     return save_report(period, out_dir, f"季度通报_{period}.html", html_text,
                        f"季度通报_{period}.xlsx", f"{year}年第{quarter}季度通报",
