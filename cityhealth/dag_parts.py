@@ -93,16 +93,31 @@ def all_batches_valid() -> None:
 
 
 def publish(period, asset: Asset):
-    """Publish the release of the period and announce it on an Asset (extra: period)."""
+    """Publish the release of the period; announce it on an Asset only when it is new.
 
-    @task(task_id="publish_release", pool=WRITER_POOL, outlets=[asset])
-    def publish_release(period: str, run_id: str | None = None,
-                        outlet_events=None) -> str:
-        folder = pipeline.publish_release(period, run_id or "manual")
-        outlet_events[asset].extra = {"period": period, "release": folder}
-        return folder
+    ``publish_release`` returns the release folder (what the reports read);
+    ``announce_release`` carries the Asset (extra: period, release) and skips itself
+    when the same data had already been published, so a rerun on unchanged data does
+    not start the asset-triggered DAGs again. Returns the release (folder, is_new).
+    """
 
-    return publish_release(period)
+    @task(task_id="publish_release", pool=WRITER_POOL)
+    def publish_release(period: str, run_id: str | None = None) -> dict:
+        return pipeline.publish_release(period, run_id or "manual")
+
+    @task(task_id="announce_release", outlets=[asset])
+    def announce_release(period: str, release: dict, outlet_events=None) -> None:
+        if not release["is_new"]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(
+                f"{period}: the same data are already published as {release['folder']}; "
+                "nothing new to announce")
+        outlet_events[asset].extra = {"period": period, "release": release["folder"]}
+
+    release = publish_release(period)
+    announce_release(period, release)
+    return release
 
 
 REPORT_DOCS = {
@@ -113,11 +128,11 @@ REPORT_DOCS = {
 }
 
 
-def write_reports(kind: str, period, release_folder):
+def write_reports(kind: str, period, release):
     """The period's reports of one kind, from the release this run published."""
 
     @task(task_id="write_reports", doc_md=REPORT_DOCS[kind])
-    def write(period: str, release_folder: str) -> list[str]:
-        return pipeline.write_reports(kind, period, release_folder)
+    def write(period: str, release: dict) -> list[str]:
+        return pipeline.write_reports(kind, period, release["folder"])
 
-    return write(period, release_folder)
+    return write(period, release)

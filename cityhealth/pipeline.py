@@ -1,7 +1,9 @@
 """The steps the DAGs run, as plain functions (importable, unit-tested).
 
 DAG files only wire these together. Each step is idempotent for its period:
-running it twice leaves the warehouse as running it once.
+running it twice leaves the warehouse as running it once. A period travels between
+tasks as its label (``2025``, ``2025-07``, ``2025-Q3``, ``plan-2021-2025``,
+``appraisal-2025``) and is parsed once per step by :class:`cityhealth.periods.Period`.
 """
 
 from __future__ import annotations
@@ -10,46 +12,58 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-import pendulum
+from cityhealth.periods import Period
 
 log = logging.getLogger(__name__)
-
-TIMEZONE = "Asia/Shanghai"
-
 
 class StepFailed(RuntimeError):
     """A step finished its work but some of it failed; the message says what, briefly."""
 
 
 DBT_LAYERS = {
-    # task id: dbt command. Run in this order; each layer's `dbt build` runs its models
-    # and the tests whose parents are all in the layer, so a failing model or test fails
-    # its layer's task; the last task runs every test again, including those that span
-    # layers (a staging column's relationship to a seed).
-    "seeds": ["build", "--select", "resource_type:seed"],
-    "staging": ["build", "--select", "path:models/staging"],
-    "intermediate": ["build", "--select", "path:models/intermediate"],
-    "marts": ["build", "--select", "path:models/marts"],
-    "published": ["build", "--select", "path:models/published"],
-    "tests": ["test"],
+    # task id: dbt selection. Built in this order, each with `dbt build` and indirect
+    # selection "buildable": a layer runs its models and every data test whose parents
+    # are in the layer or upstream of it, so each data test runs once, in the layer of
+    # its last parent (a staging column's relationship to a seed runs with staging), and
+    # a failing model or test fails its own layer's task.
+    # Unit tests test the SQL, not the data: they run in development and CI (`make test`
+    # builds the project with them, for more than one check year), not in every
+    # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
+    "seeds": ["resource_type:seed"],
+    "staging": ["path:models/staging"],
+    "intermediate": ["path:models/intermediate"],
+    "marts": ["path:models/marts"],
+    "published": ["path:models/published"],
 }
 
 
-def check_year_of(data_interval_start: datetime) -> int:
-    """The check year a yearly run covers: the year its data interval starts in (China time)."""
-    return pendulum.instance(data_interval_start).in_timezone(TIMEZONE).year
+def dbt_layer_args(layer: str) -> list[str]:
+    """The dbt command line of one layer."""
+    return ["build", "--select", *DBT_LAYERS[layer], "--exclude", "test_type:unit",
+            "--indirect-selection", "buildable"]
 
 
-def period_of(cadence: str, data_interval_start: datetime) -> str:
-    """The period a run covers: '2025' (annual), '2025-07' (monthly), '2025-Q3' (quarterly)."""
-    start = pendulum.instance(data_interval_start).in_timezone(TIMEZONE)
-    if cadence == "annual":
-        return str(start.year)
-    if cadence == "monthly":
-        return f"{start.year}-{start.month:02d}"
-    if cadence == "quarterly":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    raise ValueError(f"unknown cadence {cadence!r}")
+def run_period(kind: str, data_interval_start: datetime | None, dag_run=None) -> str:
+    """The period a clock-scheduled run covers, as its label.
+
+    In order: the run's conf ``period`` (a manual run for a chosen period), its data
+    interval (scheduled runs, backfills, manual runs with a logical date), else – a
+    manual run without a logical date – the last period of the kind that has ended
+    when the run was asked for (on 2026-03-10: check year 2025, month 2026-02).
+    """
+    conf = getattr(dag_run, "conf", None) or {}
+    if conf.get("period"):
+        period = Period.parse(conf["period"])
+        if period.kind != kind:
+            raise StepFailed(f"conf period {conf['period']!r} is not a {kind} period")
+        return period.label
+    if data_interval_start is not None:
+        return Period.of_interval(kind, data_interval_start).label
+    moment = getattr(dag_run, "run_after", None) or getattr(dag_run, "queued_at", None)
+    if moment is None:
+        raise StepFailed(f"the run has neither a data interval nor a run date: "
+                         f"cannot tell which {kind} period it covers")
+    return Period.last_complete(kind, moment).label
 
 
 def sources_with_cadence(cadence: str) -> list[str]:
@@ -63,7 +77,7 @@ def ingest(source_id: str, period: str) -> dict[str, int]:
     """Load every new delivery of one source for one period into the raw layer."""
     from ingestion.run import ingest_source
 
-    outcomes = ingest_source(source_id, period)
+    outcomes = ingest_source(source_id, Period.parse(period).label)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -80,37 +94,40 @@ def validate(source_id: str, period: str) -> dict[str, int]:
     """Validate the loaded batches of one source; promote the good, quarantine the bad."""
     from expectations.gate import raise_if_failed, validate_pending
 
-    results = validate_pending(source_id=source_id, period=period)
+    results = validate_pending(source_id=source_id, period=Period.parse(period).label)
     raise_if_failed(results)
     return {"validated": len(results)}
 
 
-def build_marts(check_year: int) -> None:
-    """dbt build (seeds, models, tests) for the check year."""
-    from warehouse.dbt import build
+def dbt_vars(period: str) -> dict[str, int]:
+    """What dbt receives for a period: its check year and the plan period's years."""
+    from cityhealth.settings import settings
 
-    build(check_year=check_year)
+    return Period.parse(period).dbt_vars(settings().profile.plan_period)
 
 
 def build_layer(layer: str, period: str) -> None:
-    """dbt build of one layer (DBT_LAYERS) for the year of a period."""
+    """dbt build of one layer (DBT_LAYERS) for a period (vars: :func:`dbt_vars`)."""
     from warehouse.dbt import run_dbt
 
-    args = [*DBT_LAYERS[layer]]
-    if args[0] == "build":
-        args += ["--indirect-selection", "cautious"]
-    run_dbt(args, vars={"check_year": int(period[:4])})
+    run_dbt(dbt_layer_args(layer), vars=dbt_vars(period))
 
 
 def latest_annual_period() -> str:
     """The check year of the newest annual release (what an asset-triggered run follows)."""
     from cityhealth.settings import settings
 
-    years = sorted(p.name for p in settings().releases_dir.glob("[0-9][0-9][0-9][0-9]")
-                   if p.is_dir())
+    years = []
+    for folder in settings().releases_dir.iterdir() if settings().releases_dir.is_dir() else ():
+        try:
+            period = Period.parse(folder.name)
+        except ValueError:
+            continue
+        if period.kind == "annual" and folder.is_dir():
+            years.append(period)
     if not years:
         raise StepFailed("no annual release yet: run annual_health_check first")
-    return years[-1]
+    return max(years).label
 
 
 def triggered_period(triggering_asset_events, dag_run) -> str:
@@ -123,43 +140,50 @@ def triggered_period(triggering_asset_events, dag_run) -> str:
         for event in events:
             period = (event.extra or {}).get("period")
             if period:
-                return str(period)
+                return Period.parse(period).label
     conf = getattr(dag_run, "conf", None) or {}
     if conf.get("check_year"):
-        return str(conf["check_year"])
+        return Period.parse(conf["check_year"]).label
     return latest_annual_period()
 
 
-def plan_period_label() -> str:
-    """The release label of the five-year assessment, e.g. plan-2021-2025."""
+def plan_period() -> Period:
+    """The plan period of the five-year assessment (run profile ``plan_period``)."""
     from cityhealth.settings import settings
 
-    start, end = settings().profile.plan_period
-    return f"plan-{start}-{end}"
+    return Period.plan(*settings().profile.plan_period)
 
 
 def is_plan_end(period: str) -> bool:
-    """Whether a check year closes the plan period (config/<profile>.yaml plan_period)."""
-    from cityhealth.settings import settings
-
-    return int(period) == settings().profile.plan_period[1]
+    """Whether a check year closes the plan period."""
+    return Period.parse(period).check_year == plan_period().last_year
 
 
-def publish_release(period: str, run_id: str) -> str:
-    """Snapshot the published schema as an immutable release; returns its folder."""
+def appraisal_period(period: str) -> str:
+    """The appraisal release label of a check year: appraisal-2025."""
+    return Period.appraisal_of(Period.parse(period).check_year).label
+
+
+def publish_release(period: str, run_id: str) -> dict:
+    """Snapshot the published schema as an immutable release.
+
+    Returns ``{"folder": ..., "is_new": ...}``: the same data published again give the
+    same release (``is_new`` false), which the DAG does not announce again.
+    """
     from warehouse.release import publish
 
-    release = publish(period, run_id=run_id)
+    release = publish(Period.parse(period).label, run_id=run_id)
     log.info("release %s (%s) tables=%s", release.release_id,
-             "new" if release.is_new else "unchanged", release.tables)
-    return str(release.path)
+             "new" if release.is_new else "unchanged, already published", release.tables)
+    return {"folder": str(release.path), "is_new": bool(release.is_new)}
 
 
 def write_reports(kind: str, period: str, release_dir: str | None = None) -> list[str]:
     """The reports of one kind for the period, from the given release (default: latest)."""
     from reports import writer
 
-    report_set = writer(kind)(period, Path(release_dir) if release_dir else None)
+    report_set = writer(kind)(Period.parse(period).label,
+                              Path(release_dir) if release_dir else None)
     log.info("%s reports for %s: %d files, open %s", kind, period, len(report_set.files),
              report_set.index)
     return [str(p) for p in report_set.files]

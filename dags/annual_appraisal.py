@@ -12,12 +12,13 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from cityhealth import dag_parts, pipeline
+from cityhealth.periods import TIMEZONE
 
 with DAG(
     dag_id="annual_appraisal",
     description="每年度考核: follows the annual release; appraisal score per city and county",
     schedule=[dag_parts.ANNUAL_RELEASE],
-    start_date=pendulum.datetime(2020, 1, 1, tz=pipeline.TIMEZONE),
+    start_date=pendulum.datetime(2020, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=dag_parts.default_args(),
@@ -32,8 +33,8 @@ with DAG(
 
     @task
     def appraisal_label(period: str) -> str:
-        return f"appraisal-{period}"
+        return pipeline.appraisal_period(period)
 
-    year = check_year()
-    built = dag_parts.dbt_layers(year, trigger_rule="all_success")
-    built >> dag_parts.publish(appraisal_label(year), dag_parts.APPRAISAL_RELEASE)
+    label = appraisal_label(check_year())
+    built = dag_parts.dbt_layers(label, trigger_rule="all_success")
+    built >> dag_parts.publish(label, dag_parts.APPRAISAL_RELEASE)

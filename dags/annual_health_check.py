@@ -15,12 +15,13 @@ from airflow.sdk import DAG, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cityhealth import dag_parts, pipeline
+from cityhealth.periods import TIMEZONE
 
 with DAG(
     dag_id="annual_health_check",
     description="一年一体检: ingest, validate, build the marts and the city health index, publish",
-    schedule=CronDataIntervalTimetable("0 0 1 1 *", timezone=pipeline.TIMEZONE),
-    start_date=pendulum.datetime(2020, 1, 1, tz=pipeline.TIMEZONE),
+    schedule=CronDataIntervalTimetable("0 0 1 1 *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2020, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=dag_parts.default_args(),
@@ -29,9 +30,9 @@ with DAG(
 ) as dag:
 
     @task
-    def check_period(data_interval_start=None) -> str:
+    def check_period(data_interval_start=None, dag_run=None) -> str:
         """The check year this run covers (from its data interval, not the clock)."""
-        return pipeline.period_of("annual", data_interval_start)
+        return pipeline.run_period("annual", data_interval_start, dag_run)
 
     period = check_period()
     validated = dag_parts.source_groups("annual", period)

@@ -14,12 +14,13 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from cityhealth import dag_parts, pipeline
+from cityhealth.periods import TIMEZONE
 
 with DAG(
     dag_id="five_year_assessment",
     description="五年一评估: follows the annual release; assesses the plan period at its end",
     schedule=[dag_parts.ANNUAL_RELEASE],
-    start_date=pendulum.datetime(2020, 1, 1, tz=pipeline.TIMEZONE),
+    start_date=pendulum.datetime(2020, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=dag_parts.default_args(),
@@ -38,12 +39,12 @@ with DAG(
 
     @task
     def plan_period_label(period: str) -> str:
-        return pipeline.plan_period_label()
+        return pipeline.plan_period().label
 
     year = check_year()
     gate = closes_plan_period(year)
     label = plan_period_label(year)
-    built = dag_parts.dbt_layers(year, trigger_rule="all_success")
+    built = dag_parts.dbt_layers(label, trigger_rule="all_success")
     gate >> label >> built
     released = dag_parts.publish(label, dag_parts.FIVE_YEAR_RELEASE)
     built >> released

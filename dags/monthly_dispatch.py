@@ -15,12 +15,13 @@ from airflow.sdk import DAG, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cityhealth import dag_parts, pipeline
+from cityhealth.periods import TIMEZONE
 
 with DAG(
     dag_id="monthly_dispatch",
     description="每月调度: monthly feeds and task/project registers, marts, release",
-    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=pipeline.TIMEZONE),
-    start_date=pendulum.datetime(2025, 1, 1, tz=pipeline.TIMEZONE),
+    schedule=CronDataIntervalTimetable("0 6 1 * *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2025, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=dag_parts.default_args(),
@@ -29,9 +30,9 @@ with DAG(
 ) as dag:
 
     @task
-    def dispatch_period(data_interval_start=None) -> str:
+    def dispatch_period(data_interval_start=None, dag_run=None) -> str:
         """The month this run covers, e.g. 2025-07."""
-        return pipeline.period_of("monthly", data_interval_start)
+        return pipeline.run_period("monthly", data_interval_start, dag_run)
 
     period = dispatch_period()
     validated = dag_parts.source_groups("monthly", period)

@@ -14,12 +14,13 @@ from airflow.sdk import DAG, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from cityhealth import dag_parts, pipeline
+from cityhealth.periods import TIMEZONE
 
 with DAG(
     dag_id="quarterly_bulletin",
     description="每季度通报: quarterly feeds, marts and the bulletin's release",
-    schedule=CronDataIntervalTimetable("0 6 1 1,4,7,10 *", timezone=pipeline.TIMEZONE),
-    start_date=pendulum.datetime(2025, 1, 1, tz=pipeline.TIMEZONE),
+    schedule=CronDataIntervalTimetable("0 6 1 1,4,7,10 *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2025, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     default_args=dag_parts.default_args(),
@@ -28,9 +29,9 @@ with DAG(
 ) as dag:
 
     @task
-    def bulletin_period(data_interval_start=None) -> str:
+    def bulletin_period(data_interval_start=None, dag_run=None) -> str:
         """The quarter this run covers, e.g. 2025-Q3."""
-        return pipeline.period_of("quarterly", data_interval_start)
+        return pipeline.run_period("quarterly", data_interval_start, dag_run)
 
     period = bulletin_period()
     validated = dag_parts.source_groups("quarterly", period)
