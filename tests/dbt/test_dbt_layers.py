@@ -1,0 +1,91 @@
+"""The dbt layers Airflow runs, and the unit tests, hold for any check year.
+
+* every unit test whose model reads a run var (check_year, the plan period) fixes it
+  in its overrides, so a build for 2021 runs the same unit tests as one for 2025;
+* the unit tests pass for a check year other than the demo's last (2022);
+* the layers of ``cityhealth.pipeline.DBT_LAYERS`` (indirect selection "buildable")
+  run every data test of the project, each in exactly one layer, and no unit test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cityhealth.pipeline import DBT_LAYERS, dbt_layer_args
+from cityhealth.settings import DBT_PROJECT_DIR
+
+RUN_VARS = ("check_year", "plan_start", "plan_end")
+
+
+def _unit_tests() -> list[tuple[Path, dict]]:
+    found = []
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(
+                "unit_tests") or []:
+            found.append((path, test))
+    return found
+
+
+def _vars_read_by(model: str) -> set[str]:
+    sql = next((DBT_PROJECT_DIR / "models").rglob(f"{model}.sql")).read_text(encoding="utf-8")
+    used = {name for name in RUN_VARS if f"var('{name}')" in sql}
+    if re.search(r"plan_(start|end|baseline_year)\(\)", sql):
+        used |= set(RUN_VARS)
+    return used
+
+
+def test_every_unit_test_fixes_the_run_vars_its_model_reads() -> None:
+    tests = _unit_tests()
+    assert tests, "no unit tests found"
+    missing = []
+    for path, test in tests:
+        fixed = set((test.get("overrides") or {}).get("vars") or {})
+        lacking = _vars_read_by(test["model"]) - fixed
+        if lacking:
+            missing.append(f"{path.name}: {test['name']} lacks overrides.vars {sorted(lacking)}")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_unit_tests_pass_for_another_check_year(demo_platform) -> None:
+    from cityhealth.periods import Period
+    from warehouse.dbt import run_dbt
+
+    with demo_platform.active():
+        run_dbt(["test", "--select", "test_type:unit"], warehouse_path=demo_platform.warehouse,
+                vars=Period.annual(2022).dbt_vars(demo_platform.plan_period))
+
+
+def _ls(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        resource_types: tuple[str, ...] = ("test",)) -> list[str]:
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("CITYHEALTH_WAREHOUSE", str(tmp_path / "ls.duckdb"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    result = dbtRunner().invoke(["ls", "--project-dir", str(DBT_PROJECT_DIR),
+                                 "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet",
+                                 *[arg for kind in resource_types
+                                   for arg in ("--resource-type", kind)],
+                                 "--output", "name", *args])
+    assert result.success, result.exception
+    return sorted(result.result)
+
+
+def test_the_layers_run_every_data_test_once_and_no_unit_test(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    everything = _ls([], tmp_path, monkeypatch)
+    by_layer = {}
+    for layer in DBT_LAYERS:
+        args = dbt_layer_args(layer)
+        by_layer[layer] = _ls(args[args.index("--select"):], tmp_path, monkeypatch,
+                              ("test", "unit_test"))
+        unit = _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("unit_test",))
+        assert unit == [], (layer, unit)
+    ran = [name for names in by_layer.values() for name in names]
+    assert sorted(set(ran)) == everything, sorted(set(everything) - set(ran))
+    twice = sorted({name for name in ran if ran.count(name) > 1})
+    assert not twice, twice
