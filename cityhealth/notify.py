@@ -9,6 +9,7 @@ CITYHEALTH_SMTP_*).
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,18 @@ from cityhealth.settings import settings
 
 log = logging.getLogger(__name__)
 ERROR_LINES = 8
+
+# Terminal escape sequences (CSI colours such as dbt's, OSC, two-byte ones) and the
+# other control characters but tab and newline: a mail or the log file shows them as
+# garbage ("[31m").
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: object) -> str:
+    """``text`` without terminal escape sequences or control characters (newlines kept)."""
+    text = _ANSI.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -30,12 +43,13 @@ class Failure:
 
     @property
     def subject(self) -> str:
-        return f"[城市体检] {self.dag_id}.{self.task_id} failed for {self.period}"
+        subject = f"[城市体检] {self.dag_id}.{self.task_id} failed for {self.period}"
+        return " ".join(plain(subject).split())  # one line, whatever the fields held
 
     def body(self) -> str:
-        lines = str(self.error).strip().splitlines()[:ERROR_LINES]
-        return (f"DAG:    {self.dag_id}\nTask:   {self.task_id}\nPeriod: {self.period}\n"
-                f"Run:    {self.run_id}\n\n" + "\n".join(lines) + "\n")
+        lines = plain(self.error).strip().splitlines()[:ERROR_LINES]
+        return plain(f"DAG:    {self.dag_id}\nTask:   {self.task_id}\nPeriod: {self.period}\n"
+                     f"Run:    {self.run_id}\n\n") + "\n".join(lines) + "\n"
 
 
 def failure_from_context(context: dict) -> Failure:
@@ -48,12 +62,13 @@ def failure_from_context(context: dict) -> Failure:
     conf = getattr(dag_run, "conf", None) or {}
     if conf.get("check_year"):
         period = str(conf["check_year"])
-    elif start is not None:
-        from cityhealth.pipeline import period_of
-
-        period = period_of(cadence, start)
     else:
-        period = "unknown"
+        from cityhealth.pipeline import run_period
+
+        try:  # conf period, data interval, or – no logical date – the run's date
+            period = run_period(cadence, start, dag_run)
+        except (ValueError, TypeError, AttributeError):
+            period = "unknown"
     return Failure(
         dag_id=getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "unknown"),
         task_id=getattr(ti, "task_id", "unknown"),

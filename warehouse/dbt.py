@@ -4,31 +4,59 @@ dbt runs in-process through its programmatic API (``dbtRunner``), so a failure s
 as a Python exception whose message names the failed nodes and their first error line:
 that is what an Airflow task log shows a data engineer. Everything dbt writes (compiled
 SQL, run results, logs) goes under ``CITYHEALTH_HOME/dbt``, never into the repository.
+
+dbt-duckdb opens the warehouse file itself, read-write, and fails at once when another
+process has it open. A command therefore runs in the write slot of
+``warehouse.connection`` (the ``<db>.write.lock`` of all writers): this process opens the
+file first, waiting for readers up to ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``, and keeps it
+open until dbt is done; dbt's own ``duckdb.connect`` of the same file then shares that
+database instance (DuckDB caches one instance per file and process) instead of competing
+for the file lock, and no reader can slip in between two nodes.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from cityhealth.settings import DBT_PROJECT_DIR, settings
+from warehouse.connection import write_slot
 
 log = logging.getLogger(__name__)
 
+# The parsed project, while :func:`parsed_once` is in force (None: parse per command).
+_REUSED: dict[str, Any] = {}
+
 # Statuses of a node result that mean "this node failed" (RunStatus / TestStatus values).
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+# dbt commands that never open the warehouse, hence need no write slot.
+_OFFLINE_COMMANDS = {"parse", "ls", "list", "deps", "clean", "init"}
+
+# Terminal escape sequences (colours, cursor moves): CSI "ESC [ ... final", OSC
+# "ESC ] ... BEL/ST" and the two-byte ones. dbt colours its messages (a unit test's
+# diff, for one) when colours are on; none of that belongs in an exception or a mail.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def strip_ansi(text: object) -> str:
+    """``text`` without terminal escape sequences (and without a stray ESC)."""
+    return _ANSI.sub("", str(text)).replace("\x1b", "")
 
 
 class DbtBuildError(RuntimeError):
     """A dbt command failed; the message lists each failed node and its first error line."""
 
     def __init__(self, command: str, failures: list[str]) -> None:
+        command = strip_ansi(command)
+        failures = [strip_ansi(failure) for failure in failures]
         self.command = command
         self.failures = failures
         lines = "\n".join(f"- {failure}" for failure in failures)
@@ -41,7 +69,7 @@ _HEADER = re.compile(r"^\w+ Error in \w+ \S+ \(.*\)$")
 
 def _first_line(text: object) -> str:
     """The first line that says what went wrong (dbt's 'Error in model' header skipped)."""
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    lines = [line.strip() for line in strip_ansi(text or "").splitlines() if line.strip()]
     for line in lines:
         if not _HEADER.match(line):
             return line
@@ -77,12 +105,23 @@ def _failures(result: Any) -> list[str]:
 
 
 def _release_warehouse() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command,
+    and let go of the adapter dbt registered for it.
 
     dbt-duckdb holds one database instance per process (a class attribute) until exit;
     while it does, this process cannot open the file read-only (publishing a release,
     tests) and no other process can open it at all. Nothing public closes it, so the
     adapter's environment is closed here; the next dbt command simply opens a new one.
+
+    dbt also leaves its adapter registered (with the parsed manifest as its macro
+    resolver) until the next command. Both hold a lock of dbt's "spawn" multiprocessing
+    context, i.e. a named POSIX semaphore the resource tracker process watches. An
+    Airflow task process ends with ``os._exit`` after clearing the atexit handlers
+    (airflow.sdk.execution_time.supervisor), so multiprocessing's own clean-up never
+    runs, and the tracker reports "There appear to be 2 leaked semaphore objects" on
+    the task's stderr (red ERROR lines at the end of a successful task's log).
+    Dropping the adapters and collecting them here runs the semaphores' finalizers
+    (unlink, unregister) while the process is alive.
     """
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -94,6 +133,18 @@ def _release_warehouse() -> None:
     if environment is not None:
         environment.close()
     DuckDBConnectionManager.close_all_connections()
+    FACTORY.reset_adapters()
+    gc.collect()  # the manifest and the adapter sit in reference cycles
+
+
+def _error_of(command: str, outcome: Any) -> DbtBuildError | None:
+    """The DbtBuildError of an unsuccessful dbtRunnerResult (None on success)."""
+    if outcome.success:
+        return None
+    if outcome.exception is not None:
+        return DbtBuildError(command, [f"dbt did not run: {_first_line(outcome.exception)}"])
+    failures = _failures(outcome.result) or ["no failed node reported (see the dbt log)"]
+    return DbtBuildError(command, failures)
 
 
 def run_dbt(
@@ -106,7 +157,9 @@ def run_dbt(
 
     The project and profiles are dbt_project/; the warehouse is ``warehouse_path`` or the
     deployment's (``settings().warehouse_path``). Raises :class:`DbtBuildError` when dbt
-    cannot start (parse error, bad profile) or any node fails.
+    cannot start (parse error, bad profile) or any node fails, and
+    ``warehouse.connection.WarehouseBusyError`` when another process kept the warehouse
+    open for longer than ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``.
     """
     from dbt.cli.main import dbtRunner
 
@@ -122,29 +175,68 @@ def run_dbt(
         "DBT_TARGET_PATH": str(cfg.dbt_target_dir),
         "DBT_LOG_PATH": str(dbt_home / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        # No colour codes: the output goes to task logs and into exception messages.
+        "DBT_USE_COLORS": "False",
+        "DBT_USE_COLORS_FILE": "False",
     }
     cli_args = list(args)
     if vars:
         cli_args += ["--vars", json.dumps(vars)]
     command = " ".join(args[:1]) or "(no command)"
+    offline = bool(args) and args[0] in _OFFLINE_COMMANDS
     log.info("dbt %s (warehouse %s)", " ".join(cli_args), path)
-    with _environment(environment):
+    with nullcontext() if offline else write_slot(path), _environment(environment):
         try:
-            outcome = dbtRunner().invoke(cli_args)
+            # the runner's result (and with it the manifest) is dropped before the
+            # clean-up below collects what dbt created
+            runner = dbtRunner(manifest=_reused_manifest(offline))
+            error = _error_of(command, runner.invoke(cli_args))
         finally:
             _release_warehouse()
-    if outcome.success:
-        return
-    if outcome.exception is not None:
-        raise DbtBuildError(command, [f"dbt did not run: {_first_line(outcome.exception)}"])
-    failures = _failures(outcome.result) or ["no failed node reported (see the dbt log)"]
-    raise DbtBuildError(command, failures)
+    if error is not None:
+        raise error
+
+
+def _reused_manifest(offline: bool):
+    """The manifest :func:`parsed_once` parsed, parsing it on first use (None outside)."""
+    if "on" not in _REUSED or offline:
+        return None
+    if "manifest" not in _REUSED:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(["parse"])
+        if not result.success:
+            return None  # the command itself will parse and report the error
+        _REUSED["manifest"] = result.result
+    return _REUSED["manifest"]
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within the block, dbt parses the project once and every command reuses it.
+
+    For a series of dbt commands in one process (the demo's DAG runs): each command
+    would otherwise pay dbt's parse again (a full parse whenever the vars change, i.e.
+    for every check year). The vars of each command still apply: dbt renders the SQL
+    when it runs a node. The project's files must not change inside the block. The
+    manifest is dropped at the end (it holds a lock the resource tracker watches).
+    """
+    _REUSED["on"] = True
+    try:
+        yield
+    finally:
+        _REUSED.clear()
+        _release_warehouse()
 
 
 def build(check_year: int | None = None) -> None:
     """``dbt build`` for a check year: seeds, models, data tests and unit tests.
 
-    ``check_year`` defaults to the run profile's (config/<profile>.yaml).
+    ``check_year`` defaults to the run profile's (config/<profile>.yaml); the plan
+    period's years come from the profile too (``Period.dbt_vars``).
     """
-    year = check_year if check_year is not None else settings().profile.check_year
-    run_dbt(["build"], vars={"check_year": int(year)})
+    from cityhealth.periods import Period
+
+    profile = settings().profile
+    year = check_year if check_year is not None else profile.check_year
+    run_dbt(["build"], vars=Period.annual(int(year)).dbt_vars(profile.plan_period))

@@ -113,3 +113,48 @@ def test_a_monthly_dag_names_its_month() -> None:
     failure = notify.failure_from_context(monthly)
     assert failure.period == "2025-07"
     assert failure.subject.endswith("failed for 2025-07")
+
+
+def test_colour_codes_never_reach_the_log_or_the_mail(cityhealth_home: Path, smtp_server: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt colours its messages; the exception text of a task may carry the escapes."""
+    monkeypatch.setenv("CITYHEALTH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CITYHEALTH_SMTP_PORT", str(smtp_server))
+    monkeypatch.setenv("CITYHEALTH_SMTP_RECIPIENTS", "ops@example.org")
+    settings_module.settings.cache_clear()
+    coloured = {
+        **context(),
+        "exception": RuntimeError(
+            "dbt build failed (1 node(s)):\n"
+            "- unit_test test_x [fail]: \x1b[0;1m@@\x1b[0m\x1b[33m,\x1b[0mid\r\n"
+            "\x1b[31mERROR\x1b[0m creating \x1b[1;32mmarts.fct_x\x1b[0m\x07"
+        ),
+    }
+    failure = notify.failure_from_context(coloured)
+    failure = notify.Failure(**{**failure.__dict__, "task_id": "\x1b[31mdbt.marts\x1b[0m"})
+    assert failure.subject == "[城市体检] annual_health_check.dbt.marts failed for 2025"
+    body = failure.body()
+    assert "- unit_test test_x [fail]: @@,id\nERROR creating marts.fct_x\n" in body
+    assert "Task:   dbt.marts\n" in body
+
+    notify.send(failure)
+    log_text = settings_module.settings().notify_log_file.read_text(encoding="utf-8")
+    assert len(_SmtpSink.received) == 1
+    for text in (log_text, _SmtpSink.received[0]):
+        assert "ERROR creating marts.fct_x" in text
+        assert "\x1b" not in text and "[31m" not in text and "[0m" not in text
+        assert "\x07" not in text
+
+
+class _RunWithoutLogicalDate:
+    run_id = "manual__2026-03-10"
+    conf: dict = {}
+    run_after = pendulum.datetime(2026, 3, 10, 2, tz="UTC")
+
+
+def test_a_run_without_logical_date_names_the_period_it_covers() -> None:
+    """A REST trigger with logical_date null has no data interval: the run's date decides."""
+    failure = notify.failure_from_context({**context(), "dag_run": _RunWithoutLogicalDate(),
+                                           "data_interval_start": None})
+    assert failure.period == "2025"
+    assert "unknown" not in failure.body()
