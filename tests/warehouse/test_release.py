@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
+import stat
+import tempfile
+import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cityhealth import settings as settings_module
@@ -32,11 +37,13 @@ def publish_in_other_process(home: str, rows: int) -> None:
     publish("2025", run_id="second")
 
 
-def test_release_holds_parquet_views_and_manifest(cityhealth_home: Path) -> None:
+def test_release_holds_parquet_tables_and_manifest(cityhealth_home: Path) -> None:
     fill(ROWS_A)
     release = publish("2025", run_id="first")
     manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["period"] == "2025" and manifest["run_id"] == "first"
+    assert manifest["kind"] == "annual"
+    assert manifest["float_precision"]["significant_digits"] == {"DOUBLE": 12, "FLOAT": 6}
     assert manifest["tables"]["pub_values"]["rows"] == ROWS_A
     assert len(manifest["tables"]["pub_values"]["sha256"]) == 64
     assert (release.path / "pub_values.parquet").exists()
@@ -82,3 +89,145 @@ def test_nothing_to_publish_is_a_clear_error(cityhealth_home: Path) -> None:
     with pytest.raises(RuntimeError, match="nothing to publish for 2025"):
         publish("2025")
 
+
+
+def fill_scores() -> None:
+    """A published table of floating-point values, as sums of the marts produce them."""
+    with writer() as con:
+        con.execute("create schema if not exists published")
+        con.execute("create or replace table published.pub_scores as "
+                    "select i as id, i / 7 as score, [i / 3, i / 9] as parts, "
+                    "(i / 11)::float as share from range(50) t(i)")
+
+
+def disk_state(root: Path) -> dict[str, tuple]:
+    """Every entry under root: links with their target and inode, files with bytes and times."""
+    state = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            info = path.lstat()
+            if path.is_symlink():
+                state[str(path.relative_to(root))] = ("link", os.readlink(path), info.st_ino,
+                                                      info.st_mtime_ns)
+            elif path.is_dir():
+                state[str(path.relative_to(root))] = ("dir", info.st_mode, info.st_ino)
+            else:
+                state[str(path.relative_to(root))] = ("file", info.st_mode, info.st_ino,
+                                                      info.st_mtime_ns, path.read_bytes())
+    return state
+
+
+def test_a_last_bit_difference_in_a_double_gives_the_same_release(
+        cityhealth_home: Path) -> None:
+    fill(ROWS_A)
+    fill_scores()
+    first = publish("2025", run_id="first")
+    releases = cityhealth_home / "releases"
+    before = disk_state(releases)
+    with writer() as con:  # the same sum taken in another order
+        [(old,)] = con.execute("select score from published.pub_scores where id = 3").fetchall()
+        con.execute("update published.pub_scores set score = score + 1e-15 where id = 3")
+        [(new,)] = con.execute("select score from published.pub_scores where id = 3").fetchall()
+    assert new != old
+    again = publish("2025", run_id="rerun")
+    assert again.release_id == first.release_id and not again.is_new
+    assert again.path == first.path
+    assert disk_state(releases) == before  # not a file, not a link changed
+    con = duckdb.connect(str(first.database), read_only=True)
+    try:
+        [(score, parts, share)] = con.execute(
+            "select score, parts, share from pub_scores where id = 3").fetchall()
+    finally:
+        con.close()
+    assert score == float(f"{3 / 7:.12g}") and parts == [float(f"{3 / 3:.12g}"),
+                                                          float(f"{3 / 9:.12g}")]
+    assert share == pytest.approx(float(f"{3 / 11:.6g}"), rel=1e-7)
+
+
+def test_rows_in_another_order_give_the_same_release(cityhealth_home: Path) -> None:
+    with writer() as con:
+        con.execute("create schema published")
+        con.execute("create table published.pub_values as "
+                    "select i as id, i / 7 as x from range(1000) t(i) order by random()")
+    first = publish("2025")
+    with writer() as con:
+        con.execute("create or replace table published.pub_values as "
+                    "select * from published.pub_values order by id desc")
+    again = publish("2025")
+    assert again.release_id == first.release_id and not again.is_new
+
+
+def test_folders_left_by_a_killed_publish_are_removed_under_the_writer_lock(
+        cityhealth_home: Path) -> None:
+    fill(ROWS_A)
+    publish("2025")
+    releases = cityhealth_home / "releases"
+    stale = [Path(tempfile.mkdtemp(prefix=".building-", dir=releases / "2025"))]
+    (releases / "2025-07").mkdir()
+    stale.append(Path(tempfile.mkdtemp(prefix=".building-", dir=releases / "2025-07")))
+    for folder in stale:
+        (folder / "pub_values.parquet").write_bytes(b"half written")
+        (folder / "pub_values.parquet").chmod(0o444)
+    outcome: dict[str, object] = {}
+
+    def next_publish() -> None:
+        try:
+            outcome["release"] = publish("2025", run_id="next")
+        except BaseException as error:  # reported by the test below
+            outcome["error"] = error
+
+    with writer():  # another writer (a dbt build, a publish) holds the warehouse
+        waiting = threading.Thread(target=next_publish)
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive(), "publish must wait for the writer lock"
+        assert all(folder.exists() for folder in stale), "removed without the writer lock"
+    waiting.join(timeout=120)
+    assert "error" not in outcome, outcome.get("error")
+    assert not any(folder.exists() for folder in stale)
+    assert not list(releases.glob("*/.building-*"))
+    assert not outcome["release"].is_new
+
+
+def test_a_release_copied_elsewhere_reads_the_same(cityhealth_home: Path,
+                                                  tmp_path: Path) -> None:
+    fill(ROWS_A)
+    fill_scores()
+    release = publish("2025")
+    assert str(release.path).encode() not in release.database.read_bytes()
+    mount = tmp_path / "mounted" / "elsewhere"
+    shutil.copytree(release.path, mount)
+    release.path.rename(release.path.with_name("moved-away"))  # its old path is gone
+    con = duckdb.connect(str(mount / "published.duckdb"), read_only=True)
+    try:
+        assert con.execute("select n from pub_count").fetchone()[0] == ROWS_A
+        assert con.execute("select count(*), count_if(doubled <> id * 2) from pub_values"
+                           ).fetchone() == (ROWS_A, 0)
+        assert con.execute("select count(*) from pub_scores").fetchone()[0] == 50
+        assert con.execute("select count(*) from duckdb_views() where not internal"
+                           ).fetchone()[0] == 0
+    finally:
+        con.close()
+    parquet = duckdb.connect()
+    assert parquet.execute(f"select count(*) from '{mount / 'pub_values.parquet'}'"
+                           ).fetchone()[0] == ROWS_A
+    parquet.close()
+
+
+def test_releases_are_readable_by_everyone_and_writable_by_nobody(
+        cityhealth_home: Path) -> None:
+    fill(ROWS_A)
+    previous = os.umask(0o077)  # a strict umask must not make a release private
+    try:
+        release = publish("2025")
+    finally:
+        os.umask(previous)
+    releases = cityhealth_home / "releases"
+    for folder in (releases, releases / "2025", release.path):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755, folder
+    files = sorted(release.path.iterdir())
+    assert [f.name for f in files] == ["manifest.json", "pub_count.parquet",
+                                       "pub_values.parquet", "published.duckdb"]
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o444, file
