@@ -3,6 +3,12 @@
 One writer per kind of report; each takes the period (``2025``, ``2025-07``,
 ``2025-Q2``, ``plan-2021-2025``), the release folder to read (the latest by default)
 and writes one file set into ``reports/<period>/``.
+
+Reports tell the truth on thin data (``reports.coverage``): each page names the years,
+months or quarters its figures stand on, says in Chinese what it cannot compute and
+why, shows "—" for what is unknown, and states no change, rank or leader from fewer
+values than it needs. A period the release holds but without rows still gets its
+page; a period wholly outside the release's years is refused (``ValueError``).
 """
 
 from __future__ import annotations

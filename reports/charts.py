@@ -85,13 +85,18 @@ def bars(labels: list[str], values: list[float], title: str, highlight: str | No
 
 def lines(x: list, series: dict[str, list[float]], title: str, highlight: str | None = None,
           unit: str = "") -> plt.Figure:
-    """One line per series over x (e.g. each city's index over the plan period)."""
+    """One line per series over x (e.g. each city's index over the plan period).
+
+    A missing value (None) is a gap in its line. Callers draw a trajectory only over
+    two or more x values: one point is not a line.
+    """
     font = cjk_font()
     figure, axes = plt.subplots(figsize=(6.8, 4.2))
     palette = plt.get_cmap("tab20").colors
     colours = palette[::2] + palette[1::2]  # 20 distinct colours: 11 cities never share one
     for index, (name, values) in enumerate(series.items()):
         strong = highlight is None or name == highlight
+        values = [np.nan if v is None else float(v) for v in values]
         axes.plot(x, values, color=colours[index % len(colours)],
                   marker="o" if strong else None, linewidth=2 if strong else 1,
                   alpha=1.0 if strong else 0.45, label=name)

@@ -28,6 +28,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .red{color:#fff;background:#c62828;padding:0 .4em}.yellow{background:#f9d74c;padding:0 .4em}
 .green{color:#fff;background:#2e7d32;padding:0 .4em}
 .charts{display:flex;flex-wrap:wrap;gap:1em}.charts img{max-width:470px}
+.basis{color:#444;font-size:14px}
+.gaps{background:#fff7e6;border-left:6px solid #e0a000;padding:.6em 1em;margin:1em 0}
+.gaps ul{margin:.3em 0 0 0;padding-left:1.4em}.gap{color:#8a4b00}
 """
 
 WARNING_ZH = {"red": '<span class="red">红</span>', "yellow": '<span class="yellow">黄</span>',
@@ -35,8 +38,12 @@ WARNING_ZH = {"red": '<span class="red">红</span>', "yellow": '<span class="yel
 
 
 def esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and pd.isna(value))
-                       else str(value))
+    """Escaped text of a cell; a missing value (None, NaN, pandas NA) is empty."""
+    try:
+        absent = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like cells
+        absent = False
+    return html.escape("" if absent else str(value))
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -86,12 +93,24 @@ def save_report(period: str, out_dir: Path | None, html_name: str, html_text: st
 
 
 @contextmanager
-def release(release_dir: Path | None = None) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
-    """The published release a report reads (the latest by default), and its manifest."""
-    from cityhealth.settings import settings
-    from warehouse.release import LATEST_LINK, MANIFEST, RELEASE_DB
+def release(release_dir: Path | None = None, period: str | None = None
+            ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
+    """The published release a report reads, and its manifest.
 
-    folder = (release_dir or settings().releases_dir / LATEST_LINK).resolve()
+    ``release_dir`` when given (a DAG passes the release it has just published); else
+    the current release of ``period`` (``warehouse.release.release_of``): a report of
+    2023 written again reads 2023's release, not the newest; else ``releases/latest``.
+    """
+    from cityhealth.settings import settings
+    from warehouse.release import LATEST_LINK, MANIFEST, RELEASE_DB, release_of
+
+    folder = release_dir
+    if folder is None and period is not None:
+        try:
+            folder = release_of(period)
+        except FileNotFoundError:
+            folder = None
+    folder = (folder or settings().releases_dir / LATEST_LINK).resolve()
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     con = duckdb.connect(str(folder / RELEASE_DB), read_only=True)
     try:
