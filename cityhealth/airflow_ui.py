@@ -2,16 +2,21 @@
 
 Starts ``airflow standalone`` (API server with the UI, scheduler, DAG processor,
 triggerer; SQLite metadata) on 127.0.0.1 with the project's DAGs, after making
-sure the demo deliveries exist. Stop it with Ctrl-C.
+sure the demo deliveries exist. Its output goes to ``logs/airflow_ui.log``; the
+terminal shows the address and the login. Stop it with Ctrl-C: the whole process
+group goes (``airflow standalone`` alone would leave its scheduler and API server).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from cityhealth.airflow_env import airflow_environment, prepare_airflow
 from cityhealth.settings import settings
@@ -32,12 +37,48 @@ def standalone_environment(port: int | str) -> dict[str, str]:
     })
 
 
-def start_standalone(port: int | str, log_file=None) -> subprocess.Popen:
-    """``airflow standalone`` (API server + UI, scheduler, DAG processor, triggerer)."""
-    out = open(log_file, "a", encoding="utf-8") if log_file else None  # noqa: SIM115
-    return subprocess.Popen([sys.executable, "-m", "airflow", "standalone"],
-                            env=standalone_environment(port), stdout=out,
-                            stderr=subprocess.STDOUT if out else None)
+def start_standalone(port: int | str, log_file) -> subprocess.Popen:
+    """``airflow standalone`` (API server + UI, scheduler, DAG processor, triggerer).
+
+    In a process group of its own, so that :func:`stop_process_group` stops every
+    service it starts; its output goes to ``log_file``.
+    """
+    with open(log_file, "a", encoding="utf-8") as out:
+        return subprocess.Popen([sys.executable, "-m", "airflow", "standalone"],
+                                env=standalone_environment(port), stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Stop a process and every process of its group: SIGTERM, then SIGKILL after timeout."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()
+        if not group_members(process.pid):
+            break
+        time.sleep(0.5)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
 
 
 def main() -> int:
@@ -50,10 +91,13 @@ def main() -> int:
 
         print(f"generating the demo deliveries into {cfg.landing_dir}", flush=True)
         generate(cfg.landing_dir, cfg.profile)
-    prepare_airflow(cfg.home / "logs" / "airflow_ui.log")
+    log_file = cfg.home / "logs" / "airflow_ui.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    prepare_airflow(log_file)
     airflow_home = cfg.home / "airflow"
     passwords = airflow_home / "simple_auth_manager_passwords.json.generated"
-    process = start_standalone(port)
+    print(f"starting airflow standalone on 127.0.0.1:{port} (output: {log_file})", flush=True)
+    process = start_standalone(port, log_file)
     try:
         for _ in range(120):
             if passwords.exists():
@@ -64,11 +108,14 @@ def main() -> int:
         for user, password in logins.items():
             print(f"login: {user} / {password}   (stored in {passwords})")
         print("DAGs: annual_health_check and the other schedules, paused: trigger one "
-              "(e.g. annual_health_check) from the UI.\n", flush=True)
+              "(e.g. annual_health_check) from the UI. Times are shown in your browser's "
+              "time zone (Asia/Shanghai in China; the clock icon changes it).\n"
+              "Ctrl-C stops every Airflow service.", flush=True)
         return process.wait()
     except KeyboardInterrupt:
-        process.terminate()
-        return process.wait()
+        return 0
+    finally:
+        stop_process_group(process)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -36,3 +37,47 @@ def demo_platform(tmp_path_factory: pytest.TempPathFactory):
     from tests.demo_platform import build_demo_platform
 
     return build_demo_platform(tmp_path_factory.mktemp("demo_platform") / "home")
+
+
+def _started_by_this_session(markers: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Processes (not this one) whose environment names this session's scratch folders:
+    whatever a test started, however it was detached (own session, orphaned to init)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        pid = int(proc.name)
+        if pid == os.getpid():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and "multiprocessing.resource_tracker" in cmdline:
+            continue  # this process's own helper: it ends with pytest
+        if stat[0] != "Z" and any(marker.encode() in environ for marker in markers):
+            found.append((pid, cmdline[:200]))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the last test: no process a test started may still run (stopped, and the
+    session fails, if one does)."""
+    yield
+    import signal
+    import time
+
+    markers = (_AIRFLOW_HOME, str(tmp_path_factory.getbasetemp()))
+    left = _started_by_this_session(markers)
+    for pid, _ in left:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            group = os.getpgid(pid)
+            if group == os.getpgrp():  # in pytest's own group: that process alone
+                os.kill(pid, signal.SIGKILL)
+            else:
+                os.killpg(group, signal.SIGKILL)
+    if left:
+        time.sleep(1)
+    assert not left, f"processes left running by the tests: {left}"

@@ -1,8 +1,11 @@
 """End to end through the real Airflow services: `airflow standalone` on loopback.
 
 API server, scheduler, DAG processor and triggerer run as Airflow runs them; the test
-logs in, triggers annual_health_check through the REST API (v2), waits for the run and
-reads its task states back through the API.
+logs in, triggers annual_health_check through the REST API (v2) – with a logical date,
+and without one (a manual run of "now": the last whole check year) –, backfills an
+earlier check year with the README's `airflow backfill create`, waits for the runs and
+reads their task states back through the API. Every Airflow process is stopped with its
+process group at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pendulum
 import pytest
 import requests
 
@@ -55,7 +59,7 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             del os.environ[name]
     settings_module.settings.cache_clear()
     from cityhealth.airflow_env import prepare_airflow
-    from cityhealth.airflow_ui import start_standalone
+    from cityhealth.airflow_ui import group_members, start_standalone, stop_process_group
     from ingestion.demo import generate
 
     cfg = settings_module.settings()
@@ -65,6 +69,7 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     log_file = home / "standalone.log"
     os.environ.update({"AIRFLOW_HOME": str(home / "airflow")})
     prepare_airflow(home / "prepare.log")
+    cfg.releases_dir.mkdir(parents=True, exist_ok=True)
     process = start_standalone(port, log_file)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -76,21 +81,36 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         token = requests.post(f"{base}/auth/token", json={"username": user,
                                                           "password": password},
                               timeout=10).json()["access_token"]
-        yield base, {"Authorization": f"Bearer {token}"}
+        yield base, {"Authorization": f"Bearer {token}"}, port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except Exception:  # noqa: BLE001 - make sure nothing outlives the test
-            process.kill()
+        stop_process_group(process)
+        assert not group_members(process.pid), "Airflow services outlived the test"
         os.environ.clear()
         os.environ.update(saved)
         settings_module.settings.cache_clear()
         print(Path(log_file).read_text(encoding="utf-8", errors="replace")[-3000:])
 
 
-def test_trigger_annual_check_through_the_rest_api(airflow_api: tuple[str, dict]) -> None:
-    base, auth = airflow_api
+def wait_for_run(api: str, auth: dict, run_id: str) -> tuple[str, dict[str, str]]:
+    run = f"{api}/dagRuns/{run_id}"
+
+    def finished():
+        state = requests.get(run, headers=auth, timeout=10).json()["state"]
+        return state if state in ("success", "failed") else None
+
+    state = wait_for(f"the DAG run {run_id}", finished, 900, 5)
+    instances = requests.get(f"{run}/taskInstances", headers=auth, timeout=30,
+                             params={"limit": 200}).json()["task_instances"]
+    return state, {ti["task_id"]: ti["state"] for ti in instances}
+
+
+def xcom(api: str, auth: dict, run_id: str, task_id: str):
+    return requests.get(f"{api}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/"
+                        "return_value", headers=auth, timeout=10).json()["value"]
+
+
+def test_trigger_annual_check_through_the_rest_api(airflow_api) -> None:
+    base, auth, _ = airflow_api
     api = f"{base}/api/v2/dags/{DAG_ID}"
     wait_for("the DAG to be parsed", lambda: requests.get(api, headers=auth, timeout=10).ok,
              240)
@@ -102,18 +122,72 @@ def test_trigger_annual_check_through_the_rest_api(airflow_api: tuple[str, dict]
     assert created.status_code == 200, created.text
     assert requests.patch(api, headers=auth, json={"is_paused": False},
                           timeout=10).ok
-    run = f"{api}/dagRuns/rest_api_e2e"
-
-    def finished():
-        state = requests.get(run, headers=auth, timeout=10).json()["state"]
-        return state if state in ("success", "failed") else None
-
-    state = wait_for("the DAG run", finished, 900, 5)
-    instances = requests.get(f"{run}/taskInstances", headers=auth, timeout=30,
-                             params={"limit": 200}).json()["task_instances"]
-    states = {ti["task_id"]: ti["state"] for ti in instances}
+    state, states = wait_for_run(api, auth, "rest_api_e2e")
     assert state == "success", {t: s for t, s in states.items() if s != "success"}
     assert states["dbt.published"] == "success" and states["publish_release"] == "success"
+    assert states["announce_release"] == "success"
     assert len(states) >= 40 and set(states.values()) == {"success"}
-    runs = requests.get(f"{api}/dagRuns", headers=auth, timeout=10).json()["dag_runs"]
-    assert [r["dag_run_id"] for r in runs if r["state"] == "success"] == ["rest_api_e2e"]
+    assert xcom(api, auth, "rest_api_e2e", "check_period") == str(CHECK_YEAR)
+    # the task logs of a successful run: no error lines, no colour codes
+    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"dag_id={DAG_ID}" / "run_id=rest_api_e2e"
+    dbt_logs = sorted(logs.glob("task_id=dbt.*/attempt=*.log"))
+    assert len(dbt_logs) == 5, sorted(logs.glob("*"))
+    for log in dbt_logs:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        assert "\x1b[" not in text and "\\u001b[" not in text, log
+        assert "leaked semaphore" not in text, log
+        assert '"level":"error"' not in text.replace(" ", ""), log
+    # paused at creation: unpausing the annual DAG must not have started the others
+    for other in ("monthly_dispatch", "quarterly_bulletin", "five_year_assessment"):
+        runs = requests.get(f"{base}/api/v2/dags/{other}/dagRuns", headers=auth,
+                            timeout=10).json()["dag_runs"]
+        assert runs == [], (other, runs)
+
+
+def test_a_manual_run_without_logical_date_covers_the_last_whole_year(airflow_api) -> None:
+    """REST trigger with logical_date null (what the UI's "trigger" may send)."""
+    base, auth, _ = airflow_api
+    api = f"{base}/api/v2/dags/{DAG_ID}"
+    created = requests.post(f"{api}/dagRuns", headers=auth, timeout=30,
+                            json={"dag_run_id": "no_logical_date", "logical_date": None})
+    assert created.status_code == 200, created.text
+    state, states = wait_for_run(api, auth, "no_logical_date")
+    assert states["check_period"] == "success", states
+    run_after = requests.get(f"{api}/dagRuns/no_logical_date", headers=auth,
+                             timeout=10).json()["run_after"]
+    expected = pendulum.parse(run_after).in_timezone("Asia/Shanghai").year - 1
+    assert xcom(api, auth, "no_logical_date", "check_period") == str(expected)
+    assert state == "success", {t: s for t, s in states.items() if s != "success"}
+    if expected == CHECK_YEAR:
+        # the same data as the first run: the same release, not announced again
+        assert states["publish_release"] == "success"
+        assert states["announce_release"] == "skipped"
+
+
+def test_backfill_an_earlier_year_with_the_readme_command(airflow_api) -> None:
+    """`airflow backfill create` for 2022 builds and publishes 2022; latest stays newest."""
+    base, auth, port = airflow_api
+    api = f"{base}/api/v2/dags/{DAG_ID}"
+    from cityhealth.airflow_ui import standalone_environment
+    from tests import readme
+
+    command = readme.command(".venv/bin/airflow backfill create")
+    assert "2022-01-01" in command and DAG_ID in command
+    home = settings_module.settings().home
+    cwd = readme.workdir(home.parent / "readme-work", home)
+    done = readme.run(command, cwd, standalone_environment(port), timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    def backfill_run():
+        runs = requests.get(f"{api}/dagRuns", headers=auth, timeout=10,
+                            params={"run_type": "backfill"}).json()["dag_runs"]
+        return runs[0]["dag_run_id"] if runs else None
+
+    run_id = wait_for("the backfill run", backfill_run, 120, 2)
+    state, states = wait_for_run(api, auth, run_id)
+    assert state == "success", {t: s for t, s in states.items() if s != "success"}
+    assert xcom(api, auth, run_id, "check_period") == "2022"
+    cfg = settings_module.settings()
+    assert (cfg.releases_dir / "2022").is_dir()
+    latest = (cfg.releases_dir / "latest").resolve()
+    assert latest.parent.name == str(CHECK_YEAR), latest

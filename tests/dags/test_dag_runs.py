@@ -10,7 +10,9 @@ publish from what passed, and end failed.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pendulum
 import pytest
 
 from cityhealth import settings as settings_module
@@ -126,9 +129,65 @@ def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
     assert (platform / "reports" / str(CHECK_YEAR) / f"城市体检数据_{CHECK_YEAR}.xlsx").is_file()
 
 
+def test_the_readme_dags_test_command_runs_an_earlier_check_year(platform: Path) -> None:
+    """The README's by-hand `airflow dags test` (bare CLI, AIRFLOW_HOME only): check year
+    2023 after 2025 builds 2023's release and reports; `latest` stays on 2025."""
+    from cityhealth.airflow_env import _airflow, _json_part
+    from tests import readme
+
+    command = readme.command(".venv/bin/airflow dags test")
+    logical_date = command.split()[-1]
+    cwd = readme.workdir(platform.parent / "readme-work", platform)
+    env = readme.environment(platform, CITYHEALTH_FEED_BASE_URL=os.environ[
+        "CITYHEALTH_FEED_BASE_URL"], CITYHEALTH_FEED_TOKEN="dag-test-token")
+    done = readme.run(command, cwd, env, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    runs = json.loads(_json_part(_airflow(["dags", "list-runs", "annual_health_check",
+                                           "--output", "json"]).stdout))
+    [run] = [r for r in runs if str(pendulum.parse(r["logical_date"])) ==
+             str(pendulum.parse(logical_date))]
+    assert run["state"] == "success", run
+    assert (platform / "releases" / "2023").is_dir()
+    assert any((platform / "reports" / "2023").glob("城市体检报告_*.html"))
+    latest = (platform / "releases" / "latest").resolve()
+    assert latest.parent.name == str(CHECK_YEAR), latest
+    assert query_latest("select max(period_year) from pub_health_index") == [(CHECK_YEAR,)]
+
+
+# An analyst's naive loop on the warehouse file: open read-only, query, close, again;
+# a read that meets a writing task just fails and the loop goes on. Prints "ok <n>".
+ANALYST_LOOP = """
+import sys, time
+import duckdb
+reads = 0
+while True:
+    try:
+        con = duckdb.connect(sys.argv[1], read_only=True)
+        con.execute("select count(*) from raw.load_batches").fetchone()
+        con.close()
+        reads += 1
+        print("ok", reads, flush=True)
+    except duckdb.Error:
+        pass
+    time.sleep(0.01)
+"""
+
+
 def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
-    result = run(platform, "monthly_dispatch", "2025-08-01T06:00:00+08:00")
+    """…while an analyst reads the warehouse in a loop: the run still succeeds."""
+    from warehouse.connection import read_only
+
+    read_only(timeout=60).close()  # the warehouse exists (the annual run made it)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST_LOOP, str(platform / "warehouse" / "cityhealth.duckdb")],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        result = run(platform, "monthly_dispatch", "2025-08-01T06:00:00+08:00")
+    finally:
+        os.killpg(analyst.pid, signal.SIGKILL)
+        reads = analyst.communicate(timeout=30)[0].split()
     assert result.state == "success", (result.failed_tasks, result.log_file)
+    assert reads.count("ok") > 10, "the analyst's loop never got to read"
     assert result.task_states["feed_ee_monthly.ingest"] == "success"
     assert result.task_states["project_register.validate"] == "success"
     from warehouse.connection import connect
