@@ -50,7 +50,7 @@ def start_standalone(port: int | str, log_file) -> subprocess.Popen:
                                 start_new_session=True)
 
 
-def stop_process_group(process: subprocess.Popen, timeout: float = 60) -> None:
+def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> None:
     """Stop a process and every process of its group: SIGTERM, then SIGKILL after timeout."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -65,6 +65,10 @@ def stop_process_group(process: subprocess.Popen, timeout: float = 60) -> None:
     else:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        for _ in range(100):  # SIGKILL cannot be refused, but takes a moment
+            if not group_members(process.pid):
+                break
+            time.sleep(0.1)
     process.wait(timeout=10)
 
 

@@ -144,8 +144,11 @@ def test_the_readme_dags_test_command_runs_an_earlier_check_year(platform: Path)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     runs = json.loads(_json_part(_airflow(["dags", "list-runs", "annual_health_check",
                                            "--output", "json"]).stdout))
-    [run] = [r for r in runs if str(pendulum.parse(r["logical_date"])) ==
-             str(pendulum.parse(logical_date))]
+    wanted = pendulum.parse(logical_date)
+    matching = [r for r in runs if r.get("logical_date")
+                and pendulum.parse(r["logical_date"]) == wanted]
+    assert len(matching) == 1, (logical_date, runs)
+    [run] = matching
     assert run["state"] == "success", run
     assert (platform / "releases" / "2023").is_dir()
     assert any((platform / "reports" / "2023").glob("城市体检报告_*.html"))
