@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -228,8 +228,10 @@ def write_slot(
     path = (path or settings().warehouse_path).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     held: dict[Path, int] = _held.__dict__.setdefault("slots", {})
-    if held.get(path):
-        held[path] += 1
+    with ExitStack() as stack:
+        if not held.get(path):  # the outermost writer of this thread takes the lock file
+            stack.enter_context(_lock_file(path.with_suffix(".write.lock"), path))
+        held[path] = held.get(path, 0) + 1
         try:
             con = connect(path, timeout=timeout)
             try:
@@ -238,23 +240,20 @@ def write_slot(
                 con.close()
         finally:
             held[path] -= 1
-        return
-    lock_path = path.with_suffix(".write.lock")
+
+
+@contextmanager
+def _lock_file(lock_path: Path, path: Path) -> Iterator[None]:
+    """An exclusive flock on ``lock_path``: waits, without limit, for another writer."""
     with open(lock_path, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             log.info("another writer has %s; waiting for it to finish", path)
             fcntl.flock(lock, fcntl.LOCK_EX)
-        held[path] = 1
         try:
-            con = connect(path, timeout=timeout)
-            try:
-                yield con
-            finally:
-                con.close()
+            yield
         finally:
-            held[path] = 0
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
