@@ -62,6 +62,8 @@ def workdir(tmp: Path, home: Path) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     for name, target in (("var", home), (".venv", REPO_ROOT / ".venv")):
         link = tmp / name
+        if link.is_symlink() and Path(os.readlink(link)) != target:
+            link.unlink()  # a folder reused for another home must not lead to the old one
         if not link.is_symlink():
             link.symlink_to(target)
     return tmp

@@ -174,7 +174,7 @@ def test_backfill_an_earlier_year_with_the_readme_command(airflow_api) -> None:
     command = readme.command(".venv/bin/airflow backfill create")
     assert "2022-01-01" in command and DAG_ID in command
     home = settings_module.settings().home
-    cwd = readme.workdir(home.parent / "readme-work", home)
+    cwd = readme.workdir(home.parent / f"readme-{home.name}", home)
     done = readme.run(command, cwd, standalone_environment(port), timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 

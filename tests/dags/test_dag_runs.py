@@ -137,7 +137,7 @@ def test_the_readme_dags_test_command_runs_an_earlier_check_year(platform: Path)
 
     command = readme.command(".venv/bin/airflow dags test")
     logical_date = command.split()[-1]
-    cwd = readme.workdir(platform.parent / "readme-work", platform)
+    cwd = readme.workdir(platform.parent / f"readme-{platform.name}", platform)
     env = readme.environment(platform, CITYHEALTH_FEED_BASE_URL=os.environ[
         "CITYHEALTH_FEED_BASE_URL"], CITYHEALTH_FEED_TOKEN="dag-test-token")
     done = readme.run(command, cwd, env, timeout=900)
