@@ -1,8 +1,8 @@
 """End to end through the real Airflow services: `airflow standalone` on loopback.
 
 API server, scheduler, DAG processor and triggerer run as Airflow runs them; the test
-logs in, triggers annual_health_check through the REST API (v2) – with a logical date,
-and without one (a manual run of "now": the last whole check year) –, backfills an
+logs in, triggers annual_health_check through the REST API (v2) without a logical
+date (a manual run of "now": the last whole check year), backfills an
 earlier check year with the README's `airflow backfill create`, waits for the runs and
 reads their task states back through the API. Every Airflow process is stopped with its
 process group at the end.
@@ -67,7 +67,9 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     generate(cfg.landing_dir, cfg.profile)
     port = free_port()
     log_file = home / "standalone.log"
-    os.environ.update({"AIRFLOW_HOME": str(home / "airflow")})
+    os.environ.update({"AIRFLOW_HOME": str(home / "airflow"),
+                       # only the runs the tests ask for: unpausing starts no scheduled run
+                       "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"})
     prepare_airflow(home / "prepare.log")
     cfg.releases_dir.mkdir(parents=True, exist_ok=True)
     process = start_standalone(port, log_file)
@@ -109,27 +111,33 @@ def xcom(api: str, auth: dict, run_id: str, task_id: str):
                         "return_value", headers=auth, timeout=10).json()["value"]
 
 
-def test_trigger_annual_check_through_the_rest_api(airflow_api) -> None:
+def test_a_manual_run_without_logical_date_covers_the_last_whole_year(airflow_api) -> None:
+    """REST trigger with logical_date null (what the UI's "trigger" may send): the run
+    covers the last whole check year, succeeds, and its task logs are clean."""
     base, auth, _ = airflow_api
     api = f"{base}/api/v2/dags/{DAG_ID}"
     wait_for("the DAG to be parsed", lambda: requests.get(api, headers=auth, timeout=10).ok,
              240)
-    # the run of check year 2025: data interval = the calendar year, China time
-    start, end = f"{CHECK_YEAR}-01-01T00:00:00+08:00", f"{CHECK_YEAR + 1}-01-01T00:00:00+08:00"
-    created = requests.post(f"{api}/dagRuns", headers=auth, timeout=30, json={
-        "dag_run_id": "rest_api_e2e", "logical_date": start,
-        "data_interval_start": start, "data_interval_end": end})
+    created = requests.post(f"{api}/dagRuns", headers=auth, timeout=30,
+                            json={"dag_run_id": "no_logical_date", "logical_date": None})
     assert created.status_code == 200, created.text
     assert requests.patch(api, headers=auth, json={"is_paused": False},
                           timeout=10).ok
-    state, states = wait_for_run(api, auth, "rest_api_e2e")
+    state, states = wait_for_run(api, auth, "no_logical_date")
+    assert states["check_period"] == "success", states
+    run_after = requests.get(f"{api}/dagRuns/no_logical_date", headers=auth,
+                             timeout=10).json()["run_after"]
+    expected = pendulum.parse(run_after).in_timezone("Asia/Shanghai").year - 1
+    assert xcom(api, auth, "no_logical_date", "check_period") == str(expected)
+    if expected not in settings_module.settings().profile.years:
+        pytest.skip(f"the demo has no data for {expected}, the last whole year now")
     assert state == "success", {t: s for t, s in states.items() if s != "success"}
     assert states["dbt.published"] == "success" and states["publish_release"] == "success"
     assert states["announce_release"] == "success"
     assert len(states) >= 40 and set(states.values()) == {"success"}
-    assert xcom(api, auth, "rest_api_e2e", "check_period") == str(CHECK_YEAR)
     # the task logs of a successful run: no error lines, no colour codes
-    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"dag_id={DAG_ID}" / "run_id=rest_api_e2e"
+    logs = (Path(os.environ["AIRFLOW_HOME"]) / "logs" / f"dag_id={DAG_ID}"
+            / "run_id=no_logical_date")
     dbt_logs = sorted(logs.glob("task_id=dbt.*/attempt=*.log"))
     assert len(dbt_logs) == 5, sorted(logs.glob("*"))
     for log in dbt_logs:
@@ -142,26 +150,6 @@ def test_trigger_annual_check_through_the_rest_api(airflow_api) -> None:
         runs = requests.get(f"{base}/api/v2/dags/{other}/dagRuns", headers=auth,
                             timeout=10).json()["dag_runs"]
         assert runs == [], (other, runs)
-
-
-def test_a_manual_run_without_logical_date_covers_the_last_whole_year(airflow_api) -> None:
-    """REST trigger with logical_date null (what the UI's "trigger" may send)."""
-    base, auth, _ = airflow_api
-    api = f"{base}/api/v2/dags/{DAG_ID}"
-    created = requests.post(f"{api}/dagRuns", headers=auth, timeout=30,
-                            json={"dag_run_id": "no_logical_date", "logical_date": None})
-    assert created.status_code == 200, created.text
-    state, states = wait_for_run(api, auth, "no_logical_date")
-    assert states["check_period"] == "success", states
-    run_after = requests.get(f"{api}/dagRuns/no_logical_date", headers=auth,
-                             timeout=10).json()["run_after"]
-    expected = pendulum.parse(run_after).in_timezone("Asia/Shanghai").year - 1
-    assert xcom(api, auth, "no_logical_date", "check_period") == str(expected)
-    assert state == "success", {t: s for t, s in states.items() if s != "success"}
-    if expected == CHECK_YEAR:
-        # the same data as the first run: the same release, not announced again
-        assert states["publish_release"] == "success"
-        assert states["announce_release"] == "skipped"
 
 
 def test_backfill_an_earlier_year_with_the_readme_command(airflow_api) -> None:
@@ -190,4 +178,5 @@ def test_backfill_an_earlier_year_with_the_readme_command(airflow_api) -> None:
     cfg = settings_module.settings()
     assert (cfg.releases_dir / "2022").is_dir()
     latest = (cfg.releases_dir / "latest").resolve()
-    assert latest.parent.name == str(CHECK_YEAR), latest
+    annual = sorted(p.name for p in cfg.releases_dir.iterdir() if p.name.isdigit())
+    assert "2022" in annual and latest.parent.name == annual[-1], (latest, annual)

@@ -97,3 +97,24 @@ def test_dag_files_are_thin() -> None:
     for path in Path(DAGS_FOLDER).glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "duckdb" not in text and "import pandas" not in text, path.name
+
+
+def test_a_release_is_announced_only_when_it_is_new(dagbag) -> None:
+    """A rerun on unchanged data publishes the same release: its Asset event is skipped,
+    so the five-year assessment and the appraisal do not run again for nothing."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    announce = dagbag.dags["annual_health_check"].get_task("announce_release")
+    assert [outlet.name for outlet in announce.outlets] == ["cityhealth_annual_release"]
+    with pytest.raises(AirflowSkipException, match="already published"):
+        announce.python_callable("2025", {"folder": "releases/2025/x", "is_new": False},
+                                 outlet_events={})
+
+    class Event:
+        extra: dict = {}
+
+    events = {announce.outlets[0]: Event()}
+    announce.python_callable("2025", {"folder": "releases/2025/y", "is_new": True},
+                             outlet_events=events)
+    assert events[announce.outlets[0]].extra == {"period": "2025",
+                                                 "release": "releases/2025/y"}
