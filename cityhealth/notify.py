@@ -20,16 +20,16 @@ from cityhealth.settings import settings
 log = logging.getLogger(__name__)
 ERROR_LINES = 8
 
-# Terminal escape sequences (CSI colours such as dbt's, OSC, two-byte ones) and the
-# other control characters but tab and newline: a mail or the log file shows them as
-# garbage ("[31m").
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# Control characters but tab and newline (escape sequences are removed before, by the
+# same pattern as dbt's messages): a mail or the log file would show them as garbage.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def plain(text: object) -> str:
     """``text`` without terminal escape sequences or control characters (newlines kept)."""
-    text = _ANSI.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    from warehouse.dbt import strip_ansi
+
+    text = strip_ansi(text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
 
 

@@ -114,20 +114,14 @@ def build_layer(layer: str, period: str) -> None:
 
 
 def latest_annual_period() -> str:
-    """The check year of the newest annual release (what an asset-triggered run follows)."""
-    from cityhealth.settings import settings
+    """The check year of the newest annual release (what an asset-triggered run follows):
+    the release ``releases/latest-annual`` points at."""
+    from warehouse.release import latest_release_dir
 
-    years = []
-    for folder in settings().releases_dir.iterdir() if settings().releases_dir.is_dir() else ():
-        try:
-            period = Period.parse(folder.name)
-        except ValueError:
-            continue
-        if period.kind == "annual" and folder.is_dir():
-            years.append(period)
-    if not years:
+    folder = latest_release_dir("annual")
+    if not folder.exists():
         raise StepFailed("no annual release yet: run annual_health_check first")
-    return max(years).label
+    return Period.parse(folder.resolve().parent.name).label
 
 
 def triggered_period(triggering_asset_events, dag_run) -> str:

@@ -94,3 +94,17 @@ def test_a_label_that_is_not_a_period_publishes_nothing(cityhealth_home: Path) -
     with pytest.raises(PeriodError):
         publish("2025-13")
     assert not list((cityhealth_home / "releases").iterdir())
+
+
+def test_an_asset_run_without_event_follows_the_newest_check_year(
+        cityhealth_home: Path) -> None:
+    """pipeline.latest_annual_period: the check year releases/latest-annual points at."""
+    from cityhealth.pipeline import StepFailed, latest_annual_period
+
+    with pytest.raises(StepFailed, match="no annual release yet"):
+        latest_annual_period()
+    publish_rows("2025", 10)
+    publish_rows("2022", 20)
+    publish_rows("2025-07", 30)
+    (cityhealth_home / "releases" / "2026").mkdir()  # a folder without a release
+    assert latest_annual_period() == "2025"
