@@ -41,10 +41,6 @@ RUN python -m venv /opt/venv \
 WORKDIR /opt/cityhealth
 COPY pyproject.toml README.md ./
 COPY cityhealth/ cityhealth/
-COPY ingestion/ ingestion/
-COPY expectations/ expectations/
-COPY warehouse/ warehouse/
-COPY reports/ reports/
 COPY dags/ dags/
 COPY dbt_project/ dbt_project/
 COPY config/ config/
@@ -73,7 +69,7 @@ RUN mkdir -p /data/landing /data/warehouse /data/releases /opt/airflow/logs \
 USER ${CITYHEALTH_UID}:0
 # Matplotlib's font cache with the CJK font of the reports, built now rather than by the
 # first task that draws a chart.
-RUN python -c "from reports.charts import cjk_font; cjk_font()"
+RUN python -c "from cityhealth.reports.charts import cjk_font; cjk_font()"
 
 # 8080 api-server (UI, REST and execution API), 8793 worker log server,
 # 8974 scheduler health check, 8765 demo feed server

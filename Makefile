@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Airflow's own variables are set by cityhealth/airflow_env.py (one place).
+# Airflow's own variables are set by cityhealth/orchestration/airflow_env.py (one place).
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
@@ -19,11 +19,12 @@ demo: env
 ## test: the whole test suite (what CI runs)
 test: env
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## airflow-ui: the Airflow UI on the demo (http://127.0.0.1:8080), login printed
 airflow-ui: env
-	$(BIN)/python -m cityhealth.airflow_ui
+	$(BIN)/python -m cityhealth.demo.airflow_ui
 
 ## env: create .venv and install the locked dependencies (no-op when up to date)
 env: $(STAMP)
@@ -38,6 +39,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 lint: env
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## lock: re-resolve pyproject.toml into requirements.lock
 lock:

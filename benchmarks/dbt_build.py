@@ -2,9 +2,9 @@
 
 The demo deliveries are generated for N times the counties (synthetic counties beside
 the real ones) and N times the years (6 x N years ending at the check year); they are
-ingested and validated as the demo does (``ingestion.run.ingest_all`` and
-``expectations.gate.validate_pending`` per year, the monthly registers per month of the
-check year), then ``warehouse.dbt.build(check_year=...)`` builds the whole project.
+ingested and validated as the demo does (``cityhealth.ingestion.run.ingest_all`` and
+``cityhealth.expectations.gate.validate_pending`` per year, the monthly registers per month of the
+check year), then ``cityhealth.warehouse.dbt.build(check_year=...)`` builds the whole project.
 Printed: rows delivered, ingest seconds, dbt build seconds, the ratio dbt / ingest, the
 peak RSS of each step, the number of models and tests and the slowest models
 (``run_results.json``).
@@ -13,7 +13,7 @@ The synthetic counties and the longer history live in a scratch copy of the dbt 
 (``<workdir>/project/dbt_project``, with an extended ``ref_areas`` seed and catalogue
 definitions reaching back to the first year) and a scratch run profile
 (``<workdir>/project/config/bench.yaml``). The platform reads both locations from the
-module constants of ``cityhealth.settings`` (``SEEDS_DIR``, ``DBT_PROJECT_DIR``,
+module constants of ``cityhealth.core.settings`` (``SEEDS_DIR``, ``DBT_PROJECT_DIR``,
 ``CONFIG_DIR``; no environment variable exists for them), so every measured step runs in
 a spawned process that points those constants at the scratch copy before it imports
 anything else of the platform. The repository is never written.
@@ -152,10 +152,10 @@ def _use(root: str, home: str) -> None:
     os.environ["CITYHEALTH_HOME"] = home
     os.environ["CITYHEALTH_PROFILE"] = "bench"
     os.environ.pop("CITYHEALTH_FEED_BASE_URL", None)
-    from cityhealth import settings as settings_module
+    from cityhealth.core import settings as settings_module
 
-    for name in ("cityhealth.reference", "expectations.suites", "warehouse.dbt",
-                 "warehouse.release"):
+    for name in ("cityhealth.core.reference", "cityhealth.expectations.suites",
+                 "cityhealth.warehouse.dbt", "cityhealth.warehouse.release"):
         if name in sys.modules:  # pragma: no cover - a fresh spawned process
             raise RuntimeError(f"{name} was imported before the scratch project was set")
     settings_module.DBT_PROJECT_DIR = Path(root) / "dbt_project"
@@ -173,8 +173,8 @@ def _peak_rss() -> int:
 
 def step_generate(root: str, home: str) -> dict:
     _use(root, home)
-    from cityhealth.settings import settings
-    from ingestion.demo import generate
+    from cityhealth.core.settings import settings
+    from cityhealth.demo.generator import generate
 
     cfg = settings()
     cfg.ensure_dirs()
@@ -187,10 +187,10 @@ def step_generate(root: str, home: str) -> dict:
 
 def step_ingest(root: str, home: str) -> dict:
     _use(root, home)
-    from cityhealth.settings import settings
-    from expectations.gate import validate_pending
-    from ingestion.registry import sources
-    from ingestion.run import ingest_all, ingest_source
+    from cityhealth.core.settings import settings
+    from cityhealth.expectations.gate import validate_pending
+    from cityhealth.ingestion.registry import sources
+    from cityhealth.ingestion.run import ingest_all, ingest_source
 
     profile = settings().profile
     registers = [s.source_id for s in sources().values() if s.kind in REGISTER_KINDS]
@@ -225,8 +225,8 @@ def step_build(root: str, home: str) -> dict:
     _use(root, home)
     import duckdb
 
-    from cityhealth.settings import settings
-    from warehouse.dbt import build
+    from cityhealth.core.settings import settings
+    from cityhealth.warehouse.dbt import build
 
     cfg = settings()
     os.environ["DBT_QUIET"] = "true"  # dbt's per-node lines still go to its log file

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.survey_ingest [--rows 10000000] [--workdir DIR]
 
 1. generates a GB18030 export of ``--rows`` respondents with the demo generator
-   (``ingestion.demo.survey.write_survey_export``, 100 counties); it is kept in the
+   (``cityhealth.demo.generator.survey.write_survey_export``, 100 counties); it is kept in the
    work folder and reused by the next run of the same size;
 2. the reference: plain DuckDB reading that file into a table of a fresh database
    file (``read_csv(..., all_varchar = true, encoding = 'gb18030')``). DuckDB 1.5's
@@ -12,9 +12,9 @@
    bytes cut at line ends into pieces below 32 MB (the cutting is not timed). A second,
    stricter reference reads a UTF-8 copy of the file (the transcoding is not timed);
 3. ingestion the way the platform does it, in a fresh ``CITYHEALTH_HOME``:
-   ``ingestion.run.ingest_source("survey", year)`` (sha256, archive copy, batch
+   ``cityhealth.ingestion.run.ingest_source("survey", year)`` (sha256, archive copy, batch
    record, read, checks, keyed hash of personal data, insert, commit);
-4. validation of that batch: ``expectations.gate.validate_pending`` (Great Expectations);
+4. validation of that batch: ``cityhealth.expectations.gate.validate_pending`` (Great Expectations);
 5. prints a table and writes it as JSON to ``<workdir>/results.json``.
 
 Every measured step runs in a process of its own (``multiprocessing``, spawn), which
@@ -71,15 +71,15 @@ def _cpu() -> float:
 
 def _use_home(home: str) -> None:
     os.environ["CITYHEALTH_HOME"] = home
-    from cityhealth.settings import settings
+    from cityhealth.core.settings import settings
 
     settings.cache_clear()
 
 
 def step_generate(path: str, per_county: int, year: int, seed: int) -> dict:
-    from cityhealth.reference import areas
-    from ingestion.demo.survey import write_survey_export
-    from ingestion.demo.values import build_world
+    from cityhealth.core.reference import areas
+    from cityhealth.demo.generator.survey import write_survey_export
+    from cityhealth.demo.generator.world import build_world
 
     start = time.perf_counter()
     counties = areas("county")
@@ -127,7 +127,7 @@ def step_reference(files: list[str], database: str, encoding: str) -> dict:
     """Plain DuckDB: the CSV into a table of a fresh database file, every column as text."""
     import duckdb
 
-    from warehouse.connection import load_extensions
+    from cityhealth.warehouse.connection import load_extensions
 
     Path(database).unlink(missing_ok=True)
     Path(database + ".wal").unlink(missing_ok=True)
@@ -154,9 +154,9 @@ def step_reference(files: list[str], database: str, encoding: str) -> dict:
 def step_ingest(export: str, home: str, year: int) -> dict:
     """The platform's ingestion of the export, in a fresh home; phases timed on the side."""
     _use_home(home)
-    from cityhealth.settings import settings
-    from ingestion import deliveries, run
-    from ingestion.registry import source
+    from cityhealth.core.settings import settings
+    from cityhealth.ingestion import deliveries, run
+    from cityhealth.ingestion.registry import source
 
     phases: dict[str, float] = {}
     within_load: dict[str, float] = {}
@@ -178,7 +178,7 @@ def step_ingest(export: str, home: str, year: int) -> dict:
     timed(deliveries, "delivery_of", "sha256", phases)
     timed(deliveries, "archive", "archive_copy", phases)
     timed(kind, "load", "load", phases)
-    # inside load (private helpers of ingestion/survey_export.py, timed when present)
+    # inside load (private helpers of cityhealth/ingestion/survey_export.py, timed when present)
     timed(kind, "_transcode", "transcode", within_load)
     timed(kind, "_read", "parse", within_load)
     timed(kind, "_check", "checks", within_load)
@@ -209,7 +209,7 @@ def step_ingest(export: str, home: str, year: int) -> dict:
 
 def step_validate(home: str, year: int) -> dict:
     _use_home(home)
-    from expectations.gate import validate_pending
+    from cityhealth.expectations.gate import validate_pending
 
     start, cpu = time.perf_counter(), _cpu()
     results = validate_pending(source_id="survey", period=str(year))
@@ -247,7 +247,7 @@ def machine() -> dict:
 
 def export_for(workdir: Path, rows: int, year: int, seed: int, log) -> dict:
     """The export of this size (generated once, reused while its description matches)."""
-    from cityhealth.reference import areas
+    from cityhealth.core.reference import areas
 
     counties = len(areas("county"))
     per_county = max(1, round(rows / counties))
@@ -437,11 +437,11 @@ def main(argv: list[str] | None = None) -> dict:
     utf8 = None if args.no_utf8_reference else reference_utf8(export, workdir, log)
     home = workdir / "home"
     shutil.rmtree(home, ignore_errors=True)
-    log("ingest: ingestion.run.ingest_source('survey', ...) ...")
+    log("ingest: cityhealth.ingestion.run.ingest_source('survey', ...) ...")
     ingest = in_child(step_ingest, export["path"], str(home), YEAR)
     if ingest["status"] != "loaded":
         raise RuntimeError(f"the export was not loaded: {ingest['status']}: {ingest['error']}")
-    log("validation: expectations.gate.validate_pending('survey', ...) ...")
+    log("validation: cityhealth.expectations.gate.validate_pending('survey', ...) ...")
     validation = in_child(step_validate, str(home), YEAR)
     if not validation["success"]:
         raise RuntimeError(f"the batch did not pass validation: {validation['summary']}")

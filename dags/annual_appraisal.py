@@ -11,8 +11,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, task
 
-from cityhealth import dag_parts, pipeline
-from cityhealth.periods import TIMEZONE
+from cityhealth.core.periods import TIMEZONE
+from cityhealth.orchestration import dag_parts, pipeline
 
 with DAG(
     dag_id="annual_appraisal",

@@ -14,8 +14,8 @@ import pendulum
 from airflow.sdk import DAG, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from cityhealth import dag_parts, pipeline
-from cityhealth.periods import TIMEZONE
+from cityhealth.core.periods import TIMEZONE
+from cityhealth.orchestration import dag_parts, pipeline
 
 with DAG(
     dag_id="annual_health_check",

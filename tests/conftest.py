@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 
 # Airflow reads its home at import: never let a test touch ~/airflow or the demo's var/.
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="cityhealth-test-airflow-")

@@ -3,7 +3,7 @@
 The demo generator writes every delivery of the profile's years; the annual sources
 are ingested and validated year by year; the monthly and quarterly feeds are pulled
 from the project's feed server (on loopback, in a thread) and the registers ingested
-for every month of the check year; one ``warehouse.dbt.build`` runs seeds, models, data
+for every month of the check year; one ``cityhealth.warehouse.dbt.build`` runs seeds, models, data
 tests and unit tests; then the annual, a monthly, a quarterly and the five-year
 releases are published. Settings point at the platform only while it is built (and
 inside ``DemoPlatform.active()``), so other tests never see it.
@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 
 TOKEN = "demo-platform-token"
 MONTH = "07"
@@ -74,8 +74,8 @@ class DemoPlatform:
 
 
 def _pull(source_ids: list[str], period: str) -> None:
-    from expectations.gate import validate_pending
-    from ingestion.run import ingest_source
+    from cityhealth.expectations.gate import validate_pending
+    from cityhealth.ingestion.run import ingest_source
 
     for source_id in source_ids:
         ingest_source(source_id, period)
@@ -83,13 +83,13 @@ def _pull(source_ids: list[str], period: str) -> None:
 
 
 def build_demo_platform(home: Path) -> DemoPlatform:
-    from expectations.gate import validate_pending
-    from ingestion.demo import generate
-    from ingestion.feed_server import make_server
-    from ingestion.registry import sources
-    from ingestion.run import ingest_all
-    from warehouse.dbt import build
-    from warehouse.release import publish
+    from cityhealth.demo.feed_server import make_server
+    from cityhealth.demo.generator import generate
+    from cityhealth.expectations.gate import validate_pending
+    from cityhealth.ingestion.registry import sources
+    from cityhealth.ingestion.run import ingest_all
+    from cityhealth.warehouse.dbt import build
+    from cityhealth.warehouse.release import publish
 
     server = make_server("127.0.0.1", 0, token=TOKEN)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -12,7 +12,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from cityhealth.settings import REPO_ROOT
+from cityhealth.core.settings import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cityhealth.settings import REPO_ROOT
+from cityhealth.core.settings import REPO_ROOT
 from tests import readme
 
 HERE = "tests/test_readme.py"
@@ -32,7 +32,7 @@ RUN_BY = {
         f"{DAGS}/test_airflow_services.py::test_backfill_an_earlier_year_with_the_readme_command",
     ".venv/bin/airflow dags test":
         f"{DAGS}/test_dag_runs.py::test_the_readme_dags_test_command_runs_an_earlier_check_year",
-    ".venv/bin/python -m ingestion.feed_server":
+    ".venv/bin/python -m cityhealth.demo.feed_server":
         f"{HERE}::test_the_feed_server_answers_the_readme_curl",
     "curl ": f"{HERE}::test_the_feed_server_answers_the_readme_curl",
     ".venv/bin/python -c": f"{HERE}::test_the_python_one_liners",
@@ -99,7 +99,7 @@ def test_the_duckdb_command_line_and_the_example_query(demo_platform, tmp_path: 
 
 
 def test_the_load_history_query_runs_on_the_warehouse(demo_platform) -> None:
-    from warehouse.connection import read_only
+    from cityhealth.warehouse.connection import read_only
 
     history = next(sql for sql in readme.sql_blocks() if "raw.load_batches" in sql)
     with read_only(demo_platform.warehouse) as con:
@@ -109,7 +109,7 @@ def test_the_load_history_query_runs_on_the_warehouse(demo_platform) -> None:
 
 def test_the_feed_server_answers_the_readme_curl(tmp_path: Path) -> None:
     port = str(free_port())
-    server_command = readme.command(".venv/bin/python -m ingestion.feed_server")
+    server_command = readme.command(".venv/bin/python -m cityhealth.demo.feed_server")
     curl = readme.command("curl ")
     assert "--port 8765" in server_command and "127.0.0.1:8765" in curl
     cwd = readme.workdir(tmp_path / "work", tmp_path / "home")
@@ -137,7 +137,7 @@ def test_the_feed_server_answers_the_readme_curl(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_make_airflow_ui_shows_the_login_and_stops_every_service(tmp_path: Path) -> None:
-    from cityhealth.airflow_ui import group_members
+    from cityhealth.demo.airflow_ui import group_members
 
     port = str(free_port())
     home = tmp_path / "home"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import dbt_build
-from cityhealth.reference import areas
+from cityhealth.core.reference import areas
 
 FIGURES = ("rows_delivered", "ingest_seconds", "dbt_build_seconds", "ratio_dbt_ingest",
            "ingest_peak_rss_bytes", "dbt_peak_rss_bytes", "models", "tests",

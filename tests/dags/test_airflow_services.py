@@ -21,7 +21,7 @@ import pendulum
 import pytest
 import requests
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 
 pytestmark = pytest.mark.slow
 
@@ -58,9 +58,9 @@ def airflow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         if name.startswith("AIRFLOW"):
             del os.environ[name]
     settings_module.settings.cache_clear()
-    from cityhealth.airflow_env import prepare_airflow
-    from cityhealth.airflow_ui import group_members, start_standalone, stop_process_group
-    from ingestion.demo import generate
+    from cityhealth.demo.airflow_ui import group_members, start_standalone, stop_process_group
+    from cityhealth.demo.generator import generate
+    from cityhealth.orchestration.airflow_env import prepare_airflow
 
     cfg = settings_module.settings()
     cfg.ensure_dirs()
@@ -156,7 +156,7 @@ def test_backfill_an_earlier_year_with_the_readme_command(airflow_api) -> None:
     """`airflow backfill create` for 2022 builds and publishes 2022; latest stays newest."""
     base, auth, port = airflow_api
     api = f"{base}/api/v2/dags/{DAG_ID}"
-    from cityhealth.airflow_ui import standalone_environment
+    from cityhealth.demo.airflow_ui import standalone_environment
     from tests import readme
 
     command = readme.command(".venv/bin/airflow backfill create")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.airflow_env import DAGS_FOLDER
+from cityhealth.orchestration.airflow_env import DAGS_FOLDER
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_every_dag_has_owner_tags_and_description(dagbag) -> None:
 
 
 def test_every_annual_source_has_its_own_ingest_and_validate_tasks(dagbag) -> None:
-    from cityhealth.pipeline import sources_with_cadence
+    from cityhealth.orchestration.pipeline import sources_with_cadence
 
     dag = dagbag.dags["annual_health_check"]
     ids = {t.task_id for t in dag.tasks}

@@ -24,7 +24,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def free_port() -> int:
 def feed_server() -> Iterator[str]:
     """The project's feed server as its own process on loopback, as in a deployment."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "ingestion.feed_server", "--port",
+    process = subprocess.Popen([sys.executable, "-m", "cityhealth.demo.feed_server", "--port",
                                 str(port), "--token", "dag-test-token"])
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -67,8 +67,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, feed_server: str) -> Iter
         if name.startswith("AIRFLOW"):
             del os.environ[name]
     settings_module.settings.cache_clear()
-    from cityhealth.airflow_env import airflow_environment, prepare_airflow
-    from ingestion.demo import generate
+    from cityhealth.demo.generator import generate
+    from cityhealth.orchestration.airflow_env import airflow_environment, prepare_airflow
 
     os.environ.update(airflow_environment())
     cfg = settings_module.settings()
@@ -83,14 +83,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory, feed_server: str) -> Iter
 
 def run(home: Path, dag_id: str = "annual_health_check", logical_date: str | None = None,
         conf: dict | None = None):
-    from cityhealth.airflow_env import logical_date_for_check_year, run_dag
+    from cityhealth.orchestration.airflow_env import logical_date_for_check_year, run_dag
 
     return run_dag(dag_id, logical_date or logical_date_for_check_year(CHECK_YEAR),
                    home / "airflow.log", conf=conf)
 
 
 def query_latest(sql: str, params: list | None = None) -> list[tuple]:
-    from warehouse.release import open_latest
+    from cityhealth.warehouse.release import open_latest
 
     con = open_latest()
     try:
@@ -103,7 +103,7 @@ def test_first_run_succeeds_and_publishes_the_index(platform: Path) -> None:
     result = run(platform)
     assert result.state == "success", (result.failed_tasks, result.log_file)
     assert all(state == "success" for state in result.task_states.values())
-    from warehouse.release import open_latest
+    from cityhealth.warehouse.release import open_latest
 
     con = open_latest()
     rows = con.execute(
@@ -132,7 +132,7 @@ def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
 def test_the_readme_dags_test_command_runs_an_earlier_check_year(platform: Path) -> None:
     """The README's by-hand `airflow dags test` (bare CLI, AIRFLOW_HOME only): check year
     2023 after 2025 builds 2023's release and reports; `latest` stays on 2025."""
-    from cityhealth.airflow_env import _airflow, _json_part
+    from cityhealth.orchestration.airflow_env import _airflow, _json_part
     from tests import readme
 
     command = readme.command(".venv/bin/airflow dags test")
@@ -178,7 +178,7 @@ while True:
 
 def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
     """…while an analyst reads the warehouse in a loop: the run still succeeds."""
-    from warehouse.connection import read_only
+    from cityhealth.warehouse.connection import read_only
 
     read_only(timeout=60).close()  # the warehouse exists (the annual run made it)
     analyst = subprocess.Popen(
@@ -193,7 +193,7 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
     assert reads.count("ok") > 10, "the analyst's loop never got to read"
     assert result.task_states["feed_ee_monthly.ingest"] == "success"
     assert result.task_states["project_register.validate"] == "success"
-    from warehouse.connection import connect
+    from cityhealth.warehouse.connection import connect
 
     con = connect(read_only=True)
     periods = con.execute("select source_id, period, status from raw.load_batches "
@@ -258,7 +258,7 @@ def test_a_bad_delivery_fails_its_source_but_not_the_build(platform: Path) -> No
     assert result.task_states["publish_release"] == "success"
     assert result.task_states["all_batches_valid"] == "upstream_failed"
 
-    from warehouse.connection import connect
+    from cityhealth.warehouse.connection import connect
 
     con = connect(read_only=True)
     status, error = con.execute(

@@ -4,7 +4,7 @@ The session's demo platform (tests/demo_platform.py, built once and shared with 
 report tests): the demo generator writes every delivery of 2020–2025, the annual
 sources are ingested and validated year by year, the monthly and quarterly feeds are
 pulled from the project's feed server (on loopback) and the task and project registers
-ingested for every month of the check year; then one ``warehouse.dbt.build`` (seeds,
+ingested for every month of the check year; then one ``cityhealth.warehouse.dbt.build`` (seeds,
 models, data tests, unit tests). The assertions read the published views, as BI tools
 and reports do.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 from tests.demo_platform import DemoPlatform
 
 DIMENSIONS = ("el", "hc", "sr", "tr", "tc", "to", "di", "iv")
@@ -203,7 +203,7 @@ def test_supervision_marts(demo: DemoPlatform) -> None:
 
 @pytest.mark.slow
 def test_release_carries_the_new_published_views(demo: DemoPlatform) -> None:
-    from warehouse.release import publish
+    from cityhealth.warehouse.release import publish
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CITYHEALTH_HOME", str(demo.home))

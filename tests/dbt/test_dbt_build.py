@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cityhealth import settings as settings_module
-from cityhealth.settings import SEEDS_DIR
+from cityhealth.core import settings as settings_module
+from cityhealth.core.settings import SEEDS_DIR
 from tests.dbt.fixture_data import QUARANTINED_VALUE, YEARS, Fixture, insert_raw
 
 CHECK_YEAR = YEARS[-1]
@@ -43,8 +43,8 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """A fresh home (as the cityhealth_home fixture makes, but shared by the module),
     the raw fixture loaded through the writer, and one dbt build."""
-    from warehouse.connection import writer
-    from warehouse.dbt import build
+    from cityhealth.warehouse.connection import writer
+    from cityhealth.warehouse.dbt import build
 
     home = tmp_path_factory.mktemp("dbt_build") / "home"
     with pytest.MonkeyPatch.context() as patch:
@@ -182,7 +182,7 @@ def test_quarantined_batch_does_not_reach_staging(built: Built) -> None:
 @pytest.mark.slow
 def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth_home) -> None:
     """A second dbt invocation in the same process, on a warehouse without raw tables."""
-    from warehouse.dbt import DbtBuildError, run_dbt
+    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
 
     with pytest.raises(DbtBuildError) as raised:
         run_dbt(["run", "--select", "stg_load__batches"])
@@ -197,7 +197,7 @@ LAYERS = ("staging", "intermediate", "marts", "published")
 
 @pytest.mark.slow
 def test_models_depend_only_on_their_own_or_earlier_layers(built: Built) -> None:
-    """Airflow builds layer by layer (cityhealth.pipeline.DBT_LAYERS): a model that reads
+    """Airflow builds layer by layer (orchestration.pipeline.DBT_LAYERS): a model that reads
     a later layer would fail on a fresh warehouse even though a whole `dbt build` passes."""
     manifest = json.loads((built.home / "dbt" / "target" / "manifest.json").read_text())
     nodes = manifest["nodes"]

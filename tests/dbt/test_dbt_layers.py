@@ -3,7 +3,7 @@
 * every unit test whose model reads a run var (check_year, the plan period) fixes it
   in its overrides, so a build for 2021 runs the same unit tests as one for 2025;
 * the unit tests pass for a check year other than the demo's last (2022);
-* the layers of ``cityhealth.pipeline.DBT_LAYERS`` (indirect selection "buildable")
+* the layers of ``cityhealth.orchestration.pipeline.DBT_LAYERS`` (indirect selection "buildable")
   run every data test of the project, each in exactly one layer, and no unit test.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cityhealth.pipeline import DBT_LAYERS, dbt_layer_args
-from cityhealth.settings import DBT_PROJECT_DIR
+from cityhealth.core.settings import DBT_PROJECT_DIR
+from cityhealth.orchestration.pipeline import DBT_LAYERS, dbt_layer_args
 
 RUN_VARS = ("check_year", "plan_start", "plan_end")
 
@@ -51,8 +51,8 @@ def test_every_unit_test_fixes_the_run_vars_its_model_reads() -> None:
 
 
 def test_the_unit_tests_pass_for_another_check_year(demo_platform) -> None:
-    from cityhealth.periods import Period
-    from warehouse.dbt import run_dbt
+    from cityhealth.core.periods import Period
+    from cityhealth.warehouse.dbt import run_dbt
 
     with demo_platform.active():
         run_dbt(["test", "--select", "test_type:unit"], warehouse_path=demo_platform.warehouse,

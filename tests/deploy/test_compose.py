@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 import yaml
 
-from cityhealth.settings import REPO_ROOT
+from cityhealth.core.settings import REPO_ROOT
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
@@ -70,7 +70,7 @@ def env_example() -> dict[str, str]:
 
 
 def settings_variables() -> set[str]:
-    """The environment variables cityhealth/settings.py reads."""
+    """The environment variables cityhealth/core/settings.py reads."""
     source = (REPO_ROOT / "cityhealth" / "settings.py").read_text(encoding="utf-8")
     names = set(re.findall(r"""_env\(\s*["']([A-Z0-9_]+)["']""", source))
     assert "CITYHEALTH_HOME" in names and "CITYHEALTH_PII_HASH_KEY" in names
@@ -213,7 +213,7 @@ def test_services_start_after_what_they_need(compose: dict) -> None:
 
 def test_init_migrates_creates_the_admin_from_the_environment_and_the_writer_pool(
         compose: dict) -> None:
-    from cityhealth.airflow_env import WRITER_POOL
+    from cityhealth.orchestration.airflow_env import WRITER_POOL
 
     init = compose["services"]["airflow-init"]
     script = "\n".join(init["command"])
@@ -228,7 +228,7 @@ def test_init_migrates_creates_the_admin_from_the_environment_and_the_writer_poo
 
 
 def test_data_lives_in_named_volumes(compose: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cityhealth import settings as settings_module
+    from cityhealth.core import settings as settings_module
 
     common = compose["x-airflow-common"]
     home = common["environment"]["CITYHEALTH_HOME"]
@@ -260,7 +260,7 @@ def test_feed_server_runs_in_the_demo_profile_only(compose: dict) -> None:
     assert feed["profiles"] == ["demo"]
     assert feed["image"] == project_image(compose)
     script = " ".join(feed["command"])
-    assert "python -m ingestion.feed_server" in script
+    assert "python -m cityhealth.demo.feed_server" in script
     assert "--host 0.0.0.0 --port 8765" in script
     assert "8765/health" in " ".join(feed["healthcheck"]["test"])
     for name, service in compose["services"].items():
@@ -294,7 +294,7 @@ def test_the_compose_file_passes_only_variables_the_platform_reads(compose: dict
         allowed = known | (INIT_ONLY_VARIABLES if name == "airflow-init" else set())
         for variable in service.get("environment") or {}:
             assert variable.startswith("AIRFLOW__") or variable in allowed, \
-                f"services.{name}: {variable} is read neither by cityhealth/settings.py " \
+                f"services.{name}: {variable} is read neither by cityhealth/core/settings.py " \
                 "nor by Airflow"
     passed = set(compose["x-airflow-common"]["environment"])
     assert known <= passed, f"settings a deployer cannot set: {sorted(known - passed)}"

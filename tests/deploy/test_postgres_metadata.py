@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth import settings as settings_module
+from cityhealth.core import settings as settings_module
 from tests.deploy.postgres import LocalPostgres, find_binaries
 
 pytestmark = pytest.mark.slow
@@ -59,8 +59,8 @@ def platform(postgres: LocalPostgres,
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = conn
     settings_module.settings.cache_clear()
     try:
-        from cityhealth.airflow_env import airflow_environment, prepare_airflow
-        from ingestion.demo import generate
+        from cityhealth.demo.generator import generate
+        from cityhealth.orchestration.airflow_env import airflow_environment, prepare_airflow
 
         os.environ.update(airflow_environment())
         cfg = settings_module.settings()
@@ -76,7 +76,7 @@ def platform(postgres: LocalPostgres,
 
 
 def test_the_embedded_runner_keeps_the_deployers_database(platform: Platform) -> None:
-    from cityhealth.airflow_env import airflow_environment
+    from cityhealth.orchestration.airflow_env import airflow_environment
 
     assert airflow_environment()["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == platform.conn
 
@@ -98,7 +98,7 @@ def test_airflow_db_migrate_and_the_writer_pool_are_in_postgres(
 
 def test_a_dag_run_completes_with_its_metadata_in_postgres(
         platform: Platform, postgres: LocalPostgres) -> None:
-    from cityhealth.airflow_env import logical_date_for_check_year, run_dag
+    from cityhealth.orchestration.airflow_env import logical_date_for_check_year, run_dag
 
     check_year = settings_module.settings().profile.check_year
     result = run_dag(DAG_ID, logical_date_for_check_year(check_year), platform.log_file)
@@ -121,7 +121,7 @@ def test_a_dag_run_completes_with_its_metadata_in_postgres(
     assert {task_id for task_id, _ in rows} == {t.split("[")[0] for t in result.task_states}
 
     # the run did its work in CITYHEALTH_HOME: the release BI tools read
-    from warehouse.release import open_latest
+    from cityhealth.warehouse.release import open_latest
 
     release = open_latest()
     try:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cityhealth.settings import SEEDS_DIR
-from expectations.gate import ValidationFailed, raise_if_failed, validate_pending
-from warehouse.connection import writer
+from cityhealth.core.settings import SEEDS_DIR
+from cityhealth.expectations.gate import ValidationFailed, raise_if_failed, validate_pending
+from cityhealth.warehouse.connection import writer
 
 VARIABLES = pd.read_csv(SEEDS_DIR / "ref_variables.csv", dtype=str, keep_default_na=False)
 AREAS = pd.read_csv(SEEDS_DIR / "ref_areas.csv", dtype=str, keep_default_na=False)

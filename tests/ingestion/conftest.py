@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.settings import Profile
+from cityhealth.core.settings import Profile
 
 YEAR = 2025
 
@@ -22,7 +22,7 @@ def small_profile() -> Profile:
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory: pytest.TempPathFactory, small_profile: Profile) -> Path:
     """Demo deliveries written once per session (copied into each test's home)."""
-    from ingestion.demo import generate
+    from cityhealth.demo.generator import generate
 
     landing = tmp_path_factory.mktemp("demo_landing")
     generate(landing, small_profile)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from cityhealth.reference import areas, seed_rows
-from cityhealth.settings import Profile
-from ingestion.demo import build_world, generate
-from ingestion.registry import sources
+from cityhealth.core.reference import areas, seed_rows
+from cityhealth.core.settings import Profile
+from cityhealth.demo.generator import build_world, generate
+from cityhealth.ingestion.registry import sources
 
 YEAR = 2025
 
@@ -82,7 +82,7 @@ def test_survey_export_has_personal_data_and_text_answers(demo_landing: Path) ->
 
 
 def test_renewal_projects_that_work_improve_what_they_treat() -> None:
-    from ingestion.demo.registers import WORKING_EFFICIENCY, projects
+    from cityhealth.demo.generator.registers import WORKING_EFFICIENCY, projects
 
     years = (2020, 2021, 2022, 2023, 2024, 2025)
     before = build_world(20210930, years)

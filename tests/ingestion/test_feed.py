@@ -15,12 +15,12 @@ import duckdb
 import pytest
 import requests
 
-from cityhealth.settings import settings
-from expectations.gate import validate_pending
-from ingestion.department_feed import FeedUnavailable, fetch
-from ingestion.feed_server import make_server
-from ingestion.registry import source, sources
-from ingestion.run import ingest_source
+from cityhealth.core.settings import settings
+from cityhealth.demo.feed_server import make_server
+from cityhealth.expectations.gate import validate_pending
+from cityhealth.ingestion.department_feed import FeedUnavailable, fetch
+from cityhealth.ingestion.registry import source, sources
+from cityhealth.ingestion.run import ingest_source
 
 TOKEN = "test-token"
 PERIOD = "2025-07"

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from cityhealth.settings import settings
-from expectations.gate import validate_pending
-from ingestion.run import ingest_all, ingest_source
+from cityhealth.core.settings import settings
+from cityhealth.expectations.gate import validate_pending
+from cityhealth.ingestion.run import ingest_all, ingest_source
 
 YEAR = "2025"
 

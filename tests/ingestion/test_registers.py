@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cityhealth.settings import settings
-from expectations.gate import validate_pending
-from ingestion.run import ingest_source
+from cityhealth.core.settings import settings
+from cityhealth.expectations.gate import validate_pending
+from cityhealth.ingestion.run import ingest_source
 
 PERIOD = "2025-07"
 

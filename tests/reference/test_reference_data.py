@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cityhealth.settings import SEEDS_DIR
+from cityhealth.core.settings import SEEDS_DIR
 
 
 def seed(name: str) -> pd.DataFrame:

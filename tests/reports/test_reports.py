@@ -15,8 +15,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 
-from reports import KINDS, writer
-from reports.charts import cjk_font_path
+from cityhealth.reports import KINDS, writer
+from cityhealth.reports.charts import cjk_font_path
 from tests.demo_platform import DemoPlatform
 
 pytestmark = pytest.mark.slow
@@ -41,10 +41,10 @@ def written(demo_platform: DemoPlatform, tmp_path_factory: pytest.TempPathFactor
                "quarterly": demo_platform.quarter, "five_year": demo_platform.plan_label}
     assert set(periods) == set(KINDS)
     with demo_platform.active():
-        from reports.annual import write_annual_reports
-        from reports.five_year import write_five_year_report
-        from reports.monthly import write_monthly_dispatch
-        from reports.quarterly import write_quarterly_bulletin
+        from cityhealth.reports.annual import write_annual_reports
+        from cityhealth.reports.five_year import write_five_year_report
+        from cityhealth.reports.monthly import write_monthly_dispatch
+        from cityhealth.reports.quarterly import write_quarterly_bulletin
 
         sets = {
             "annual": write_annual_reports(demo_platform.check_year,

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reports import writer
+from cityhealth.reports import writer
 from tests.demo_platform import DemoPlatform
 from tests.reports.thin import (
     duplicate_headings,

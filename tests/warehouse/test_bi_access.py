@@ -16,9 +16,9 @@ import pandas
 import pytest
 import sqlalchemy
 
+from cityhealth.warehouse.connection import writer
+from cityhealth.warehouse.release import latest_release_db, publish
 from tests.warehouse.test_release import ROWS_A, fill
-from warehouse.connection import writer
-from warehouse.release import latest_release_db, publish
 
 # duckdb-engine says so at every reflection; columns, types and rows are what BI tools need.
 pytestmark = pytest.mark.filterwarnings(

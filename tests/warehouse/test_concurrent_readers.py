@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.settings import settings
-from warehouse.connection import (
+from cityhealth.core.settings import settings
+from cityhealth.warehouse.connection import (
     LOCK_TIMEOUT_ENV,
     WarehouseBusyError,
     read_only,
@@ -32,7 +32,7 @@ from warehouse.connection import (
 READER_LOOP = """
 import sys, time
 from pathlib import Path
-from warehouse.connection import read_only
+from cityhealth.warehouse.connection import read_only
 path = Path(sys.argv[1])
 reads, longest = 0, 0.0
 while True:
@@ -121,7 +121,7 @@ def test_dbt_and_a_writer_run_while_a_reader_loops(cityhealth_home: Path) -> Non
     with child(READER_LOOP, str(path)) as reader:
         reader.wait_for(lambda: _reads(reader) >= 20, "reads")
 
-        from warehouse.dbt import run_dbt
+        from cityhealth.warehouse.dbt import run_dbt
 
         started = time.monotonic()
         run_dbt(["seed"])
@@ -172,7 +172,7 @@ def test_a_reader_holding_the_file_too_long_stops_a_writer_with_a_clear_message(
         assert "read-only mode" not in message  # DuckDB's hint is for readers, not here
 
         # dbt goes through the same slot: the same message, before dbt starts
-        from warehouse.dbt import run_dbt
+        from cityhealth.warehouse.dbt import run_dbt
 
         with pytest.raises(WarehouseBusyError, match="for writing: another process holds it"):
             run_dbt(["seed"])

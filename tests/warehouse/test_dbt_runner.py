@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.settings import settings
-from warehouse.dbt import DbtBuildError, _first_line, strip_ansi
+from cityhealth.core.settings import settings
+from cityhealth.warehouse.dbt import DbtBuildError, _first_line, strip_ansi
 
 RED, RESET = "\x1b[31m", "\x1b[0m"
 
@@ -40,7 +40,7 @@ def test_colour_codes_are_stripped_from_messages() -> None:
 # where multiprocessing's exit clean-up never runs.
 DBT_THEN_EXIT_LIKE_AIRFLOW = """
 import atexit, os, sys
-from warehouse.dbt import run_dbt
+from cityhealth.warehouse.dbt import run_dbt
 run_dbt(["seed", "--select", "ref_units"])
 print("dbt done", flush=True)
 atexit._clear()

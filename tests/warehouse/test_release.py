@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cityhealth import settings as settings_module
-from warehouse.connection import writer
-from warehouse.release import open_latest, publish
+from cityhealth.core import settings as settings_module
+from cityhealth.warehouse.connection import writer
+from cityhealth.warehouse.release import open_latest, publish
 
 ROWS_A, ROWS_B = 1_000, 400_000
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.periods import KINDS, PeriodError
+from cityhealth.core.periods import KINDS, PeriodError
+from cityhealth.warehouse.release import Release, latest_release_db, open_latest, publish
 from tests.warehouse.test_release import fill
-from warehouse.release import Release, latest_release_db, open_latest, publish
 
 
 def pointed(home: Path, name: str) -> Path:
@@ -99,7 +99,7 @@ def test_a_label_that_is_not_a_period_publishes_nothing(cityhealth_home: Path) -
 def test_an_asset_run_without_event_follows_the_newest_check_year(
         cityhealth_home: Path) -> None:
     """pipeline.latest_annual_period: the check year releases/latest-annual points at."""
-    from cityhealth.pipeline import StepFailed, latest_annual_period
+    from cityhealth.orchestration.pipeline import StepFailed, latest_annual_period
 
     with pytest.raises(StepFailed, match="no annual release yet"):
         latest_annual_period()

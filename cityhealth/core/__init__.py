@@ -1,0 +1,1 @@
+"""The ground floor: settings, reference data and periods. Imports nothing of the project."""

@@ -1,0 +1,177 @@
+"""The demo's supervision registers: monthly task progress per city and the project library.
+
+Projects are generated where the check finds problems: each county gets renewal projects
+of the types (ref_project_types) that treat its weakest indicators at the start of the
+plan period, so that the problem → project chain has something true to trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from cityhealth.core.reference import areas, departments, seed_rows
+from cityhealth.demo.generator.files import number, write_table
+from cityhealth.demo.generator.values import DemoWorld, rng
+
+TASK_STATUS_ZH = {"not_started": "未启动", "in_progress": "推进中", "done": "已完成",
+                  "delayed": "滞后"}
+PROJECTS_PER_COUNTY = 3
+
+
+def _months(year: int) -> list[str]:
+    return [f"{year}-{m:02d}" for m in range(1, 13)]
+
+
+def _weakness(world: DemoWorld, indicator: dict[str, str], county: str, year: int) -> float:
+    """0 (best of the typical range) … 1 (worst), for choosing what to treat."""
+    value = world.indicator_value(indicator, county, year)
+    low, high = float(indicator["typical_low"]), float(indicator["typical_high"])
+    if value is None or high <= low:
+        return 0.0
+    position = (value - low) / (high - low)
+    if indicator["direction"] == "higher_better":
+        return 1 - position
+    if indicator["direction"] == "lower_better":
+        return position
+    centre = (float(indicator["target_low"]) + float(indicator["target_high"])) / 2
+    return abs(value - centre) / (high - low)
+
+
+def projects(world: DemoWorld, plan_start: int) -> list[dict]:
+    """The project library: a few projects per county aimed at its weakest indicators."""
+    indicators = {i["indicator_code"]: i for i in seed_rows("ref_indicators")}
+    types = list(seed_rows("ref_project_types"))
+    library = []
+    year = plan_start if plan_start in world.years else world.years[0]
+    for county in world.counties:
+        code = county["area_code"]
+        def need(project_type: dict[str, str], county: str = code) -> float:
+            codes = project_type["indicator_codes"].split()
+            return max(_weakness(world, indicators[c], county, year) for c in codes)
+        ranked = sorted(types, key=need, reverse=True)[:PROJECTS_PER_COUNTY]
+        for n, project_type in enumerate(ranked, start=1):
+            r = rng(world.seed, "project", code, n)
+            start = date(plan_start + 2 + r.randrange(3), 1 + r.randrange(12), 1)
+            months = 10 + r.randrange(24)
+            end_index = start.year * 12 + start.month - 1 + months
+            weak = [c for c in project_type["indicator_codes"].split()
+                    if _weakness(world, indicators[c], code, year) > 0.4]
+            library.append({
+                "project_id": f"GX{code}{n:02d}",
+                "name": f"{county['area_name_zh']}{project_type['project_type_zh']}项目",
+                "county": county,
+                "type": project_type,
+                "indicators": weak or project_type["indicator_codes"].split()[:1],
+                "investment": round(r.uniform(800, 25000), 1),
+                "start": start,
+                "end": date(end_index // 12, end_index % 12 + 1, 1),
+                "efficiency": max(0.5, min(1.3, 0.95 + 0.25 * world.city_quality[
+                    county["city_code"]] + r.gauss(0, 0.15))),
+            })
+    return library
+
+
+WORKING_EFFICIENCY = 1.0   # projects at least this efficient finish on time and work
+EFFECT = 0.3               # share of the typical range a working project gains
+
+
+def with_project_effects(world: DemoWorld, plan_start: int) -> DemoWorld:
+    """The world after the plan period's projects: a project that works improves the
+    indicators it treats from its end year on (a new world; ``world`` is not changed).
+
+    The indicator moves by EFFECT of its typical range towards better (towards the
+    centre for a target range); its numerator is re-solved over the same denominator.
+    Projects are chosen on the plan's start year, which no effect touches; a project
+    sees the effects of the projects before it.
+    """
+    world = replace(world, values=dict(world.values))
+    indicators = {i["indicator_code"]: i for i in seed_rows("ref_indicators")}
+    counts = {v["variable_code"] for v in seed_rows("ref_variables")
+              if v["unit_zh"] in ("个", "人", "张", "户", "栋", "辆", "人次")}
+    for project in projects(world, plan_start):
+        if project["efficiency"] < WORKING_EFFICIENCY:
+            continue
+        county = project["county"]["area_code"]
+        for code in project["indicators"]:
+            indicator = indicators[code]
+            low, high = float(indicator["typical_low"]), float(indicator["typical_high"])
+            for year in world.years:
+                value = world.indicator_value(indicator, county, year)
+                if year < project["end"].year or value is None:
+                    continue
+                if indicator["direction"] == "higher_better":
+                    better = min(value + EFFECT * (high - low), high)
+                elif indicator["direction"] == "lower_better":
+                    better = max(value - EFFECT * (high - low), low)
+                else:
+                    centre = (float(indicator["target_low"]) + float(indicator["target_high"])) / 2
+                    better = centre + (value - centre) * (1 - EFFECT)
+                den_code = indicator["denominator_variable"]
+                den = world.values[(county, year, den_code)] if den_code else 1.0
+                numerator = better * den / float(indicator["multiplier"] or 1)
+                if indicator["numerator_variable"] in counts:
+                    numerator = float(round(numerator))
+                world.values[(county, year, indicator["numerator_variable"])] = numerator
+    return world
+
+
+def _project_row(project: dict, period: str) -> list[object]:
+    year, mon = map(int, period.split("-"))
+    now = year * 12 + mon
+    start = project["start"].year * 12 + project["start"].month
+    end = project["end"].year * 12 + project["end"].month
+    elapsed = (now - start + 1) / max(end - start + 1, 1)
+    progress = 0.0 if now < start else min(100.0, 100 * elapsed * project["efficiency"])
+    status = "谋划" if now < start else ("完工" if progress >= 100 else "在建")
+    return [project["project_id"], project["name"], project["county"]["area_code"],
+            project["county"]["area_name_zh"], project["type"]["project_type_zh"],
+            " ".join(project["indicators"]), "住房和城乡建设局",
+            project["investment"], project["start"].strftime("%Y-%m"),
+            project["end"].strftime("%Y-%m"), period,
+            number(project["investment"] * progress / 100), number(round(progress, 1)), status]
+
+
+PROJECT_HEADER = ["项目编号", "项目名称", "行政区划代码", "地区名称", "项目类型", "针对问题指标",
+                  "责任单位", "计划总投资(万元)", "计划开工", "计划完工", "报告月份",
+                  "累计完成投资(万元)", "形象进度(%)", "项目状态"]
+TASK_HEADER = ["任务编号", "任务名称", "城市代码", "城市名称", "牵头单位", "报告月份", "年度目标",
+               "累计完成进度(%)", "状态", "情况说明"]
+
+
+def _task_rows(world: DemoWorld, period: str) -> list[list[object]]:
+    mon = int(period[5:])
+    rows = []
+    for task in seed_rows("ref_plan_tasks"):
+        for city in areas("city"):
+            r = rng(world.seed, "task", task["task_code"], city["area_code"], period[:4])
+            pace = 1.0 + 0.3 * world.city_quality[city["area_code"]] + r.gauss(0, 0.2)
+            progress = min(100.0, max(0.0, 100 * mon / 12 * pace - 5))
+            expected = 100 * mon / 12
+            status = ("done" if progress >= 100 else "not_started" if progress == 0
+                      else "delayed" if progress < expected - 15 else "in_progress")
+            note = "资金未到位，进度滞后" if status == "delayed" else ""
+            rows.append([task["task_code"], task["task_zh"], city["area_code"],
+                         city["area_name_zh"],
+                         departments()[task["lead_department_code"]]["department_name_zh"],
+                         period, f"完成{task['task_zh']}年度工作", round(progress, 1),
+                         TASK_STATUS_ZH[status], note])
+    return rows
+
+
+def write_registers(world: DemoWorld, landing: Path, year: int, plan_start: int,
+                    task_source: tuple[str, str], project_source: tuple[str, str]) -> list[Path]:
+    """Both registers for every month of a year; sources as (source_id, delivery)."""
+    library = projects(world, plan_start)
+    files = []
+    for period in _months(year):
+        source_id, delivery = task_source
+        files.append(write_table(landing / source_id / period / f"任务调度台账_{period}",
+                                 delivery, f"城市体检评估重点任务月度调度台账({period})",
+                                 TASK_HEADER, _task_rows(world, period)))
+        source_id, delivery = project_source
+        files.append(write_table(landing / source_id / period / f"城市更新项目库_{period}",
+                                 delivery, f"城市更新项目库月度进展({period})", PROJECT_HEADER,
+                                 [_project_row(p, period) for p in library]))
+    return files

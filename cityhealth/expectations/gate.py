@@ -1,0 +1,232 @@
+"""The quality gate: every loaded batch is validated before dbt may read it.
+
+``validate_pending`` takes the batches with status ``loaded``, validates each
+with its suite (Great Expectations on a pandas DataFrame taken from DuckDB),
+stores the results in ``quality.validation_runs`` / ``quality.validation_results``,
+writes an offline HTML page per run (the data docs) and moves the batch to
+``promoted`` or, when an error-severity expectation failed, to ``quarantined``.
+A failing batch never stops the others; ``raise_if_failed`` then fails the
+Airflow task with a short summary.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from cityhealth.core.settings import settings
+from cityhealth.expectations import data_docs
+from cityhealth.expectations.outcomes import BatchValidation, ExpectationOutcome
+from cityhealth.expectations.suites import SuitePlan, batch_frame, gx_context, plan_for
+from cityhealth.ingestion.registry import source
+from cityhealth.warehouse.connection import writer
+
+log = logging.getLogger(__name__)
+
+QUALITY_DDL = """
+create schema if not exists quality;
+create table if not exists quality.validation_runs (
+    run_id varchar primary key,
+    batch_id varchar not null,
+    source_id varchar not null,
+    period varchar not null,
+    suite_name varchar not null,
+    success boolean not null,
+    evaluated integer not null,
+    successful integer not null,
+    unsuccessful_errors integer not null,
+    unsuccessful_warnings integer not null,
+    rows_validated bigint not null,
+    validated_at timestamp not null,
+    data_docs_path varchar
+);
+create table if not exists quality.validation_results (
+    run_id varchar not null,
+    batch_id varchar not null,
+    expectation_type varchar not null,
+    column_name varchar,
+    kwargs_json varchar,
+    severity varchar not null,
+    rule varchar,
+    success boolean not null,
+    unexpected_count bigint,
+    unexpected_percent double,
+    examples_json varchar
+);
+"""
+
+
+class ValidationFailed(RuntimeError):
+    """One or more batches failed error-severity expectations and were quarantined."""
+
+
+@cache
+def _batch_definition():
+    source = gx_context().data_sources.add_pandas("warehouse_batches")
+    return source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole")
+
+
+def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(QUALITY_DDL)
+
+
+def _examples(frame, result: dict, key_columns: tuple[str, ...], column: str | None) -> list[str]:
+    rows = result.get("partial_unexpected_index_list") or []
+    examples = []
+    for index in rows[:5]:
+        if not isinstance(index, int) or index >= len(frame):
+            continue
+        record = frame.iloc[index]
+        key = "/".join(str(record[c]) for c in key_columns if c in record)
+        shown = column if column in record else ("value" if "value" in record else None)
+        value = f"={record[shown]}" if shown else ""
+        row_no = f" row {record['row_number']}" if "row_number" in record else ""
+        examples.append(f"{key}{value}{row_no}")
+    if not examples and result.get("observed_value") is not None:
+        examples.append(f"observed {result['observed_value']}")
+    return examples
+
+
+def _missing(detail: dict) -> list[str]:
+    """For a 'must contain' expectation: which required values are absent."""
+    absent = sorted(str(v) for v in detail.get("partial_missing_list") or [])
+    if not absent:
+        return []
+    more = int(detail.get("missing_count") or len(absent)) - min(len(absent), 10)
+    shown = ", ".join(absent[:10]) + (f" and {more} more" if more > 0 else "")
+    return [f"missing {shown}"]
+
+
+def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(plan.suite, result_format={"result_format": "SUMMARY",
+                                                       "partial_unexpected_count": 20})
+    outcomes = []
+    for res in result.results:
+        config = res.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
+        column = kwargs.get("column") or kwargs.get("column_A")
+        if column == "valid_max":  # the upper-bound check is written as valid_max >= value
+            column = kwargs.get("column_B")
+        detail = res.result or {}
+        if res.exception_info and res.exception_info.get("raised_exception"):
+            detail = {"observed_value": res.exception_info.get("exception_message")}
+        outcomes.append(ExpectationOutcome(
+            expectation_type=config.type,
+            column=column,
+            kwargs=kwargs,
+            severity=(config.meta or {}).get("severity", "error"),
+            rule=(config.meta or {}).get("rule", ""),
+            success=bool(res.success),
+            unexpected_count=detail.get("unexpected_count"),
+            unexpected_percent=detail.get("unexpected_percent"),
+            examples=[] if res.success else (
+                _missing(detail) or _examples(frame, detail, plan.key_columns, column)),
+        ))
+    return outcomes
+
+
+def _store(con: duckdb.DuckDBPyConnection, validation: BatchValidation) -> None:
+    con.execute(
+        "insert into quality.validation_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [validation.run_id, validation.batch_id, validation.source_id, validation.period,
+         validation.suite_name, validation.success, len(validation.outcomes),
+         sum(o.success for o in validation.outcomes), len(validation.errors),
+         len(validation.warnings), validation.rows, datetime.now(UTC).replace(tzinfo=None),
+         str(validation.data_docs_path) if validation.data_docs_path else None],
+    )
+    con.executemany(
+        "insert into quality.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[validation.run_id, validation.batch_id, o.expectation_type, o.column,
+          json.dumps(o.kwargs, ensure_ascii=False, default=str), o.severity, o.rule, o.success,
+          o.unexpected_count, o.unexpected_percent,
+          json.dumps(o.examples, ensure_ascii=False, default=str)]
+         for o in validation.outcomes],
+    )
+
+
+def _quarantine(validation: BatchValidation, archive_path: str | None) -> None:
+    target = settings().quarantine_dir / validation.batch_id.replace(":", "_")
+    target.mkdir(parents=True, exist_ok=True)
+    if archive_path and Path(archive_path).exists():
+        shutil.copy2(archive_path, target / Path(archive_path).name)
+    report = {
+        "batch_id": validation.batch_id,
+        "summary": validation.summary(),
+        "failed": [o.__dict__ for o in validation.errors],
+        "warnings": [o.__dict__ for o in validation.warnings],
+    }
+    (target / "validation_report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValidation:
+    """Validate one batch, store the results and promote or quarantine it."""
+    ensure_quality_tables(con)
+    found = con.execute(
+        "select source_id, period, archive_path from raw.load_batches where batch_id = ?",
+        [batch_id],
+    ).fetchone()
+    if found is None:
+        raise KeyError(f"no batch {batch_id!r} in raw.load_batches")
+    source_id, period, archive_path = found
+    spec = source(source_id)
+    year = int(str(period)[:4])
+    plan = plan_for(spec.kind, spec.department, year)
+    frame = batch_frame(con, plan, batch_id, year)
+    validation = BatchValidation(
+        run_id=uuid.uuid4().hex, batch_id=batch_id, source_id=source_id, period=str(period),
+        suite_name=plan.name, rows=len(frame), outcomes=_run_suite(plan, frame),
+    )
+    validation.data_docs_path = data_docs.write_run_page(validation)
+    _store(con, validation)
+    if validation.success:
+        con.execute("update raw.load_batches set status = 'promoted', error = null "
+                    "where batch_id = ?", [batch_id])
+        # a corrected delivery in force: the batch it corrects leaves the current view
+        con.execute("update raw.load_batches set status = 'superseded' where batch_id = "
+                    "(select supersedes_batch_id from raw.load_batches where batch_id = ?) "
+                    "and status = 'promoted'", [batch_id])
+    else:
+        con.execute("update raw.load_batches set status = 'quarantined', error = ? "
+                    "where batch_id = ?", [validation.summary(), batch_id])
+        _quarantine(validation, archive_path)
+    log.info(validation.summary())
+    return validation
+
+
+def validate_pending(source_id: str | None = None,
+                     period: str | None = None) -> list[BatchValidation]:
+    """Validate every batch waiting in status 'loaded' (optionally of one source/period)."""
+    results = []
+    with writer() as con:
+        ensure_quality_tables(con)
+        query = "select batch_id from raw.load_batches where status = 'loaded'"
+        params: list = []
+        if source_id:
+            query += " and source_id = ?"
+            params.append(source_id)
+        if period:
+            query += " and period = ?"
+            params.append(str(period))
+        for (batch_id,) in con.execute(query + " order by received_at, batch_id",
+                                       params).fetchall():
+            results.append(validate_batch(con, batch_id))
+        data_docs.write_index(con)
+    return results
+
+
+def raise_if_failed(results: list[BatchValidation]) -> None:
+    failed = [r for r in results if not r.success]
+    if failed:
+        lines = "\n".join(f"- {r.summary()}" for r in failed)
+        raise ValidationFailed(
+            f"{len(failed)} of {len(results)} batches failed validation and were "
+            f"quarantined:\n{lines}")

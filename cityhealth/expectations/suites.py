@@ -1,0 +1,436 @@
+"""Expectation suites, one per source kind, derived from the reference data.
+
+Each suite comes with the SQL that turns one raw batch into the DataFrame it
+validates: the batch's rows joined with the bounds of the catalogue (so a range
+is checked per variable, with the variable's own limits) and, where a rule needs
+it, the previous year's value. GX validates pandas DataFrames: its SQL
+datasource cannot read DuckDB results (they are gone once the connection closes).
+Every expectation carries ``meta.severity`` (``error`` blocks the batch,
+``warning`` is reported only) and ``meta.rule`` (what a reader is told).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+import yaml
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+from cityhealth.core.settings import SEEDS_DIR
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+E = gx.expectations
+AREA_RULE = "区县代码须为江西省县级行政区划代码 area code must be a Jiangxi county"
+
+
+@cache
+def gx_context():
+    """One ephemeral GX context per process (building one takes seconds; suites need one)."""
+    context = gx.get_context(mode="ephemeral")
+    with contextlib.suppress(Exception):  # progress bars are cosmetic
+        context.variables.progress_bars = {"globally": False}
+    return context
+
+
+@cache
+def rules() -> dict:
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def _seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+@cache
+def county_codes() -> list[str]:
+    areas = _seed("ref_areas")
+    return sorted(areas.loc[areas.area_level == "county", "area_code"])
+
+
+@cache
+def variables() -> pd.DataFrame:
+    return _seed("ref_variables")
+
+
+@cache
+def indicator_codes() -> list[str]:
+    return sorted(_seed("ref_indicators").indicator_code)
+
+
+def _meta(severity: str, rule: str) -> dict:
+    return {"severity": severity, "rule": rule}
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """A suite and the SQL that prepares one batch for it ($batch_id, $period)."""
+
+    name: str
+    suite: gx.ExpectationSuite
+    frame_sql: str
+    key_columns: tuple[str, ...]  # what names a row in error examples
+    # For batches of millions of rows (the survey): fetch the frame through Arrow, about
+    # half the time and memory of DuckDB's .df() (an integer column with nulls becomes
+    # float64), and hand these few-valued text columns to GX as pandas categoricals,
+    # cheap to hash and to compare.
+    arrow: bool = False
+    categorical: tuple[str, ...] = ()
+
+
+def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("ref_variables", "ref_indicators"):
+        con.register(f"seed_{name}", _seed(name))
+
+
+def required_variables(department_code: str, period: int) -> list[str]:
+    """The department's variables a check year needs: those in the formulas of the
+    indicators that apply to the year, and those in no formula at all (base numbers)."""
+    indicators = _seed("ref_indicators")
+    applies = (indicators.check_year_from.astype(int) <= period) & (
+        indicators.check_year_to.replace("", "9999").astype(int) >= period)
+    used_now = set(indicators.loc[applies, "numerator_variable"]) | set(
+        indicators.loc[applies, "denominator_variable"])
+    used_ever = set(indicators.numerator_variable) | set(indicators.denominator_variable)
+    own = variables()[variables().department_code == department_code].variable_code
+    return sorted(v for v in own if v in used_now or v not in used_ever)
+
+
+def department_values(department_code: str, period: int) -> SuitePlan:
+    own = variables()[variables().department_code == department_code]
+    base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
+    factor = float(rules()["department_values"]["year_over_year_max_factor"])
+    suite = gx.ExpectationSuite(name=f"department_values.{department_code}")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="variable_code", value_set=sorted(own.variable_code),
+            meta=_meta("error", f"指标项须属于{department_code}的报送范围 variable delivered by "
+                                f"{department_code}")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "统计年度须与报送期一致 period must match the delivery period")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "variable_code"],
+            meta=_meta("error", "同一区县同一指标项只能有一个值 one value per area and variable")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
+                                "value below the variable's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
+                                "value above the variable's maximum")),
+        E.ExpectColumnValuesToBeBetween(
+            column="yoy_ratio", min_value=1 / factor, max_value=factor,
+            meta=_meta("warning", f"与上年相比变化超过{factor:g}倍 year-over-year change beyond "
+                                  f"x{factor:g}")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", "每个区县都须报送 every county must be delivered")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="variable_code", value_set=required_variables(department_code, period),
+            meta=_meta("error", "该年度指标所需的每个指标项都须报送 every variable the year's "
+                                "indicators need must be delivered")),
+    ):
+        suite.add_expectation(expectation)
+    if base:
+        suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
+            column="base_value",
+            meta=_meta("error", "统一底数(人口、建成区面积等)不得为空 "
+                                "base numbers must not be empty")))
+    frame_sql = """
+        with batch as (
+            select * from raw.department_values where batch_id = $batch_id
+        ),
+        previous as (
+            select d.area_code, d.variable_code, any_value(d.value) as value
+            from raw.department_values as d
+            join raw.load_batches as b using (batch_id)
+            where b.status = 'promoted' and d.period_year = $period - 1
+              and d.source_id = (select any_value(source_id) from batch)
+            group by all
+        )
+        select
+            batch.row_number, batch.area_code, batch.variable_code, batch.period_year,
+            batch.value, batch.column_label,
+            try_cast(v.valid_min as double) as valid_min,
+            try_cast(v.valid_max as double) as valid_max,
+            -- null only where a base number (shared denominator) is missing
+            case when v.is_base_number = 'true' then batch.value else 0 end as base_value,
+            case when previous.value > 0 and batch.value > 0
+                 then batch.value / previous.value end as yoy_ratio
+        from batch
+        left join seed_ref_variables as v using (variable_code)
+        left join previous using (area_code, variable_code)
+        order by batch.row_number, batch.variable_code
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "variable_code"))
+
+
+def third_party_values(period: int) -> SuitePlan:
+    suite = gx.ExpectationSuite(name="third_party_values")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="indicator_code", value_set=indicator_codes(),
+            meta=_meta("error", "指标代码须在指标目录中 indicator code must be in the catalogue")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "年度须与报送期一致 period must match the delivery period")),
+        E.ExpectColumnValuesToNotBeNull(
+            column="value", meta=_meta("error", "测评值不得为空 measured value must not be empty")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "测评值低于指标最小合理值 value below the indicator's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "测评值高于指标最大合理值 value above the indicator's maximum")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "indicator_code"],
+            meta=_meta("error", "同一区县同一指标只能测评一次 "
+                                "one measurement per area and indicator")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select t.row_number, t.area_code, t.indicator_code, t.period_year, t.value,
+               try_cast(i.valid_min as double) as valid_min,
+               try_cast(i.valid_max as double) as valid_max
+        from raw.third_party_values as t
+        left join seed_ref_indicators as i using (indicator_code)
+        where t.batch_id = $batch_id
+        order by t.row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "indicator_code"))
+
+
+def survey_responses(period: int) -> SuitePlan:
+    cfg = rules()["survey"]
+    suite = gx.ExpectationSuite(name="survey_responses")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("error", "受访者区县代码须有效 respondent's county must be known")),
+        E.ExpectColumnValuesToBeUnique(
+            column="respondent_key",
+            meta=_meta("error", "同一受访者只能作答一次 one answer sheet per respondent")),
+        E.ExpectColumnValuesToBeBetween(
+            column="min_score", min_value=1, max_value=5,
+            meta=_meta("error", "答案分值须在1-5之间 answer scores within 1..5")),
+        E.ExpectColumnValuesToBeBetween(
+            column="max_score", min_value=1, max_value=5,
+            meta=_meta("error", "答案分值须在1-5之间 answer scores within 1..5")),
+        E.ExpectColumnValuesToBeBetween(
+            column="duration_seconds", min_value=0,
+            meta=_meta("error", "答题时长不得为负 completion time must not be negative")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "调查年度须与报送期一致 period must match the delivery period")),
+        E.ExpectColumnMeanToBeBetween(
+            column="is_speeder", max_value=float(cfg["max_speeder_share"]),
+            meta=_meta("warning", f"答题过快(少于{cfg['speeder_seconds']}秒)的问卷占比过高 "
+                                  "too many speeders")),
+        E.ExpectColumnMeanToBeBetween(
+            column="is_straight_liner", max_value=float(cfg["max_straight_liner_share"]),
+            meta=_meta("warning", "所有题目答案相同的问卷占比过高 too many straight-liners")),
+        E.ExpectColumnValuesToBeBetween(
+            column="county_respondents", min_value=int(cfg["min_respondents_per_county"]),
+            meta=_meta("warning", f"区县有效样本少于{cfg['min_respondents_per_county']}份 "
+                                  "too few respondents in a county")),
+        E.ExpectColumnDistinctValuesToContainSet(
+            column="area_code", value_set=county_codes(),
+            meta=_meta("warning", "每个区县都应有调查样本 every county surveyed")),
+    ):
+        suite.add_expectation(expectation)
+    # One row per respondent with the aggregates the rules need: the answers list is
+    # summarised in DuckDB, so a 10-million-row batch never becomes 240 million cells.
+    # Only the columns the rules need, numbers as int64/float64 (GX compares those
+    # vectorised, other dtypes one value at a time in Python). respondent_key (64 hex
+    # characters) becomes a 63-bit integer that is equal exactly when the keys are: its
+    # hash when no two keys of the batch share one, else (a duplicate or a collision) the
+    # data row of the key's first answer sheet.
+    columns = f"""
+            row_number, area_code, period_year::bigint as period_year,
+            duration_seconds::double as duration_seconds,
+            min_score::double as min_score, max_score::double as max_score,
+            (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
+                as is_speeder,
+            (coalesce(min_score = max_score, false) and answered > 1)::tinyint
+                as is_straight_liner,
+            county_respondents"""
+    frame_sql = f"""
+        with batch as not materialized (
+            select row_number, respondent_key, area_code, period_year,
+                   duration_seconds, list_min(answers) as min_score,
+                   list_max(answers) as max_score, len(answers) as answered
+            from raw.survey_responses
+            where batch_id = $batch_id
+        ),
+        keys as (
+            select count(distinct hash(respondent_key)) = count(*) as hashes_distinct
+            from batch
+        ),
+        counties as (
+            select area_code, count(*)::bigint as county_respondents from batch group by 1
+        )
+        select {columns}, (hash(respondent_key) >> 1)::bigint as respondent_key
+        from batch left join counties using (area_code) where (select hashes_distinct from keys)
+        union all
+        select {columns},
+               min(row_number) over (partition by respondent_key) as respondent_key
+        from batch left join counties using (area_code) where not (select hashes_distinct from keys)
+    """
+    # a row is named by its county and its data row in the export (as ingestion does)
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code",), arrow=True,
+                     categorical=("area_code",))
+
+
+def monitoring_values(department_code: str, period: int) -> SuitePlan:
+    """Feed batches: known areas and variables, one value each, within the valid range."""
+    own = variables()[variables().department_code == department_code]
+    suite = gx.ExpectationSuite(name=f"monitoring_values.{department_code}")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(
+            column="area_code", value_set=county_codes(), meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeInSet(
+            column="variable_code", value_set=sorted(own.variable_code),
+            meta=_meta("error", f"指标项须属于{department_code}的报送范围 variable delivered by "
+                                f"{department_code}")),
+        E.ExpectColumnValuesToBeBetween(
+            column="period_year", min_value=period, max_value=period,
+            meta=_meta("error", "监测期须与报送期一致 period must match the delivery period")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["area_code", "variable_code"],
+            meta=_meta("error", "同一区县同一指标项只能有一个值 one value per area and variable")),
+        E.ExpectColumnValuesToNotBeNull(
+            column="value", mostly=0.95,
+            meta=_meta("warning", "监测值缺失超过5% more than 5% of monitoring values missing")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="valid_min", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
+                                "value below the variable's minimum")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="valid_max", column_B="value", or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
+                                "value above the variable's maximum")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select m.page, m.item, m.area_code, m.variable_code, m.period_year, m.value,
+               try_cast(v.valid_min as double) as valid_min,
+               try_cast(v.valid_max as double) as valid_max
+        from raw.monitoring_values as m
+        left join seed_ref_variables as v using (variable_code)
+        where m.batch_id = $batch_id
+        order by m.page, m.item
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("area_code", "variable_code"))
+
+
+def task_progress(period: int) -> SuitePlan:
+    """Task register: known tasks and cities, one row each, progress within 0–100."""
+    tasks = sorted(_seed("ref_plan_tasks").task_code)
+    cities = sorted(_seed("ref_areas").query("area_level == 'city'").area_code)
+    suite = gx.ExpectationSuite(name="task_progress")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(column="task_code", value_set=tasks,
+                                      meta=_meta("error", "任务编号须在任务清单中 known task")),
+        E.ExpectColumnValuesToBeInSet(column="city_code", value_set=cities,
+                                      meta=_meta("error", "城市代码须有效 known city")),
+        E.ExpectCompoundColumnsToBeUnique(
+            column_list=["task_code", "city_code"],
+            meta=_meta("error", "每市每项任务一行 one row per task and city")),
+        E.ExpectColumnValuesToBeBetween(
+            column="progress_pct", min_value=0, max_value=100,
+            meta=_meta("error", "进度须在0-100之间 progress within 0..100")),
+        E.ExpectTableRowCountToEqual(
+            value=len(tasks) * len(cities),
+            meta=_meta("warning", "每市每项任务均应报送 every task reported by every city")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select row_number, task_code, city_code, period, progress_pct, status
+        from raw.task_progress where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("task_code", "city_code"))
+
+
+def project_progress(period: int) -> SuitePlan:
+    """Project library: known areas and types, unique ids, money and progress plausible."""
+    suite = gx.ExpectationSuite(name="project_progress")
+    for expectation in (
+        E.ExpectColumnValuesToBeInSet(column="area_code", value_set=county_codes(),
+                                      meta=_meta("error", AREA_RULE)),
+        E.ExpectColumnValuesToBeUnique(column="project_id",
+                                       meta=_meta("error", "项目编号唯一 one row per project")),
+        E.ExpectColumnValuesToBeBetween(
+            column="progress_pct", min_value=0, max_value=100,
+            meta=_meta("error", "形象进度须在0-100之间 progress within 0..100")),
+        E.ExpectColumnValuesToBeBetween(
+            column="planned_investment", min_value=0, strict_min=True,
+            meta=_meta("error", "计划总投资须为正 planned investment must be positive")),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="planned_end", column_B="planned_start", or_equal=True,
+            meta=_meta("error", "计划完工不得早于计划开工 planned end before planned start")),
+        E.ExpectColumnValuesToBeBetween(
+            column="invested_share", min_value=0, max_value=1.5,
+            meta=_meta("warning", "累计完成投资超过计划总投资1.5倍 invested more than 1.5x "
+                                  "the plan")),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select row_number, project_id, area_code, project_type_code, planned_investment,
+               planned_start, planned_end, progress_pct,
+               invested_to_date / nullif(planned_investment, 0) as invested_share
+        from raw.project_progress where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("project_id", "area_code"))
+
+
+def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
+    gx_context()
+    if kind == "department_feed":
+        if not department_code:
+            raise ValueError("a department source needs its department code")
+        return monitoring_values(department_code, period)
+    if kind == "department_file":
+        if not department_code:
+            raise ValueError("a department source needs its department code")
+        return department_values(department_code, period)
+    if kind == "third_party_file":
+        return third_party_values(period)
+    if kind == "survey_export":
+        return survey_responses(period)
+    if kind == "task_register":
+        return task_progress(period)
+    if kind == "project_register":
+        return project_progress(period)
+    raise ValueError(f"no expectation suite for source kind {kind!r}")
+
+
+def batch_frame(con: duckdb.DuckDBPyConnection, plan: SuitePlan, batch_id: str,
+                period: int) -> pd.DataFrame:
+    _register_seeds(con)
+    params = {"batch_id": batch_id, "period": period}
+    used = {name: value for name, value in params.items() if f"${name}" in plan.frame_sql}
+    result = con.execute(plan.frame_sql, used)
+    if not plan.arrow:
+        return result.df()
+    return result.fetch_arrow_table().to_pandas(categories=list(plan.categorical) or None)

@@ -1,0 +1,112 @@
+"""Department files: one wide sheet per department and year, melted to one row per cell.
+
+Headers are mapped to catalogue variables through the seeds (``ref_variables``:
+the header text; ``ref_units``: the unit in brackets), never through code. Values
+are converted to the variable's canonical unit; the delivered header and unit are
+kept beside them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cityhealth.core.reference import unit_factors, variables_by_name
+from cityhealth.ingestion.checks import area_code_problem, year_problem
+from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.registry import Source
+from cityhealth.ingestion.tables import is_total_row, parse_number, read_tables
+from cityhealth.warehouse.connection import insert_frame
+
+CODE, NAME, YEAR = "行政区划代码", "地区名称", "统计年度"
+KEY_COLUMNS = (CODE, NAME, YEAR)
+# name(unit) with ASCII or full-width brackets; the unit is the last bracketed part
+HEADER = re.compile(r"^(?P<name>.+?)\s*[(（](?P<unit>[^()（）]+)[)）]\s*$")
+
+
+def _map_columns(header: list[str], department: str) -> tuple[dict[str, tuple], list[Problem]]:
+    """Header -> (variable_code, delivered unit, factor) for every value column."""
+    mapped: dict[str, tuple] = {}
+    problems = [Problem(f"missing column {name}") for name in KEY_COLUMNS if name not in header]
+    for label in header:
+        if label in KEY_COLUMNS or not label:
+            continue
+        match = HEADER.match(label)
+        variable = variables_by_name().get(match["name"]) if match else None
+        if variable is None:
+            problems.append(Problem("not a catalogue variable (header must be "
+                                    "<ref_variables.variable_name_zh>(<unit>))", column=label))
+            continue
+        if variable["department_code"] != department:
+            problems.append(Problem(
+                f"{variable['variable_name_zh']} is delivered by {variable['department_code']}, "
+                f"not {department}: is this another department's file?", column=label))
+            continue
+        factor = unit_factors().get((match["unit"], variable["unit_zh"]))
+        if factor is None:
+            problems.append(Problem(f"unit {match['unit']} cannot be converted to "
+                                    f"{variable['unit_zh']} (ref_units.csv)", column=label))
+            continue
+        mapped[label] = (variable["variable_code"], match["unit"], factor)
+    return mapped, problems
+
+
+def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
+    """The delivered cells as raw.department_values rows (without batch_id)."""
+    tables, problems = read_tables(path, CODE)
+    records: list[tuple] = []
+    seen: dict[tuple[str, str], str] = {}
+    for table in tables:
+        mapped, header_problems = _map_columns(table.header, source.department or "")
+        problems += header_problems
+        if header_problems:
+            continue
+        rows_seen: dict[str, str] = {}
+        for row in table.rows:
+            if is_total_row(row, CODE, NAME):
+                continue
+            where = row.where(table.sheet)
+            code = row.cells[CODE]
+            if (issue := area_code_problem(code)) is not None:
+                problems.append(Problem(issue, where, CODE))
+                continue
+            if (issue := year_problem(row.cells[YEAR], period)) is not None:
+                problems.append(Problem(issue, where, YEAR))
+                continue
+            if code in rows_seen:
+                problems.append(Problem(f"duplicate row for {code} (also {rows_seen[code]})",
+                                        where, CODE))
+                continue
+            rows_seen[code] = where
+            for label, (variable, unit, factor) in mapped.items():
+                if (code, variable) in seen:
+                    problems.append(Problem(
+                        f"{code} delivered twice (also {seen[code, variable]})", where, label))
+                    continue
+                seen[code, variable] = where
+                try:
+                    value = parse_number(row.cells[label])
+                except ValueError:
+                    problems.append(Problem(f"'{row.cells[label]}' is not a number", where, label))
+                    continue
+                records.append((source.source_id, source.department, row.data_row, code,
+                                row.cells[NAME], int(period[:4]), label, variable,
+                                None if value is None else value * factor, unit))
+    if problems:
+        raise DeliveryError(source.source_id, path.name, problems)
+    if not records:
+        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+    return pd.DataFrame.from_records(records, columns=[
+        "source_id", "department_code", "row_number", "area_code", "area_name", "period_year",
+        "column_label", "variable_code", "value", "delivered_unit"])
+
+
+def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
+         batch_id: str) -> int:
+    frame = parse(source, period, path)
+    frame.insert(0, "batch_id", batch_id)
+    insert_frame(con, "raw.department_values", frame)
+    return int(frame["row_number"].nunique())

@@ -1,0 +1,151 @@
+"""The supervision registers: task progress (monthly dispatch) and the project library.
+
+Both are tables with a fixed set of Chinese columns; each column is declared once with
+the parser of its cells, so a register is a list of columns, not a page of code. A
+bad cell is reported with its row and column; the whole batch is then quarantined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cityhealth.core.reference import seed_rows
+from cityhealth.ingestion.checks import area_code_problem
+from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.registry import Source
+from cityhealth.ingestion.tables import parse_number, read_tables
+from cityhealth.warehouse.connection import insert_frame
+
+TASK_STATUS = {"未启动": "not_started", "推进中": "in_progress", "已完成": "done",
+               "滞后": "delayed"}
+PROJECT_STATUS = {"谋划": "planned", "储备": "planned", "在建": "under_construction",
+                  "完工": "completed", "已完工": "completed"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    parse: Callable[[str], object]
+    required: bool = True      # the column must be there
+    allow_empty: bool = False  # the cell may be empty
+
+
+def text(cell: str) -> str:
+    return cell
+
+
+def number(cell: str) -> float | None:
+    try:
+        return parse_number(cell)
+    except ValueError:
+        raise ValueError(f"'{cell}' is not a number") from None
+
+
+def percent(cell: str) -> float | None:
+    value = number(cell.rstrip("%"))
+    if value is not None and not 0 <= value <= 100:
+        raise ValueError(f"{cell} is not a percentage between 0 and 100")
+    return value
+
+
+def month(cell: str) -> str:
+    match = re.match(r"^(\d{4})[-/年.](\d{1,2})", cell)
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"'{cell}' is not a month (YYYY-MM)")
+    return f"{match[1]}-{int(match[2]):02d}"
+
+
+def month_start(cell: str) -> date:
+    year, mon = month(cell).split("-")
+    return date(int(year), int(mon), 1)
+
+
+def one_of(mapping: dict[str, str], what: str) -> Callable[[str], str]:
+    def parse(cell: str) -> str:
+        if cell not in mapping:
+            raise ValueError(f"'{cell}' is not a {what} ({'/'.join(mapping)})")
+        return mapping[cell]
+    return parse
+
+
+def area(levels: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(cell: str) -> str:
+        if (issue := area_code_problem(cell, levels)) is not None:
+            raise ValueError(issue)
+        return cell
+    return parse
+
+
+def indicator_list(cell: str) -> list[str]:
+    known = {r["indicator_code"] for r in seed_rows("ref_indicators")}
+    codes = [c for c in re.split(r"[\s,;，；、]+", cell) if c]
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValueError(f"unknown indicator code(s) {', '.join(unknown)} (ref_indicators.csv)")
+    return codes
+
+
+def parse_register(source: Source, period: str, path: Path, columns: list[Column],
+                   period_field: str, unique: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of a register as records of the columns' fields (plus row_number)."""
+    tables, problems = read_tables(path, columns[0].header)
+    records: list[dict] = []
+    seen: dict[tuple, str] = {}
+    for table in tables:
+        missing = [c.header for c in columns if c.required and c.header not in table.header]
+        if missing:
+            problems += [Problem(f"missing column {name}") for name in missing]
+            continue
+        for row in table.rows:
+            where = row.where(table.sheet)
+            record: dict = {"row_number": row.data_row}
+            ok = True
+            for column in columns:
+                cell = row.cells.get(column.header, "")
+                if not cell:
+                    if not column.allow_empty:
+                        problems.append(Problem("the cell is empty", where, column.header))
+                        ok = False
+                    record[column.field] = None
+                    continue
+                try:
+                    record[column.field] = column.parse(cell)
+                except ValueError as error:
+                    problems.append(Problem(str(error), where, column.header))
+                    ok = False
+            if not ok:
+                continue
+            if record[period_field] != period:
+                header = next(c.header for c in columns if c.field == period_field)
+                problems.append(Problem(f"{record[period_field]} is not the delivery period "
+                                        f"{period}", where, header))
+                continue
+            key = tuple(record[f] for f in unique)
+            if key in seen:
+                problems.append(Problem(f"duplicate row for {'/'.join(map(str, key))} (also "
+                                        f"{seen[key]})", where, columns[0].header))
+                continue
+            seen[key] = where
+            records.append(record)
+    if problems:
+        raise DeliveryError(source.source_id, path.name, problems)
+    if not records:
+        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+    frame = pd.DataFrame.from_records(records)
+    frame.insert(0, "source_id", source.source_id)
+    return frame
+
+
+def load_register(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
+                  batch_id: str) -> int:
+    frame.insert(0, "batch_id", batch_id)
+    insert_frame(con, table, frame)
+    return len(frame)

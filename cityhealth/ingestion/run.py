@@ -1,0 +1,97 @@
+"""Ingesting what has landed: every new delivery of a source and period, one batch each.
+
+``ingest_source`` never stops at a bad delivery: each file ends as a batch that is
+``loaded`` (waiting for validation), ``quarantined`` (with an error naming source,
+file, row and column) or a ``duplicate`` (the same bytes again: nothing is written).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from cityhealth.ingestion import deliveries
+from cityhealth.ingestion.errors import DeliveryError
+from cityhealth.ingestion.registry import Source, source, sources
+from cityhealth.warehouse.connection import writer
+
+log = logging.getLogger(__name__)
+
+IGNORED_NAMES = (".", "~$")  # hidden files, office lock files
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    source_id: str
+    period: str
+    file: str
+    batch_id: str
+    status: str            # loaded | quarantined | duplicate
+    rows: int | None = None
+    error: str | None = None
+
+
+def kind_module(kind: str):
+    """The module that reads one kind of source (ingestion/<kind>.py)."""
+    return importlib.import_module(f"cityhealth.ingestion.{kind}")
+
+
+def landed_files(spec: Source, period: str) -> list[Path]:
+    """Deliveries waiting in the landing folder, oldest first (corrections come later)."""
+    folder = spec.landing_dir(period)
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(IGNORED_NAMES)
+             and not p.name.endswith(".part")]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
+    """Archive, record and load one delivered file; a bad one is quarantined."""
+    delivery = deliveries.delivery_of(spec, period, path)
+    with writer() as con:
+        earlier = deliveries.already_received(con, delivery)
+        if earlier:
+            return BatchOutcome(spec.source_id, period, path.name, earlier, "duplicate")
+        archived = deliveries.archive(delivery)
+        deliveries.record_received(con, delivery, archived)
+        con.begin()
+        try:
+            rows = kind_module(spec.kind).load(con, spec, period, archived, delivery.batch_id)
+            deliveries.record_loaded(con, delivery, rows)
+            con.commit()
+        except Exception as error:  # noqa: BLE001 - any failure quarantines this batch only
+            con.rollback()
+            if isinstance(error, DeliveryError):
+                message = str(DeliveryError(error.source_id, path.name, error.problems))
+            else:
+                message = f"{spec.source_id}: {path.name}: could not be loaded: " \
+                          f"{type(error).__name__}: {error}"
+                log.exception("unexpected failure loading %s", path)
+            deliveries.quarantine(con, delivery, archived, message)
+            log.error("quarantined %s: %s", delivery.batch_id, message)
+            return BatchOutcome(spec.source_id, period, path.name, delivery.batch_id,
+                                "quarantined", error=message)
+    log.info("loaded %s: %s rows from %s", delivery.batch_id, rows, path.name)
+    return BatchOutcome(spec.source_id, period, path.name, delivery.batch_id, "loaded", rows)
+
+
+def ingest_source(source_id: str, period: str) -> list[BatchOutcome]:
+    """Every delivery that has landed for one source and period."""
+    spec = source(source_id)
+    if spec.kind == "department_feed":  # pull the period's pages into the landing folder
+        from cityhealth.ingestion.department_feed import fetch
+
+        fetch(spec, str(period))
+    return [ingest_file(spec, str(period), path) for path in landed_files(spec, str(period))]
+
+
+def ingest_all(period: str, cadence: str = "annual") -> list[BatchOutcome]:
+    """Every source of a cadence for one period (the demo and the command line)."""
+    outcomes: list[BatchOutcome] = []
+    for spec in sources().values():
+        if spec.cadence == cadence:
+            outcomes += ingest_source(spec.source_id, period)
+    return outcomes

@@ -1,0 +1,346 @@
+"""The resident satisfaction survey export, loaded by DuckDB in one pass.
+
+An export has one row per respondent (a province: millions) so it is read with
+DuckDB's CSV reader, checked with set-based SQL and inserted with one statement;
+Python never loops over respondents.
+
+Personal data never lands: name, phone number and ID number are replaced by one
+keyed hash (HMAC-SHA256 with the deployment's key, ``CITYHEALTH_PII_HASH_KEY``) so
+that the same respondent is recognisable across batches without being identifiable;
+the IP address and the county name are dropped. Answers become scores through
+``ref_survey_answers.csv`` and are kept as one array per respondent in questionnaire
+order (``ref_survey_questions.csv``).
+
+How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measures it):
+
+* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec, streaming, into
+  DuckDB's temp directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader
+  corrupts or rejects a multi-byte character that straddles its 32 MB read buffer
+  (a large export always has some) and decodes several times slower than Python.
+* The file is parsed once, into a compact temp table that already holds what is
+  loaded (scores, keyed hash, parsed timestamp) plus what the checks need: the raw
+  text of the few cells that fail. Personal data is hashed in that same pass, so it
+  never sits in DuckDB's spill files.
+* Every check is one aggregate over that table; rows and values are looked up only
+  for a check that failed, to name them in the error.
+* The load runs under a memory limit, so DuckDB spills instead of growing with the
+  export.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from cityhealth.core.reference import questionnaire_for_year, survey_answer_scores, survey_questions
+from cityhealth.core.settings import settings
+from cityhealth.ingestion.checks import area_codes, current_year
+from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.registry import Source
+from cityhealth.ingestion.tables import detect_encoding, sniff
+
+RESPONSE_ID, SUBMITTED, DURATION, AREA = "答卷编号", "提交时间", "答题时长(秒)", "所在区县代码"
+PERSONAL = ("姓名", "手机号码", "身份证号")
+DROPPED = ("IP地址", "所在区县")
+TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
+EXAMPLES = 5
+MEMORY_LIMIT = "1GB"       # DuckDB's buffer pool while loading an export (it spills beyond)
+TRANSCODE_CHUNK = 8 << 20  # bytes read per step when transcoding to UTF-8
+MASK_BITS = 62             # answer columns per bit mask of invalid answers
+INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
+CSV_OPTIONS = ("header = true, all_varchar = true, strict_mode = true, null_padding = false, "
+               "delim = ',', quote = '\"'")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _hmac_pads(key: str) -> tuple[bytes, bytes]:
+    """The inner and outer HMAC-SHA256 pads of the key (RFC 2104)."""
+    raw = key.encode("utf-8")
+    if len(raw) > 64:
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in raw), bytes(b ^ 0x5C for b in raw)
+
+
+def keyed_hash_sql(message_sql: str) -> str:
+    """SQL for HMAC-SHA256(key, message) as hex; the pads are parameters $ipad, $opad."""
+    return f"sha256($opad || unhex(sha256($ipad || encode({message_sql}))))"
+
+
+@contextlib.contextmanager
+def _load_settings(con: duckdb.DuckDBPyConnection):
+    """A memory limit for the load (DuckDB's default is 80 % of RAM); restored after."""
+    before = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:  # in a failed transaction nothing can be run: the connection is closed next
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"set memory_limit = '{before}'")
+
+
+def _scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """DuckDB's own temp directory (beside the warehouse file), else the system's."""
+    with contextlib.suppress(duckdb.Error):
+        configured = con.execute("select current_setting('temp_directory')").fetchone()[0]
+        if configured and Path(configured).is_absolute():
+            folder = Path(configured)
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+    return Path(tempfile.gettempdir())
+
+
+def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
+    """Stream a GBK/GB18030 export into a UTF-8 copy (undecodable bytes: DeliveryError)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    lines = 0
+    with open(path, "rb") as src, open(target, "wb") as out:
+        while True:
+            chunk = src.read(TRANSCODE_CHUNK)
+            final = not chunk
+            pending = len(decoder.getstate()[0])  # bytes of a character cut by the last read
+            try:
+                out.write(decoder.decode(chunk, final=final).encode("utf-8"))
+            except UnicodeDecodeError as error:  # error.start counts the pending bytes too
+                at = offset - pending + error.start
+                line = lines + chunk[:max(error.start - pending, 0)].count(b"\n") + 1
+                raise DeliveryError(
+                    source.source_id, path.name,
+                    f"not a readable CSV export ({encoding}): undecodable bytes at byte {at} "
+                    f"(line {line}): {error.reason}") from None
+            if final:
+                return
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
+             encoding: str) -> list[str]:
+    try:
+        found = con.execute(f"select * from read_csv(?, {CSV_OPTIONS}) limit 0",
+                            [str(csv_path)]).description
+    except duckdb.Error as error:
+        raise _unreadable(source, path, csv_path, encoding, error) from None
+    return [column[0] for column in found]
+
+
+def _unreadable(source: Source, path: Path, csv_path: Path, encoding: str,
+                error: duckdb.Error) -> DeliveryError:
+    lines = [line.replace(str(csv_path), path.name) for line in str(error).splitlines()
+             if line.strip()]
+    detail = "; ".join(lines[:3])
+    return DeliveryError(source.source_id, path.name,
+                         f"not a readable CSV export ({encoding}): {detail}")
+
+
+def _masks(count: int) -> list[list[int]]:
+    """Question positions (0-based) per bit mask column."""
+    return [list(range(start, min(start + MASK_BITS, count)))
+            for start in range(0, count, MASK_BITS)]
+
+
+def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
+          encoding: str, columns: list[str], questions: list[str], year: int) -> str:
+    """Parse the export once into the compact temp table survey_in; returns the SQL of a
+    row's 1-based number in the file's data rows.
+
+    survey_in holds what is loaded (trimmed codes, keyed hash, parsed timestamp and
+    duration, scores) and what the checks need: raw answer sheet number and area code,
+    the raw text of a failing timestamp or duration, a bit mask of invalid answers per
+    row and, only for such rows, the raw answers."""
+    # one code per answer cell: its score, 0 for empty or 不了解, INVALID for any other text.
+    # (No IN lists here: DuckDB turns long ones into a join, which loses the file order
+    # that the rowids, hence the row numbers, come from.)
+    codes = " ".join(f"when {{a}} = {_literal(text)} then {score or 0}"
+                     for text, score in survey_answer_scores().items())
+    code = f"case when {{a}} is null then 0 {codes} else {INVALID} end"
+    count = len(questions)
+    personal = [f"coalesce(trim({_ident(c)}), '')" for c in PERSONAL if c in columns]
+    identity = " || '|' || ".join(personal) if personal else "''"
+    message = (f"case when replace({identity}, '|', '') = '' "
+               f"then 'anonymous|' || {_ident(RESPONSE_ID)} else {identity} end")
+    duration = (f"try_cast(trim({_ident(DURATION)}) as integer)" if DURATION in columns
+                else "null::integer")
+    duration_text = (f"case when {_ident(DURATION)} is not null and {duration} is null "
+                     f"then {_ident(DURATION)} end" if DURATION in columns else "null::varchar")
+    parsed = ", ".join([
+        f"{_ident(RESPONSE_ID)} as rid",
+        f"{_ident(AREA)} as area",
+        f"try_strptime(trim({_ident(SUBMITTED)}), {TIME_FORMATS!r}) as submitted_at",
+        f"{_ident(SUBMITTED)} as submitted_text",
+        f"{duration} as duration_seconds",
+        f"{duration_text} as duration_text",
+        f"{keyed_hash_sql(message)} as respondent_key",
+        *(f"{_ident(q)} as r{i}" for i, q in enumerate(questions)),
+        *(f"trim({_ident(q)}) as a{i}" for i, q in enumerate(questions)),
+    ])
+    coded = ", ".join([
+        "rid", "area", "submitted_at", "submitted_text", "duration_seconds", "duration_text",
+        "respondent_key", *(f"r{i}" for i in range(count)),
+        *(code.format(a=f"a{i}") + f" as c{i}" for i in range(count)),
+    ])
+    masks = [" | ".join(f"((c{i} = {INVALID})::bigint << {bit})" for bit, i in enumerate(group))
+             for group in _masks(count)]
+    any_bad = " or ".join(f"c{i} = {INVALID}" for i in range(count)) or "false"
+    compact = ", ".join([
+        "rid", "area", "submitted_at",
+        "case when submitted_at is null or year(submitted_at) <> $year "
+        "or year(submitted_at) > $current_year then submitted_text end as submitted_text",
+        "duration_seconds", "duration_text", "respondent_key",
+        "[" + ", ".join(f"nullif(c{i}, 0)" for i in range(count)) + "]::utinyint[] as answers",
+        *(f"{mask} as bad{m}" for m, mask in enumerate(masks)),
+        f"case when {any_bad} then [" + ", ".join(f"r{i}" for i in range(count))
+        + "] end as raw_answers",
+    ])
+    ipad, opad = _hmac_pads(settings().pii_hash_key)
+    try:
+        con.execute(
+            f"create or replace temp table survey_in as select {compact} from "
+            f"(select {coded} from (select {parsed} from read_csv($path, {CSV_OPTIONS})))",
+            {"path": str(csv_path), "year": year, "current_year": current_year(),
+             "ipad": ipad, "opad": opad})
+    except duckdb.Error as error:
+        raise _unreadable(source, path, csv_path, encoding, error) from None
+    # rowids of a table created inside a transaction do not start at 0: number from the first
+    first = con.execute("select coalesce(min(rowid), 0) from survey_in").fetchone()[0]
+    return f"(rowid - {int(first)} + 1)"
+
+
+def _examples(con: duckdb.DuckDBPyConnection, row: str, condition: str, value: str,
+              column: str, message: str, total: int) -> list[Problem]:
+    """One Problem per offending row (the first few), naming row and column."""
+    found = con.execute(
+        f"select {row}, {value} from survey_in where {condition} "
+        f"order by rowid limit {EXAMPLES}").fetchall()
+    problems = [Problem(message.format(value=text), f"data row {number}", column)
+                for number, text in found]
+    if total > len(found):
+        problems.append(Problem(f"{total - len(found)} more rows like these", column=column))
+    return problems
+
+
+def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
+           year: int) -> list[Problem]:
+    """Every check in one aggregate over survey_in; examples only for the failing ones."""
+    con.execute("create or replace temp table known_areas as select unnest(?::varchar[]) as code",
+                [sorted(area_codes())])
+    area_bad = "area is null or trim(area) not in (select code from known_areas)"
+    masks = _masks(len(questions))
+    counts = con.execute(
+        f"""select count_if({area_bad}),
+                   count_if(rid is null),
+                   count(rid) - count(distinct hash(rid)) filter (where rid is not null),
+                   count_if(submitted_at is null),
+                   count_if(year(submitted_at) > {current_year()}),
+                   count_if(year(submitted_at) <> {year}),
+                   count_if(duration_text is not null)
+                   {"".join(f", bit_or(bad{m})" for m in range(len(masks)))}
+            from survey_in""").fetchone()
+    area, empty_id, duplicates, unparsed, future, other_year, duration = counts[:7]
+    problems: list[Problem] = []
+    if area:
+        problems += _examples(con, row, area_bad, "area", AREA,
+                              "unknown area code '{value}' (not a Jiangxi county in "
+                              "ref_areas.csv)", area)
+    if empty_id:
+        problems += _examples(con, row, "rid is null", "rid", RESPONSE_ID,
+                              "the answer sheet number is empty", empty_id)
+    if duplicates > 0:  # hashes can collide: the exact duplicates decide
+        twice = "rid in (select rid from survey_in group by 1 having count(*) > 1)"
+        total = con.execute(f"select count(*) from survey_in where {twice}").fetchone()[0]
+        if total:
+            problems += _examples(con, row, twice, "rid", RESPONSE_ID,
+                                  "answer sheet {value} appears more than once "
+                                  "(duplicate rows?)", total)
+    if unparsed:
+        problems += _examples(con, row, "submitted_at is null", "submitted_text", SUBMITTED,
+                              "'{value}' is not a date and time (YYYY-MM-DD HH:MM:SS)",
+                              unparsed)
+    if future:
+        problems += _examples(con, row, f"year(submitted_at) > {current_year()}",
+                              "submitted_text", SUBMITTED, "submitted at {value}: in the future",
+                              future)
+    if other_year:
+        problems += _examples(con, row, f"year(submitted_at) <> {year}", "submitted_text",
+                              SUBMITTED, f"submitted at {{value}}: not in the survey year {year}",
+                              other_year)
+    if duration:
+        problems += _examples(con, row, "duration_text is not null", "duration_text", DURATION,
+                              "'{value}' is not a whole number of seconds", duration)
+    for m, group in enumerate(masks):
+        if not counts[7 + m]:
+            continue
+        for bit, position in enumerate(group):
+            if not counts[7 + m] & (1 << bit):
+                continue
+            condition = f"bad{m} & {1 << bit} <> 0"
+            total = con.execute(f"select count(*) from survey_in where {condition}").fetchone()[0]
+            problems += _examples(con, row, condition, f"raw_answers[{position + 1}]",
+                                  questions[position],
+                                  "'{value}' is not an answer of ref_survey_answers.csv", total)
+    return problems
+
+
+def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
+         batch_id: str) -> int:
+    year = int(period[:4])
+    questionnaire = questionnaire_for_year(year)
+    questions = [q["question_zh"] for q in survey_questions(questionnaire)]
+    with open(path, "rb") as handle:
+        kind = sniff(handle.read(4096))
+    if kind != "text":
+        what = {"empty": "the file is empty", "html": "the file is an HTML page, not an export",
+                "xlsx": "the file is a workbook; the survey platform exports CSV"}[kind]
+        raise DeliveryError(source.source_id, path.name, what)
+    encoding = detect_encoding(path)
+    utf8_copy: Path | None = None
+    try:
+        with _load_settings(con):
+            csv_path = path
+            if encoding != "utf-8":
+                descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
+                                                dir=_scratch_dir(con))
+                os.close(descriptor)
+                utf8_copy = Path(name)
+                _transcode(source, path, encoding, utf8_copy)
+                csv_path = utf8_copy
+            columns = _columns(con, source, path, csv_path, encoding)
+            missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
+            if missing:
+                raise DeliveryError(source.source_id, path.name,
+                                    [Problem(f"missing column {c}") for c in missing])
+            row = _read(con, source, path, csv_path, encoding, columns, questions, year)
+            if utf8_copy is not None:  # parsed: the copy is not needed any more
+                utf8_copy.unlink()
+                utf8_copy = None
+            problems = _check(con, row, questions, year)
+            if problems:
+                raise DeliveryError(source.source_id, path.name, problems)
+            con.execute(
+                f"""insert into raw.survey_responses
+                select $batch_id, $source_id, {row}, trim(rid), respondent_key, trim(area),
+                       $year, submitted_at, duration_seconds, $questionnaire, answers
+                from survey_in""",
+                {"batch_id": batch_id, "source_id": source.source_id, "year": year,
+                 "questionnaire": questionnaire})
+            return con.execute("select count(*) from survey_in").fetchone()[0]
+    finally:
+        if utf8_copy is not None:
+            utf8_copy.unlink(missing_ok=True)
+        with contextlib.suppress(duckdb.Error):  # a failed transaction drops them anyway
+            con.execute("drop table if exists survey_in")
+            con.execute("drop table if exists known_areas")

@@ -1,0 +1,81 @@
+"""The provincial third-party assessment: independent measurements of sampled indicators."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cityhealth.core.reference import seed_rows
+from cityhealth.ingestion.checks import area_code_problem, year_problem
+from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.registry import Source
+from cityhealth.ingestion.tables import parse_number, read_tables
+from cityhealth.warehouse.connection import insert_frame
+
+CODE, YEAR, INDICATOR, VALUE, ASSESSOR, MEASURED_ON = (
+    "行政区划代码", "年度", "指标代码", "测评值", "测评机构", "测评日期")
+REQUIRED = (CODE, YEAR, INDICATOR, VALUE)
+
+
+def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
+    tables, problems = read_tables(path, CODE)
+    indicators = {r["indicator_code"] for r in seed_rows("ref_indicators")}
+    records: list[tuple] = []
+    seen: dict[tuple[str, str], str] = {}
+    for table in tables:
+        missing = [Problem(f"missing column {c}") for c in REQUIRED if c not in table.header]
+        if missing:
+            problems += missing
+            continue
+        for row in table.rows:
+            where = row.where(table.sheet)
+            code, indicator = row.cells[CODE], row.cells[INDICATOR]
+            issue = area_code_problem(code, ("county", "city"))
+            if issue:
+                problems.append(Problem(issue, where, CODE))
+                continue
+            if (issue := year_problem(row.cells[YEAR], period)) is not None:
+                problems.append(Problem(issue, where, YEAR))
+                continue
+            if indicator not in indicators:
+                problems.append(Problem(f"unknown indicator code '{indicator}' "
+                                        "(ref_indicators.csv)", where, INDICATOR))
+                continue
+            if (code, indicator) in seen:
+                problems.append(Problem(f"{code} {indicator} measured twice (also "
+                                        f"{seen[code, indicator]})", where, INDICATOR))
+                continue
+            seen[code, indicator] = where
+            try:
+                value = parse_number(row.cells[VALUE])
+            except ValueError:
+                problems.append(Problem(f"'{row.cells[VALUE]}' is not a number", where, VALUE))
+                continue
+            measured_on = None
+            if row.cells.get(MEASURED_ON):
+                try:
+                    measured_on = date.fromisoformat(row.cells[MEASURED_ON][:10])
+                except ValueError:
+                    problems.append(Problem(f"'{row.cells[MEASURED_ON]}' is not a date "
+                                            "(YYYY-MM-DD)", where, MEASURED_ON))
+                    continue
+            records.append((source.source_id, row.data_row, code, int(period[:4]), indicator,
+                            value, row.cells.get(ASSESSOR) or None, measured_on))
+    if problems:
+        raise DeliveryError(source.source_id, path.name, problems)
+    if not records:
+        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+    return pd.DataFrame.from_records(records, columns=[
+        "source_id", "row_number", "area_code", "period_year", "indicator_code", "value",
+        "assessor", "measured_on"])
+
+
+def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
+         batch_id: str) -> int:
+    frame = parse(source, period, path)
+    frame.insert(0, "batch_id", batch_id)
+    insert_frame(con, "raw.third_party_values", frame)
+    return len(frame)

@@ -1,0 +1,138 @@
+"""The pieces every DAG is wired from, so that DAG files stay a page of wiring.
+
+* ``source_groups``: one task group per source of a cadence (``<source>.ingest`` →
+  ``<source>.validate``), writing through the one-slot pool;
+* ``dbt_layers``: dbt built layer by layer (seeds → staging → intermediate → marts →
+  published), one task each; a failing model fails its layer's task and the task log
+  names the model and its error (one in-process dbt per layer instead of one dbt
+  process per model: DuckDB has one writer, so per-model processes could only queue,
+  each paying dbt's start-up);
+* ``write_reports``: the period's reports, read from the release the run published;
+* the Assets that let downstream DAGs follow fresh releases rather than the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset, TaskGroup, task
+
+from cityhealth.orchestration import pipeline
+
+WRITER_POOL = "warehouse_writer"  # one slot: DuckDB has one writer at a time
+OWNER = "city-health-data"
+
+ANNUAL_RELEASE = Asset("cityhealth_annual_release", uri="cityhealth://releases/annual")
+MONTHLY_RELEASE = Asset("cityhealth_monthly_release", uri="cityhealth://releases/monthly")
+QUARTERLY_RELEASE = Asset("cityhealth_quarterly_release", uri="cityhealth://releases/quarterly")
+FIVE_YEAR_RELEASE = Asset("cityhealth_five_year_release", uri="cityhealth://releases/five-year")
+APPRAISAL_RELEASE = Asset("cityhealth_appraisal_release", uri="cityhealth://releases/appraisal")
+
+
+def default_args() -> dict:
+    from cityhealth.orchestration.notify import on_failure
+
+    return {"owner": OWNER, "retries": 0, "on_failure_callback": on_failure}
+
+
+@task(pool=WRITER_POOL)
+def ingest(source_id: str, period: str) -> dict[str, int]:
+    return pipeline.ingest(source_id, period)
+
+
+@task(pool=WRITER_POOL)
+def validate(source_id: str, period: str) -> dict[str, int]:
+    return pipeline.validate(source_id, period)
+
+
+def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None) -> list:
+    """Ingest → validate per source of a cadence; returns the validate tasks.
+
+    HTTP feeds retry with backoff (a retry can help); file sources and validation do
+    not (the same bad file fails the same way).
+    """
+    from cityhealth.ingestion.registry import sources
+
+    validated = []
+    for spec in sources().values():
+        if spec.cadence != cadence or (kinds and spec.kind not in kinds):
+            continue
+        retry = ({"retries": 3, "retry_delay": timedelta(minutes=2),
+                  "retry_exponential_backoff": True} if spec.kind == "department_feed" else {})
+        with TaskGroup(group_id=spec.source_id, tooltip=spec.name_zh):
+            loaded = ingest.override(task_id="ingest", **retry)(spec.source_id, period)
+            checked = validate.override(task_id="validate")(spec.source_id, period)
+            loaded >> checked
+            validated.append(checked)
+    return validated
+
+
+@task(pool=WRITER_POOL)
+def dbt_build(layer: str, period: str) -> None:
+    pipeline.build_layer(layer, period)
+
+
+def dbt_layers(period, *, trigger_rule: str = "all_done"):
+    """The dbt layers in order inside a task group ``dbt``; returns the group."""
+    with TaskGroup(group_id="dbt", tooltip="dbt build, layer by layer") as group:
+        previous = None
+        for layer in pipeline.DBT_LAYERS:
+            kwargs = {"task_id": layer}
+            if previous is None:
+                kwargs["trigger_rule"] = trigger_rule
+            current = dbt_build.override(**kwargs)(layer, period)
+            if previous is not None:
+                previous >> current
+            previous = current
+    return group
+
+
+@task
+def all_batches_valid() -> None:
+    """Fails (upstream_failed) when any source's ingest or validation failed."""
+
+
+def publish(period, asset: Asset):
+    """Publish the release of the period; announce it on an Asset only when it is new.
+
+    ``publish_release`` returns the release folder (what the reports read);
+    ``announce_release`` carries the Asset (extra: period, release) and skips itself
+    when the same data had already been published, so a rerun on unchanged data does
+    not start the asset-triggered DAGs again. Returns the release (folder, is_new).
+    """
+
+    @task(task_id="publish_release", pool=WRITER_POOL)
+    def publish_release(period: str, run_id: str | None = None) -> dict:
+        return pipeline.publish_release(period, run_id or "manual")
+
+    @task(task_id="announce_release", outlets=[asset])
+    def announce_release(period: str, release: dict, outlet_events=None) -> None:
+        if not release["is_new"]:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException(
+                f"{period}: the same data are already published as {release['folder']}; "
+                "nothing new to announce")
+        outlet_events[asset].extra = {"period": period, "release": release["folder"]}
+
+    release = publish_release(period)
+    announce_release(period, release)
+    return release
+
+
+REPORT_DOCS = {
+    "annual": "城市体检报告: one self-contained HTML report per city and a workbook",
+    "monthly": "月度调度: task and project progress, overdue items by department",
+    "quarterly": "季度通报: cities ranked, leaders and laggards named",
+    "five_year": "五年评估报告: trajectories and end-of-period attainment",
+}
+
+
+def write_reports(kind: str, period, release):
+    """The period's reports of one kind, from the release this run published."""
+
+    @task(task_id="write_reports", doc_md=REPORT_DOCS[kind])
+    def write(period: str, release: dict) -> list[str]:
+        return pipeline.write_reports(kind, period, release["folder"])
+
+    return write(period, release)

@@ -1,0 +1,183 @@
+"""The steps the DAGs run, as plain functions (importable, unit-tested).
+
+DAG files only wire these together. Each step is idempotent for its period:
+running it twice leaves the warehouse as running it once. A period travels between
+tasks as its label (``2025``, ``2025-07``, ``2025-Q3``, ``plan-2021-2025``,
+``appraisal-2025``) and is parsed once per step by :class:`cityhealth.core.periods.Period`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from cityhealth.core.periods import Period
+
+log = logging.getLogger(__name__)
+
+class StepFailed(RuntimeError):
+    """A step finished its work but some of it failed; the message says what, briefly."""
+
+
+DBT_LAYERS = {
+    # task id: dbt selection. Built in this order, each with `dbt build` and indirect
+    # selection "buildable": a layer runs its models and every data test whose parents
+    # are in the layer or upstream of it, so each data test runs once, in the layer of
+    # its last parent (a staging column's relationship to a seed runs with staging), and
+    # a failing model or test fails its own layer's task.
+    # Unit tests test the SQL, not the data: they run in development and CI (`make test`
+    # builds the project with them, for more than one check year), not in every
+    # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
+    "seeds": ["resource_type:seed"],
+    "staging": ["path:models/staging"],
+    "intermediate": ["path:models/intermediate"],
+    "marts": ["path:models/marts"],
+    "published": ["path:models/published"],
+}
+
+
+def dbt_layer_args(layer: str) -> list[str]:
+    """The dbt command line of one layer."""
+    return ["build", "--select", *DBT_LAYERS[layer], "--exclude", "test_type:unit",
+            "--indirect-selection", "buildable"]
+
+
+def run_period(kind: str, data_interval_start: datetime | None, dag_run=None) -> str:
+    """The period a clock-scheduled run covers, as its label.
+
+    In order: the run's conf ``period`` (a manual run for a chosen period), its data
+    interval (scheduled runs, backfills, manual runs with a logical date), else – a
+    manual run without a logical date – the last period of the kind that has ended
+    when the run was asked for (on 2026-03-10: check year 2025, month 2026-02).
+    """
+    conf = getattr(dag_run, "conf", None) or {}
+    if conf.get("period"):
+        period = Period.parse(conf["period"])
+        if period.kind != kind:
+            raise StepFailed(f"conf period {conf['period']!r} is not a {kind} period")
+        return period.label
+    if data_interval_start is not None:
+        return Period.of_interval(kind, data_interval_start).label
+    moment = getattr(dag_run, "run_after", None) or getattr(dag_run, "queued_at", None)
+    if moment is None:
+        raise StepFailed(f"the run has neither a data interval nor a run date: "
+                         f"cannot tell which {kind} period it covers")
+    return Period.last_complete(kind, moment).label
+
+
+def sources_with_cadence(cadence: str) -> list[str]:
+    """Source ids of one cadence, in the order of cityhealth/ingestion/sources.yaml."""
+    from cityhealth.ingestion.registry import sources
+
+    return [s.source_id for s in sources().values() if s.cadence == cadence]
+
+
+def ingest(source_id: str, period: str) -> dict[str, int]:
+    """Load every new delivery of one source for one period into the raw layer."""
+    from cityhealth.ingestion.run import ingest_source
+
+    outcomes = ingest_source(source_id, Period.parse(period).label)
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        log.info("%s %s %s rows=%s", outcome.status, outcome.batch_id, outcome.file, outcome.rows)
+    failed = [o for o in outcomes if o.status == "quarantined"]
+    if failed:
+        lines = "\n".join(f"- {o.error}" for o in failed[:5])
+        summary = f"{len(failed)} of {len(outcomes)} deliveries quarantined"
+        raise StepFailed(f"{source_id} {period}: {summary}\n{lines}")
+    return counts
+
+
+def validate(source_id: str, period: str) -> dict[str, int]:
+    """Validate the loaded batches of one source; promote the good, quarantine the bad."""
+    from cityhealth.expectations.gate import raise_if_failed, validate_pending
+
+    results = validate_pending(source_id=source_id, period=Period.parse(period).label)
+    raise_if_failed(results)
+    return {"validated": len(results)}
+
+
+def dbt_vars(period: str) -> dict[str, int]:
+    """What dbt receives for a period: its check year and the plan period's years."""
+    from cityhealth.core.settings import settings
+
+    return Period.parse(period).dbt_vars(settings().profile.plan_period)
+
+
+def build_layer(layer: str, period: str) -> None:
+    """dbt build of one layer (DBT_LAYERS) for a period (vars: :func:`dbt_vars`)."""
+    from cityhealth.warehouse.dbt import run_dbt
+
+    run_dbt(dbt_layer_args(layer), vars=dbt_vars(period))
+
+
+def latest_annual_period() -> str:
+    """The check year of the newest annual release (what an asset-triggered run follows):
+    the release ``releases/latest-annual`` points at."""
+    from cityhealth.warehouse.release import latest_release_dir
+
+    folder = latest_release_dir("annual")
+    if not folder.exists():
+        raise StepFailed("no annual release yet: run annual_health_check first")
+    return Period.parse(folder.resolve().parent.name).label
+
+
+def triggered_period(triggering_asset_events, dag_run) -> str:
+    """The check year an asset-triggered run follows.
+
+    From the triggering release's event (extra ``period``), else the run's conf
+    ``check_year`` (manual runs), else the newest annual release.
+    """
+    for events in (triggering_asset_events or {}).values():
+        for event in events:
+            period = (event.extra or {}).get("period")
+            if period:
+                return Period.parse(period).label
+    conf = getattr(dag_run, "conf", None) or {}
+    if conf.get("check_year"):
+        return Period.parse(conf["check_year"]).label
+    return latest_annual_period()
+
+
+def plan_period() -> Period:
+    """The plan period of the five-year assessment (run profile ``plan_period``)."""
+    from cityhealth.core.settings import settings
+
+    return Period.plan(*settings().profile.plan_period)
+
+
+def is_plan_end(period: str) -> bool:
+    """Whether a check year closes the plan period."""
+    return Period.parse(period).check_year == plan_period().last_year
+
+
+def appraisal_period(period: str) -> str:
+    """The appraisal release label of a check year: appraisal-2025."""
+    return Period.appraisal_of(Period.parse(period).check_year).label
+
+
+def publish_release(period: str, run_id: str) -> dict:
+    """Snapshot the published schema as an immutable release.
+
+    Returns ``{"folder": ..., "is_new": ...}``: the same data published again give the
+    same release (``is_new`` false), which the DAG does not announce again.
+    """
+    from cityhealth.warehouse.release import publish
+
+    release = publish(Period.parse(period).label, run_id=run_id)
+    log.info("release %s (%s) tables=%s", release.release_id,
+             "new" if release.is_new else "unchanged, already published", release.tables)
+    return {"folder": str(release.path), "is_new": bool(release.is_new)}
+
+
+def write_reports(kind: str, period: str, release_dir: str | None = None) -> list[str]:
+    """The reports of one kind for the period, from the given release (default: latest)."""
+    from cityhealth.reports import writer
+
+    report_set = writer(kind)(Period.parse(period).label,
+                              Path(release_dir) if release_dir else None)
+    log.info("%s reports for %s: %d files, open %s", kind, period, len(report_set.files),
+             report_set.index)
+    return [str(p) for p in report_set.files]

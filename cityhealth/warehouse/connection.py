@@ -1,0 +1,281 @@
+"""Opening the warehouse.
+
+DuckDB lets one process write a database file, and while it does no other
+process may open it; while any other process has it open, even read-only, no
+process can open it for writing. Writers therefore go through :func:`writer`
+(one at a time, also enforced by the Airflow pool ``warehouse_writer``); readers
+who must never wait use a published release (``cityhealth.warehouse.release``).
+
+Opening waits instead of failing at once: a writer retries while a reader holds
+the file, for ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT`` seconds (default 120); a reader
+(:func:`read_only`) retries while a writer holds it, for a few seconds. Then
+:class:`WarehouseBusyError` says which file is held, by which process, for how long
+it waited and what to do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from cityhealth.core.settings import settings
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
+
+# How long a writer waits for readers to let go of the file, in seconds.
+LOCK_TIMEOUT_ENV = "CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 120.0
+# How long a reader waits for a writer by default: briefly (a load or a dbt command
+# holds the file for seconds to minutes; whoever cannot wait opens a release).
+DEFAULT_READ_TIMEOUT = 10.0
+# Pause between two attempts: short, so that a writer gets into the gaps of a reader
+# that opens and closes in a loop; a little random, so that two waiters do not collide.
+_RETRY_PAUSE = (0.02, 0.1)
+# What a BI tool or an analyst opens instead (cityhealth.warehouse.release: releases/latest/...).
+LATEST_RELEASE_DB = Path("latest") / "published.duckdb"
+
+_LOCK_CONFLICT = "Could not set lock on file"
+_HOLDER = re.compile(r"Conflicting lock is held in (.*?\(PID \d+\))")
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process kept the database file open for longer than this one would wait."""
+
+    def __init__(self, path: Path, *, read_only: bool, waited: float, holder: str | None,
+                 timeout_setting: str | None) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.waited = waited
+        self.holder = holder
+        release = _latest_release_hint(path)
+        held_by = f" ({holder})" if holder else ""
+        waited_text = f"waited {waited:.0f} s"
+        if timeout_setting:
+            waited_text += f" ({timeout_setting})"
+        if read_only:
+            message = (f"cannot open {path} read-only: a writer holds it{held_by}; {waited_text}. "
+                       "A DAG run or a load is writing; retry when it has finished")
+            if release:
+                message += f", or open the latest release instead: {release}"
+        else:
+            message = (f"cannot open {path} for writing: another process holds it{held_by}; "
+                       f"{waited_text}. Close that process's connection to it (an analyst's "
+                       "session or query loop reading the warehouse) and retry the task")
+            if release:
+                message += f"; readers should open the latest release instead: {release}"
+        super().__init__(message + ".")
+
+
+def _latest_release_hint(path: Path) -> Path | None:
+    """releases/latest/published.duckdb when ``path`` is the deployment's warehouse."""
+    cfg = settings()
+    if path.resolve() != cfg.warehouse_path.resolve():
+        return None
+    return cfg.releases_dir / LATEST_RELEASE_DB
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for the file (``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``, 120)."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ValueError(f"{LOCK_TIMEOUT_ENV}={raw!r} must not be negative")
+    return value
+
+
+@cache
+def extension_path(name: str) -> Path:
+    """Path of a DuckDB extension shipped by the ``duckdb-extension-<name>`` wheel.
+
+    DuckDB would download extensions at ``INSTALL``; government networks are closed,
+    so the platform loads the file the package registry delivered instead.
+    """
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"package duckdb-extension-{name} is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    found = sorted(root.rglob(f"{name}.duckdb_extension"))
+    if not found:
+        raise RuntimeError(f"no {name}.duckdb_extension inside {root}")
+    return found[0]
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"load '{extension_path(name)}'")
+
+
+def _open(path: Path, *, read_only: bool, timeout: float | None) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, retried while another process holds the file, up to ``timeout``."""
+    timeout_setting = None
+    if timeout is None:
+        if read_only:
+            timeout = DEFAULT_READ_TIMEOUT
+        else:
+            timeout = lock_timeout()
+            timeout_setting = f"{LOCK_TIMEOUT_ENV}={timeout:g}"
+    started = time.monotonic()
+    waiting = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if _LOCK_CONFLICT not in str(error):
+                raise
+            waited = time.monotonic() - started
+            holder = _HOLDER.search(str(error))
+            holder_text = holder.group(1) if holder else None
+            if waited >= timeout:
+                raise WarehouseBusyError(
+                    path, read_only=read_only, waited=waited, holder=holder_text,
+                    timeout_setting=timeout_setting,
+                ) from error
+            if not waiting:
+                waiting = True
+                # a writer's wait shows in the task log; a reader's would only be noise
+                log.log(
+                    logging.INFO if read_only else logging.WARNING,
+                    "%s is held by another process (%s); waiting up to %g s to open it%s",
+                    path, holder_text or "unknown", timeout, " read-only" if read_only else "",
+                )
+            time.sleep(min(random.uniform(*_RETRY_PAUSE), max(timeout - waited, 0.0)))
+            continue
+        if waiting:
+            log.info("opened %s after waiting %.1f s", path, time.monotonic() - started)
+        return con
+
+
+def connect(
+    path: Path | None = None,
+    *,
+    read_only: bool = False,
+    extensions: tuple[str, ...] = (),
+    timeout: float | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse (or another DuckDB file), extensions loaded offline.
+
+    While another process holds the file, waits up to ``timeout`` seconds (default: a
+    writer ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``, 120; a reader 10), then raises
+    :class:`WarehouseBusyError`.
+    """
+    path = path or settings().warehouse_path
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only=read_only, timeout=timeout)
+    try:
+        con.execute("set timezone = 'Asia/Shanghai'")
+        load_extensions(con, *extensions)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def read_only(
+    path: Path | None = None,
+    *,
+    timeout: float = DEFAULT_READ_TIMEOUT,
+    extensions: tuple[str, ...] = (),
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse, for analysts and tests.
+
+    Waits up to ``timeout`` seconds while a writer holds the file; use it as
+    ``with read_only() as con: ...`` (the connection closes at the end of the block)
+    and close it soon: while it is open, no writer can start. To read during a DAG
+    run without waiting, open the latest release (``releases/latest/published.duckdb``).
+    """
+    return connect(path, read_only=True, extensions=extensions, timeout=timeout)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and quality schemas if missing (idempotent)."""
+    con.execute(RAW_SCHEMA_SQL.read_text(encoding="utf-8"))
+
+
+# The write slots this thread holds (path -> depth), so that a writer nested in another
+# (e.g. a dbt run inside a writer block) does not wait for itself on the lock file.
+_held = threading.local()
+
+
+@contextmanager
+def write_slot(
+    path: Path | None = None, *, timeout: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single write slot, without the raw schema: the lock file, then a connection.
+
+    ``<db>.write.lock`` serialises writers (threads and processes) that go through
+    here; the connection then waits for readers (see :func:`connect`).
+    """
+    path = (path or settings().warehouse_path).absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    held: dict[Path, int] = _held.__dict__.setdefault("slots", {})
+    with ExitStack() as stack:
+        if not held.get(path):  # the outermost writer of this thread takes the lock file
+            stack.enter_context(_lock_file(path.with_suffix(".write.lock"), path))
+        held[path] = held.get(path, 0) + 1
+        try:
+            con = connect(path, timeout=timeout)
+            try:
+                yield con
+            finally:
+                con.close()
+        finally:
+            held[path] -= 1
+
+
+@contextmanager
+def _lock_file(lock_path: Path, path: Path) -> Iterator[None]:
+    """An exclusive flock on ``lock_path``: waits, without limit, for another writer."""
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another writer has %s; waiting for it to finish", path)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def writer(
+    path: Path | None = None, *, timeout: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single write slot: an exclusive lock file beside the database, then a connection.
+
+    Within Airflow the ``warehouse_writer`` pool already serialises writing tasks;
+    the lock also covers writers outside Airflow (the demo, a shell). Readers that
+    hold the file are waited for (``timeout``, default ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``).
+    """
+    with write_slot(path, timeout=timeout) as con:
+        ensure_raw_schema(con)
+        yield con
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame) -> None:
+    """Append a pandas DataFrame to a table, matching columns by name."""
+    con.register("_insert_frame", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from _insert_frame")
+    finally:
+        con.unregister("_insert_frame")

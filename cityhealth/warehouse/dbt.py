@@ -1,0 +1,242 @@
+"""Running the dbt project (dbt_project/) from Python: Airflow tasks, the demo, tests.
+
+dbt runs in-process through its programmatic API (``dbtRunner``), so a failure surfaces
+as a Python exception whose message names the failed nodes and their first error line:
+that is what an Airflow task log shows a data engineer. Everything dbt writes (compiled
+SQL, run results, logs) goes under ``CITYHEALTH_HOME/dbt``, never into the repository.
+
+dbt-duckdb opens the warehouse file itself, read-write, and fails at once when another
+process has it open. A command therefore runs in the write slot of
+``cityhealth.warehouse.connection`` (the ``<db>.write.lock`` of all writers): this process opens the
+file first, waiting for readers up to ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``, and keeps it
+open until dbt is done; dbt's own ``duckdb.connect`` of the same file then shares that
+database instance (DuckDB caches one instance per file and process) instead of competing
+for the file lock, and no reader can slip in between two nodes.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from cityhealth.core.settings import DBT_PROJECT_DIR, settings
+from cityhealth.warehouse.connection import write_slot
+
+log = logging.getLogger(__name__)
+
+# The parsed project, while :func:`parsed_once` is in force (None: parse per command).
+_REUSED: dict[str, Any] = {}
+
+# Statuses of a node result that mean "this node failed" (RunStatus / TestStatus values).
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+# dbt commands that never open the warehouse, hence need no write slot.
+_OFFLINE_COMMANDS = {"parse", "ls", "list", "deps", "clean", "init"}
+
+# Terminal escape sequences (colours, cursor moves): CSI "ESC [ ... final", OSC
+# "ESC ] ... BEL/ST" and the two-byte ones. dbt colours its messages (a unit test's
+# diff, for one) when colours are on; none of that belongs in an exception or a mail.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def strip_ansi(text: object) -> str:
+    """``text`` without terminal escape sequences (and without a stray ESC)."""
+    return _ANSI.sub("", str(text)).replace("\x1b", "")
+
+
+class DbtBuildError(RuntimeError):
+    """A dbt command failed; the message lists each failed node and its first error line."""
+
+    def __init__(self, command: str, failures: list[str]) -> None:
+        command = strip_ansi(command)
+        failures = [strip_ansi(failure) for failure in failures]
+        self.command = command
+        self.failures = failures
+        lines = "\n".join(f"- {failure}" for failure in failures)
+        super().__init__(f"dbt {command} failed ({len(failures)} node(s)):\n{lines}")
+
+
+# dbt's own header above the database's message ("Runtime Error in model x (path)")
+_HEADER = re.compile(r"^\w+ Error in \w+ \S+ \(.*\)$")
+
+
+def _first_line(text: object) -> str:
+    """The first line that says what went wrong (dbt's 'Error in model' header skipped)."""
+    lines = [line.strip() for line in strip_ansi(text or "").splitlines() if line.strip()]
+    for line in lines:
+        if not _HEADER.match(line):
+            return line
+    return lines[0] if lines else "(no message)"
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for one dbt invocation and restore them afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _failures(result: Any) -> list[str]:
+    """'<resource type> <name>: <first error line>' for each failed node of a run result."""
+    failures = []
+    for node_result in getattr(result, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status)).lower()
+        if status not in _FAILED_STATUSES:
+            continue
+        node = node_result.node
+        label = f"{node.resource_type} {node.name}"
+        failures.append(f"{label} [{status}]: {_first_line(node_result.message)}")
+    return failures
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command,
+    and let go of the adapter dbt registered for it.
+
+    dbt-duckdb holds one database instance per process (a class attribute) until exit;
+    while it does, this process cannot open the file read-only (publishing a release,
+    tests) and no other process can open it at all. Nothing public closes it, so the
+    adapter's environment is closed here; the next dbt command simply opens a new one.
+
+    dbt also leaves its adapter registered (with the parsed manifest as its macro
+    resolver) until the next command. Both hold a lock of dbt's "spawn" multiprocessing
+    context, i.e. a named POSIX semaphore the resource tracker process watches. An
+    Airflow task process ends with ``os._exit`` after clearing the atexit handlers
+    (airflow.sdk.execution_time.supervisor), so multiprocessing's own clean-up never
+    runs, and the tracker reports "There appear to be 2 leaked semaphore objects" on
+    the task's stderr (red ERROR lines at the end of a successful task's log).
+    Dropping the adapters and collecting them here runs the semaphores' finalizers
+    (unlink, unregister) while the process is alive.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+        from dbt.adapters.factory import FACTORY
+    except ImportError:  # pragma: no cover - dbt-duckdb is a pinned dependency
+        return
+    FACTORY.cleanup_connections()
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+    FACTORY.reset_adapters()
+    gc.collect()  # the manifest and the adapter sit in reference cycles
+
+
+def _error_of(command: str, outcome: Any) -> DbtBuildError | None:
+    """The DbtBuildError of an unsuccessful dbtRunnerResult (None on success)."""
+    if outcome.success:
+        return None
+    if outcome.exception is not None:
+        return DbtBuildError(command, [f"dbt did not run: {_first_line(outcome.exception)}"])
+    failures = _failures(outcome.result) or ["no failed node reported (see the dbt log)"]
+    return DbtBuildError(command, failures)
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    warehouse_path: Path | None = None,
+    vars: dict[str, Any] | None = None,
+) -> None:
+    """Run one dbt command (e.g. ``["build"]``, ``["run", "--select", "marts"]``).
+
+    The project and profiles are dbt_project/; the warehouse is ``warehouse_path`` or the
+    deployment's (``settings().warehouse_path``). Raises :class:`DbtBuildError` when dbt
+    cannot start (parse error, bad profile) or any node fails, and
+    ``cityhealth.warehouse.connection.WarehouseBusyError`` when another process kept the warehouse
+    open for longer than ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``.
+    """
+    from dbt.cli.main import dbtRunner
+
+    cfg = settings()
+    path = Path(warehouse_path or cfg.warehouse_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dbt_home = cfg.home / "dbt"
+    environment = {
+        "CITYHEALTH_WAREHOUSE": str(path),
+        # Flags as environment variables: dbt applies each to the commands that know it.
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(cfg.dbt_target_dir),
+        "DBT_LOG_PATH": str(dbt_home / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        # No colour codes: the output goes to task logs and into exception messages.
+        "DBT_USE_COLORS": "False",
+        "DBT_USE_COLORS_FILE": "False",
+    }
+    cli_args = list(args)
+    if vars:
+        cli_args += ["--vars", json.dumps(vars)]
+    command = " ".join(args[:1]) or "(no command)"
+    offline = bool(args) and args[0] in _OFFLINE_COMMANDS
+    log.info("dbt %s (warehouse %s)", " ".join(cli_args), path)
+    with nullcontext() if offline else write_slot(path), _environment(environment):
+        try:
+            # the runner's result (and with it the manifest) is dropped before the
+            # clean-up below collects what dbt created
+            runner = dbtRunner(manifest=_reused_manifest(offline))
+            error = _error_of(command, runner.invoke(cli_args))
+        finally:
+            _release_warehouse()
+    if error is not None:
+        raise error
+
+
+def _reused_manifest(offline: bool):
+    """The manifest :func:`parsed_once` parsed, parsing it on first use (None outside)."""
+    if "on" not in _REUSED or offline:
+        return None
+    if "manifest" not in _REUSED:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(["parse"])
+        if not result.success:
+            return None  # the command itself will parse and report the error
+        _REUSED["manifest"] = result.result
+    return _REUSED["manifest"]
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within the block, dbt parses the project once and every command reuses it.
+
+    For a series of dbt commands in one process (the demo's DAG runs): each command
+    would otherwise pay dbt's parse again (a full parse whenever the vars change, i.e.
+    for every check year). The vars of each command still apply: dbt renders the SQL
+    when it runs a node. The project's files must not change inside the block. The
+    manifest is dropped at the end (it holds a lock the resource tracker watches).
+    """
+    _REUSED["on"] = True
+    try:
+        yield
+    finally:
+        _REUSED.clear()
+        _release_warehouse()
+
+
+def build(check_year: int | None = None) -> None:
+    """``dbt build`` for a check year: seeds, models, data tests and unit tests.
+
+    ``check_year`` defaults to the run profile's (config/<profile>.yaml); the plan
+    period's years come from the profile too (``Period.dbt_vars``).
+    """
+    from cityhealth.core.periods import Period
+
+    profile = settings().profile
+    year = check_year if check_year is not None else profile.check_year
+    run_dbt(["build"], vars=Period.annual(int(year)).dbt_vars(profile.plan_period))
