@@ -71,7 +71,7 @@ def env_example() -> dict[str, str]:
 
 def settings_variables() -> set[str]:
     """The environment variables cityhealth/core/settings.py reads."""
-    source = (REPO_ROOT / "cityhealth" / "settings.py").read_text(encoding="utf-8")
+    source = (REPO_ROOT / "cityhealth" / "core" / "settings.py").read_text(encoding="utf-8")
     names = set(re.findall(r"""_env\(\s*["']([A-Z0-9_]+)["']""", source))
     assert "CITYHEALTH_HOME" in names and "CITYHEALTH_PII_HASH_KEY" in names
     return names
@@ -344,8 +344,7 @@ def test_dockerfile_builds_the_project_image() -> None:
     assert "requirements.lock" in copies and "deploy/requirements-server.txt" in copies
     assert re.search(r"pip install .*-r \S*requirements", runs)
     assert "requirements.lock" in runs
-    for folder in ("cityhealth/", "ingestion/", "expectations/", "warehouse/", "reports/",
-                   "dags/", "dbt_project/", "config/", "deploy/healthcheck.py"):
+    for folder in ("cityhealth/", "dags/", "dbt_project/", "config/", "deploy/healthcheck.py"):
         assert folder in copies, f"the image lacks {folder}"
     envs = " ".join(rest for keyword, rest in instructions if keyword == "ENV")
     for setting in ("CITYHEALTH_HOME=/data", "AIRFLOW_HOME=", "AIRFLOW__CORE__DAGS_FOLDER="):
