@@ -24,7 +24,7 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from cityhealth.core.settings import SEEDS_DIR
+from cityhealth.core.reference import seed_frame
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 E = gx.expectations
@@ -45,24 +45,20 @@ def rules() -> dict:
     return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
 
 
-def _seed(name: str) -> pd.DataFrame:
-    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
-
-
 @cache
 def county_codes() -> list[str]:
-    areas = _seed("ref_areas")
+    areas = seed_frame("ref_areas")
     return sorted(areas.loc[areas.area_level == "county", "area_code"])
 
 
 @cache
 def variables() -> pd.DataFrame:
-    return _seed("ref_variables")
+    return seed_frame("ref_variables")
 
 
 @cache
 def indicator_codes() -> list[str]:
-    return sorted(_seed("ref_indicators").indicator_code)
+    return sorted(seed_frame("ref_indicators").indicator_code)
 
 
 def _meta(severity: str, rule: str) -> dict:
@@ -87,13 +83,13 @@ class SuitePlan:
 
 def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
     for name in ("ref_variables", "ref_indicators"):
-        con.register(f"seed_{name}", _seed(name))
+        con.register(f"seed_{name}", seed_frame(name))
 
 
 def required_variables(department_code: str, period: int) -> list[str]:
     """The department's variables a check year needs: those in the formulas of the
     indicators that apply to the year, and those in no formula at all (base numbers)."""
-    indicators = _seed("ref_indicators")
+    indicators = seed_frame("ref_indicators")
     applies = (indicators.check_year_from.astype(int) <= period) & (
         indicators.check_year_to.replace("", "9999").astype(int) >= period)
     used_now = set(indicators.loc[applies, "numerator_variable"]) | set(
@@ -346,8 +342,8 @@ def monitoring_values(department_code: str, period: int) -> SuitePlan:
 
 def task_progress(period: int) -> SuitePlan:
     """Task register: known tasks and cities, one row each, progress within 0–100."""
-    tasks = sorted(_seed("ref_plan_tasks").task_code)
-    cities = sorted(_seed("ref_areas").query("area_level == 'city'").area_code)
+    tasks = sorted(seed_frame("ref_plan_tasks").task_code)
+    cities = sorted(seed_frame("ref_areas").query("area_level == 'city'").area_code)
     suite = gx.ExpectationSuite(name="task_progress")
     for expectation in (
         E.ExpectColumnValuesToBeInSet(column="task_code", value_set=tasks,

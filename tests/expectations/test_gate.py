@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from cityhealth.core.settings import SEEDS_DIR
+from cityhealth.core.reference import seed_frame
 from cityhealth.expectations.gate import ValidationFailed, raise_if_failed, validate_pending
 from cityhealth.warehouse.connection import writer
 
-VARIABLES = pd.read_csv(SEEDS_DIR / "ref_variables.csv", dtype=str, keep_default_na=False)
-AREAS = pd.read_csv(SEEDS_DIR / "ref_areas.csv", dtype=str, keep_default_na=False)
+VARIABLES = seed_frame("ref_variables")
+AREAS = seed_frame("ref_areas")
 COUNTIES = sorted(AREAS.loc[AREAS.area_level == "county", "area_code"])  # a whole delivery
 
 
