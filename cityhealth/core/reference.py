@@ -79,3 +79,15 @@ def questionnaire_for_year(year: int) -> str:
     if not usable:
         raise ValueError(f"no survey questionnaire applies to {year}; known: {ids}")
     return usable[-1]
+
+
+# The same rows as a pandas frame, for the checks that compare whole columns (the quality
+# gate's suites, report tables); imported here, beside the one accessor that needs it.
+import pandas as pd  # noqa: E402
+
+
+def seed_frame(name: str) -> pd.DataFrame:
+    """All rows of one seed as a DataFrame of text (built from ``seed_rows``; a new
+    frame on every call, so a caller's changes never leak into another's)."""
+    rows = seed_rows(name)
+    return pd.DataFrame.from_records(list(rows), columns=list(rows[0]) if rows else None)

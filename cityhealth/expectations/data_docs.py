@@ -89,7 +89,7 @@ def write_index(con: duckdb.DuckDBPyConnection) -> Path:
         f"<td class=ok>{r[3]}</td><td class={'fail' if r[4] else 'ok'}>{r[4]}</td>"
         f"<td>{r[5]}</td><td>{r[6]}</td><td>{r[7]}</td>"
         f"<td>{html.escape(str(r[8])[:19])}</td>"
-        f"<td>{html.escape((r[9] or '')[:160])}</td></tr>" for r in summary)
+        f"<td>{html.escape((r[9] or '')[:320])}</td></tr>" for r in summary)
     body = ("<h2>按来源和报送期汇总 Summary by source and period</h2>"
             "<table><tr><th>source</th><th>period</th><th>batches</th><th>promoted</th>"
             "<th>quarantined</th><th>superseded</th><th>waiting</th><th>warnings</th>"

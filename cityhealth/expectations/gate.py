@@ -77,18 +77,33 @@ def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUALITY_DDL)
 
 
-def _examples(frame, result: dict, key_columns: tuple[str, ...], column: str | None) -> list[str]:
+def _cell(plan: SuitePlan, record, shown: str | None) -> str:
+    """Where a failing value sits in the delivery: its data row (or feed page and item)
+    and the column heading as delivered, e.g. 'data row 3, column 形象进度(%)'."""
+    place = []
+    if "row_number" in record:
+        place.append(f"data row {record['row_number']}")
+    elif "page" in record and "item" in record:
+        place.append(f"page {record['page']} item {record['item']}")
+    heading = plan.headings.get(shown or "")
+    if heading is None and plan.heading_column and plan.heading_column in record:
+        heading = record[plan.heading_column]
+    if heading:
+        place.append(f"column {heading}")
+    return f" ({', '.join(place)})" if place else ""
+
+
+def _examples(frame, result: dict, plan: SuitePlan, column: str | None) -> list[str]:
     rows = result.get("partial_unexpected_index_list") or []
     examples = []
     for index in rows[:5]:
         if not isinstance(index, int) or index >= len(frame):
             continue
         record = frame.iloc[index]
-        key = "/".join(str(record[c]) for c in key_columns if c in record)
+        key = "/".join(str(record[c]) for c in plan.key_columns if c in record)
         shown = column if column in record else ("value" if "value" in record else None)
         value = f"={record[shown]}" if shown else ""
-        row_no = f" row {record['row_number']}" if "row_number" in record else ""
-        examples.append(f"{key}{value}{row_no}")
+        examples.append(f"{key}{value}{_cell(plan, record, shown)}")
     if not examples and result.get("observed_value") is not None:
         examples.append(f"observed {result['observed_value']}")
     return examples
@@ -128,7 +143,7 @@ def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
             unexpected_count=detail.get("unexpected_count"),
             unexpected_percent=detail.get("unexpected_percent"),
             examples=[] if res.success else (
-                _missing(detail) or _examples(frame, detail, plan.key_columns, column)),
+                _missing(detail) or _examples(frame, detail, plan, column)),
         ))
     return outcomes
 
@@ -171,12 +186,13 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
     """Validate one batch, store the results and promote or quarantine it."""
     ensure_quality_tables(con)
     found = con.execute(
-        "select source_id, period, archive_path from raw.load_batches where batch_id = ?",
+        "select source_id, period, archive_path, original_name from raw.load_batches "
+        "where batch_id = ?",
         [batch_id],
     ).fetchone()
     if found is None:
         raise KeyError(f"no batch {batch_id!r} in raw.load_batches")
-    source_id, period, archive_path = found
+    source_id, period, archive_path, file = found
     spec = source(source_id)
     year = int(str(period)[:4])
     plan = plan_for(spec.kind, spec.department, year)
@@ -184,6 +200,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
     validation = BatchValidation(
         run_id=uuid.uuid4().hex, batch_id=batch_id, source_id=source_id, period=str(period),
         suite_name=plan.name, rows=len(frame), outcomes=_run_suite(plan, frame),
+        file=file or "",
     )
     validation.data_docs_path = data_docs.write_run_page(validation)
     _store(con, validation)

@@ -21,6 +21,8 @@ class ExpectationOutcome:
     def describe(self) -> str:
         target = self.column or ",".join(str(v) for v in self.kwargs.values() if v)[:60]
         text = f"{self.expectation_type}({target}) {self.unexpected_count or 0} rows"
+        if self.rule:  # the rule in plain words first: what the sender must put right
+            text = f"{self.rule}: {text}"
         if self.examples:
             text += ", e.g. " + "; ".join(self.examples[:3])
         return text
@@ -36,6 +38,7 @@ class BatchValidation:
     rows: int
     outcomes: list[ExpectationOutcome]
     data_docs_path: Path | None = None
+    file: str = ""  # the delivery's file name as received
 
     @property
     def errors(self) -> list[ExpectationOutcome]:
@@ -51,6 +54,8 @@ class BatchValidation:
 
     def summary(self) -> str:
         head = f"{self.source_id} {self.period} (batch {self.batch_id})"
+        if self.file:
+            head += f": {self.file}"
         if self.success:
             warn = f", {len(self.warnings)} warnings" if self.warnings else ""
             return f"{head}: {len(self.outcomes)} expectations passed{warn}"

@@ -130,6 +130,11 @@ def fetch(source: Source, period: str, *, base_url: str | None = None,
     return target
 
 
+def pull(source: Source, period: str) -> None:
+    """The ingestion hook of a pulled source (``transport: http`` in sources.yaml)."""
+    fetch(source, period)
+
+
 def _page_items(source: Source, number: int, record: dict) -> tuple[list, list[Problem]]:
     where = f"page {number}"
     if record.get("status") != 200:

@@ -45,6 +45,11 @@ def _columns() -> list[Column]:
     ]
 
 
+def headings() -> dict[str, str]:
+    """Field -> column heading as delivered (the quality gate names cells by it)."""
+    return {column.field: column.header for column in _columns()}
+
+
 def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     return parse_register(source, period, path, _columns(), "period", ("project_id",))
 

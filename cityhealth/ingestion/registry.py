@@ -1,5 +1,5 @@
-"""The source registry (``sources.yaml`` beside this file): what each source is and where
-it lands."""
+"""The source registry (``sources.yaml`` beside this file): what each source is, where it
+lands, whether the platform pulls it (``transport``) and how its ingest task retries."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ import yaml
 
 from cityhealth.core.settings import SOURCES_FILE, settings
 
+TRANSPORTS = ("file", "http")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often an ingest task is retried, and how long it first waits."""
+
+    retries: int = 0
+    delay_seconds: float = 0.0
+    exponential_backoff: bool = False
+
 
 @dataclass(frozen=True)
 class Source:
@@ -20,26 +31,48 @@ class Source:
     name_zh: str
     delivery: str = ""
     department: str | None = None
-    options: dict = field(default_factory=dict)  # kind-specific settings (feed_defaults…)
+    options: dict = field(default_factory=dict)  # kind-specific settings (sources.yaml kinds)
+    transport: str = "file"  # file: dropped by the sender; http: pulled before loading
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def is_pulled(self) -> bool:
+        """The platform fetches this source's deliveries itself (over HTTP)."""
+        return self.transport == "http"
 
     def landing_dir(self, period: str) -> Path:
         """Where deliveries for one period are dropped: landing/<source>/<period>/."""
         return settings().landing_dir / self.source_id / str(period)
 
 
+def _retry_policies(document: dict) -> dict[str, RetryPolicy]:
+    return {transport: RetryPolicy(retries=int(policy.get("retries", 0)),
+                                   delay_seconds=float(policy.get("retry_delay_seconds", 0)),
+                                   exponential_backoff=bool(policy.get("exponential_backoff")))
+            for transport, policy in (document.get("task_retries") or {}).items()}
+
+
+def _source(source_id: str, spec: dict, kinds: dict, retries: dict[str, RetryPolicy]) -> Source:
+    settings_of_kind = {**kinds.get(spec["kind"], {}), **spec}
+    transport = settings_of_kind.get("transport", "file")
+    if transport not in TRANSPORTS:
+        raise ValueError(f"{SOURCES_FILE.name}: source {source_id} has transport "
+                         f"{transport!r}; known: {', '.join(TRANSPORTS)}")
+    known = {"kind", "cadence", "name_zh", "delivery", "department", "transport"}
+    return Source(source_id=source_id, kind=spec["kind"], cadence=spec["cadence"],
+                  name_zh=spec["name_zh"], delivery=spec.get("delivery", ""),
+                  department=spec.get("department"),
+                  options={k: v for k, v in settings_of_kind.items() if k not in known},
+                  transport=transport, retry=retries.get(transport, RetryPolicy()))
+
+
 @cache
 def sources() -> dict[str, Source]:
     document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
-    defaults = {"department_feed": document.get("feed_defaults", {})}
-    known = {"kind", "cadence", "name_zh", "delivery", "department"}
-    return {
-        source_id: Source(source_id=source_id, kind=spec["kind"], cadence=spec["cadence"],
-                          name_zh=spec["name_zh"], delivery=spec.get("delivery", ""),
-                          department=spec.get("department"),
-                          options={**defaults.get(spec["kind"], {}),
-                                   **{k: v for k, v in spec.items() if k not in known}})
-        for source_id, spec in document["sources"].items()
-    }
+    kinds = document.get("kinds") or {}
+    retries = _retry_policies(document)
+    return {source_id: _source(source_id, spec, kinds, retries)
+            for source_id, spec in document["sources"].items()}
 
 
 def source(source_id: str) -> Source:

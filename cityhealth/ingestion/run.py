@@ -38,6 +38,18 @@ def kind_module(kind: str):
     return importlib.import_module(f"cityhealth.ingestion.{kind}")
 
 
+def pull(spec: Source, period: str) -> None:
+    """A source the platform pulls (transport http): fetch the period's delivery into the
+    landing folder with its kind's ``pull`` hook, so that it is loaded like a dropped file."""
+    if not spec.is_pulled:
+        return
+    hook = getattr(kind_module(spec.kind), "pull", None)
+    if hook is None:
+        raise TypeError(f"{spec.source_id}: transport {spec.transport} but "
+                        f"cityhealth/ingestion/{spec.kind}.py has no pull(source, period)")
+    hook(spec, period)
+
+
 def landed_files(spec: Source, period: str) -> list[Path]:
     """Deliveries waiting in the landing folder, oldest first (corrections come later)."""
     folder = spec.landing_dir(period)
@@ -81,10 +93,7 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
 def ingest_source(source_id: str, period: str) -> list[BatchOutcome]:
     """Every delivery that has landed for one source and period."""
     spec = source(source_id)
-    if spec.kind == "department_feed":  # pull the period's pages into the landing folder
-        from cityhealth.ingestion.department_feed import fetch
-
-        fetch(spec, str(period))
+    pull(spec, str(period))
     return [ingest_file(spec, str(period), path) for path in landed_files(spec, str(period))]
 
 

@@ -33,8 +33,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
         for row in table.rows:
             where = row.where(table.sheet)
             code, indicator = row.cells[CODE], row.cells[INDICATOR]
-            issue = area_code_problem(code, ("county", "city"))
-            if issue:
+            if (issue := area_code_problem(code)) is not None:
                 problems.append(Problem(issue, where, CODE))
                 continue
             if (issue := year_problem(row.cells[YEAR], period)) is not None:

@@ -14,10 +14,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from airflow.sdk import Asset, TaskGroup, task
 
 from cityhealth.orchestration import pipeline
+
+if TYPE_CHECKING:
+    from cityhealth.ingestion.registry import RetryPolicy
 
 WRITER_POOL = "warehouse_writer"  # one slot: DuckDB has one writer at a time
 OWNER = "city-health-data"
@@ -45,11 +49,20 @@ def validate(source_id: str, period: str) -> dict[str, int]:
     return pipeline.validate(source_id, period)
 
 
+def retry_args(policy: RetryPolicy) -> dict:
+    """Airflow task arguments of a source's retry policy (sources.yaml ``task_retries``)."""
+    if not policy.retries:
+        return {}
+    return {"retries": policy.retries, "retry_delay": timedelta(seconds=policy.delay_seconds),
+            "retry_exponential_backoff": policy.exponential_backoff}
+
+
 def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None) -> list:
     """Ingest → validate per source of a cadence; returns the validate tasks.
 
-    HTTP feeds retry with backoff (a retry can help); file sources and validation do
-    not (the same bad file fails the same way).
+    An ingest task retries as its source's transport says (sources.yaml: pulled HTTP
+    feeds with backoff, since a retry can help; dropped files not, since the same bad
+    file fails the same way); validation never retries.
     """
     from cityhealth.ingestion.registry import sources
 
@@ -57,8 +70,7 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
     for spec in sources().values():
         if spec.cadence != cadence or (kinds and spec.kind not in kinds):
             continue
-        retry = ({"retries": 3, "retry_delay": timedelta(minutes=2),
-                  "retry_exponential_backoff": True} if spec.kind == "department_feed" else {})
+        retry = retry_args(spec.retry)
         with TaskGroup(group_id=spec.source_id, tooltip=spec.name_zh):
             loaded = ingest.override(task_id="ingest", **retry)(spec.source_id, period)
             checked = validate.override(task_id="validate")(spec.source_id, period)

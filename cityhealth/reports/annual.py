@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cityhealth.core.settings import SEEDS_DIR, settings
+from cityhealth.core.reference import seed_frame
+from cityhealth.core.settings import settings
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     MIN_RANKED,
@@ -36,7 +37,7 @@ MISSED = '<span class="miss">未达标</span>'
 
 
 def _dimensions() -> pd.DataFrame:
-    return pd.read_csv(SEEDS_DIR / "ref_dimensions.csv", dtype=str).sort_values("sort_order")
+    return seed_frame("ref_dimensions").sort_values("sort_order", key=lambda s: s.astype(int))
 
 
 def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,

@@ -6,6 +6,7 @@ The server is real (a thread serving HTTP on 127.0.0.1); faults are queued throu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from cityhealth.demo.feed_server import make_server
 from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.department_feed import FeedUnavailable, fetch
 from cityhealth.ingestion.registry import source, sources
-from cityhealth.ingestion.run import ingest_source
+from cityhealth.ingestion.run import ingest_source, pull
 
 TOKEN = "test-token"
 PERIOD = "2025-07"
@@ -157,3 +158,23 @@ def test_every_demo_feed_is_accepted(feed: str, source_id: str) -> None:
     period = PERIOD if spec.cadence == "monthly" else "2025-Q2"
     [outcome] = ingest_source(source_id, period)
     assert outcome.status == "loaded", outcome.error
+
+
+def test_the_registry_says_which_sources_are_pulled_and_how_their_tasks_retry() -> None:
+    feeds = {s.source_id for s in sources().values() if s.kind == "department_feed"}
+    pulled = {s.source_id for s in sources().values() if s.is_pulled}
+    assert pulled == feeds
+    for spec in sources().values():
+        if spec.is_pulled:
+            assert spec.retry.retries >= 2 and spec.retry.exponential_backoff
+            assert spec.retry.delay_seconds > 0
+        else:
+            assert spec.retry.retries == 0
+
+
+def test_a_pulled_source_whose_kind_cannot_pull_is_refused_clearly(cityhealth_home) -> None:
+    spec = dataclasses.replace(source("dept_wr"), transport="http")
+    with pytest.raises(TypeError, match="dept_wr: transport http but .*department_file.py "
+                                        "has no pull"):
+        pull(spec, "2025")
+    pull(source("dept_wr"), "2025")  # a dropped file is not pulled: nothing happens

@@ -226,6 +226,11 @@ BAD_DELIVERIES = {
         xlsx_edit("third_party", lambda sheet: setattr(sheet.cell(row=4, column=4), "value",
                                                        "ZZ99")),
         ["data row 2 (line 4)", "column 指标代码", "unknown indicator code 'ZZ99'"]),
+    "third party: a city instead of a county": (
+        "third_party", "测评.xlsx",
+        xlsx_edit("third_party", lambda sheet: setattr(sheet.cell(row=5, column=1), "value",
+                                                       "360100")),
+        ["data row 3 (line 5)", "column 行政区划代码", "unknown area code 360100"]),
 }
 
 

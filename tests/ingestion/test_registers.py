@@ -53,9 +53,15 @@ def with_cell(lines: list[str], row: int, column: int, value: str) -> list[str]:
     return [*lines[:row], ",".join(cells), *lines[row + 1:]]
 
 
+def drop_correction(landed: Path, change) -> Path:
+    bad = landed / "project_register" / PERIOD / "项目库_更正.csv"
+    bad.write_text("\r\n".join(change(project_lines(landed))) + "\r\n", encoding="utf-8-sig")
+    later = time.time() + 5
+    os.utime(bad, (later, later))
+    return bad
+
+
 @pytest.mark.parametrize(("change", "expected"), [
-    (lambda ls: with_cell(ls, 3, 12, "130"),
-     ["data row 3", "column 形象进度(%)", "not a percentage between 0 and 100"]),
     (lambda ls: with_cell(ls, 2, 4, "修路"),
      ["data row 2", "column 项目类型", "'修路' is not a project type"]),
     (lambda ls: with_cell(ls, 4, 5, "EL03 XX01"),
@@ -66,12 +72,27 @@ def with_cell(lines: list[str], row: int, column: int, value: str) -> list[str]:
     (lambda ls: [ls[0].replace("项目状态", "状态"), *ls[1:]], ["missing column 项目状态"]),
 ])
 def test_bad_project_register_is_quarantined(landed: Path, change, expected) -> None:
-    bad = landed / "project_register" / PERIOD / "项目库_更正.csv"
-    bad.write_text("\r\n".join(change(project_lines(landed))) + "\r\n", encoding="utf-8-sig")
-    later = time.time() + 5
-    os.utime(bad, (later, later))
+    bad = drop_correction(landed, change)
     outcomes = {o.file: o for o in ingest_source("project_register", PERIOD)}
     assert outcomes[bad.name].status == "quarantined"
     for text in expected:
         assert text in outcomes[bad.name].error, outcomes[bad.name].error
     assert sum(o.status == "loaded" for o in outcomes.values()) == 1
+
+
+def test_progress_beyond_100_percent_is_quarantined_by_the_gate(landed: Path) -> None:
+    """A percentage out of range is a plausibility rule: ingestion loads the number, the
+    quality gate quarantines the batch naming the file, row, heading and rule."""
+    bad = drop_correction(landed, lambda ls: with_cell(ls, 3, 12, "130"))
+    outcomes = {o.file: o for o in ingest_source("project_register", PERIOD)}
+    assert outcomes[bad.name].status == "loaded", outcomes[bad.name].error
+    results = {r.batch_id: r for r in validate_pending("project_register", PERIOD)}
+    batch_id = outcomes[bad.name].batch_id
+    assert not results[batch_id].success
+    [(status, error)] = query(f"select status, error from raw.load_batches "
+                              f"where batch_id = '{batch_id}'")
+    assert status == "quarantined"
+    for text in (f"project_register {PERIOD} (batch {batch_id}): {bad.name}: ",
+                 "形象进度须在0-100之间 progress within 0..100", "=130.0 (data row 3, "
+                 "column 形象进度(%))"):
+        assert text in error, error
