@@ -9,7 +9,7 @@
 {% macro assessment_parameter(parameter_code) -%}
     (
         select cast(max(value) as double)
-        from {{ ref('ref_assessment_parameters') }}
+        from {{ ref('stg_reference__assessment_parameters') }}
         where parameter_code = '{{ parameter_code }}'
     )
 {%- endmacro %}
@@ -172,6 +172,5 @@
 {% macro join_part_weight(weights, alias, part_code, year_column) -%}
     left join {{ weights }} as {{ alias }}
         on {{ alias }}.part_code = '{{ part_code }}'
-        and {{ year_column }} >= {{ alias }}.valid_from_year
-        and ({{ alias }}.valid_to_year is null or {{ year_column }} <= {{ alias }}.valid_to_year)
+        and {{ is_valid_in_year(alias, year_column, 'valid_from_year', 'valid_to_year') }}
 {%- endmacro %}

@@ -47,11 +47,11 @@ catalogue as (
         frequency,
         aggregation,
         numerator_variable,
-        nullif(trim(denominator_variable), '') as denominator_variable,
-        coalesce(cast(multiplier as double), 1.0) as multiplier,
-        cast(check_year_from as integer) as check_year_from,
-        cast(check_year_to as integer) as check_year_to
-    from {{ ref('ref_indicators') }}
+        denominator_variable,
+        multiplier,
+        check_year_from,
+        check_year_to
+    from {{ ref('stg_reference__indicators') }}
     where frequency in ('monthly', 'quarterly')
 
 ),
@@ -62,7 +62,7 @@ areas as (
         area_code,
         area_level,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('stg_reference__areas') }}
 
 ),
 
@@ -100,8 +100,7 @@ indicator_periods as (
             (catalogue.frequency = 'monthly' and feed_values.period_type = 'month')
             or (catalogue.frequency = 'quarterly' and feed_values.period_type = 'quarter')
         )
-        and feed_values.period_year >= catalogue.check_year_from
-        and (catalogue.check_year_to is null or feed_values.period_year <= catalogue.check_year_to)
+        and {{ is_valid_in_year('catalogue', 'feed_values.period_year') }}
 
 ),
 

@@ -165,10 +165,10 @@ weights as (
 
     select
         part_code,
-        cast(weight as double) as weight,
-        cast(valid_from_year as integer) as valid_from_year,
-        cast(valid_to_year as integer) as valid_to_year
-    from {{ ref('ref_assessment_weights') }}
+        weight,
+        valid_from_year,
+        valid_to_year
+    from {{ ref('stg_reference__assessment_weights') }}
     where composite = 'annual_appraisal'
 
 ),

@@ -34,8 +34,8 @@ dimensions as (
     select
         dimension_code,
         dimension_name_zh,
-        cast(sort_order as integer) as dimension_sort_order
-    from {{ ref('ref_dimensions') }}
+        sort_order as dimension_sort_order
+    from {{ ref('stg_reference__dimensions') }}
 
 ),
 
@@ -194,8 +194,7 @@ described as (
     from problems
     left join indicators
         on problems.indicator_code = indicators.indicator_code
-        and problems.period_year >= indicators.check_year_from
-        and (indicators.check_year_to is null or problems.period_year <= indicators.check_year_to)
+        and {{ is_valid_in_year('indicators', 'problems.period_year') }}
 
 ),
 

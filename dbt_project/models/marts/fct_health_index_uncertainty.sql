@@ -88,7 +88,7 @@ weight_factors as (
             as weight_factor
 
     from simulations
-    cross join (select dimension_code from {{ ref('ref_dimensions') }}) as dimensions
+    cross join (select dimension_code from {{ ref('stg_reference__dimensions') }}) as dimensions
 
 ),
 
