@@ -6,7 +6,7 @@
 --                   (goodness below the year before, year after year);
 --   bottom_fifth    it ranks in the worst diagnosis_bottom_share (20 %) of the province's
 --                   areas of the same level (counties among the counties, cities among
---                   the 11 cities): rank from the worst ≤ ceil(n × share), and not tied
+--                   the cities): rank from the worst ≤ ceil(n × share), and not tied
 --                   with the best.
 -- Parameters: ref_assessment_parameters. The method: doc block assessment_method.
 with

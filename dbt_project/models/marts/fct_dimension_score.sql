@@ -74,8 +74,9 @@ scored as (
         dimension_code,
         count(*) as indicators_expected,
         count(score) as indicators_scored,
-        sum(indicator_weight * score) filter (where score is not null)
-            / nullif(sum(indicator_weight) filter (where score is not null), 0)
+        {{ clamp_to_range(
+            'sum(indicator_weight * score) filter (where score is not null)
+            / nullif(sum(indicator_weight) filter (where score is not null), 0)', 0, 100) }}
             as dimension_score
 
     from indicator_scores

@@ -1,4 +1,4 @@
--- Quarterly bulletin (每季度通报): the 11 cities ranked each quarter on three parts, each
+-- Quarterly bulletin (每季度通报): the cities ranked each quarter on three parts, each
 -- a score 0–100, weighted by ref_assessment_weights (composite quarterly_bulletin):
 --   warnings          the city's monitoring warnings of the quarter (fct_early_warning,
 --                     monthly and quarterly values): 100 × (green + ½ yellow) / all;
