@@ -13,7 +13,7 @@ data_years as (
 
     select distinct period_year
     from {{ ref('stg_departments__values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 

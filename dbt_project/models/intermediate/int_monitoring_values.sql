@@ -22,7 +22,7 @@ feed_values as (
         value,
         batch_id
     from {{ ref('stg_feeds__monitoring_values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
@@ -35,7 +35,7 @@ annual_values as (
         value,
         batch_id
     from {{ ref('stg_departments__values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
         and value is not null
 
 ),

@@ -19,7 +19,7 @@ third_party as (
         measured_on,
         batch_id
     from {{ ref('stg_third_party__values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 

@@ -26,7 +26,7 @@ final as (
         catalogue.indicator_code,
         catalogue.check_year_from,
         catalogue.check_year_to,
-        {{ is_valid_in_year('catalogue', var('check_year')) }} as is_current,
+        {{ is_valid_in_year('catalogue', check_year()) }} as is_current,
         catalogue.indicator_name_zh,
         catalogue.indicator_name_en,
         catalogue.dimension_code,

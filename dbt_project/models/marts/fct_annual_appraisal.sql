@@ -60,7 +60,7 @@ validation as (
         100.0 * count(*) filter (where status in ('promoted', 'superseded')) / count(*)
             as validation_pass_pct
     from batches
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     group by period_year
 
 ),

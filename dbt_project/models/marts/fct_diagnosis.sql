@@ -46,7 +46,7 @@ projects as (
         area_code,
         indicator_codes
     from {{ ref('stg_registers__project_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     qualify row_number() over (partition by project_id order by period desc) = 1
 
 ),

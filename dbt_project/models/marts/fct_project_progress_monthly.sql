@@ -12,7 +12,7 @@ with
 progress as (
 
     select * from {{ ref('stg_registers__project_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 progress as (
 
     select * from {{ ref('stg_registers__task_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
