@@ -8,7 +8,7 @@ diagnosis as (
 
     select * from {{ ref('pub_diagnosis') }}
     where area_level = 'city'
-        and period_year = {{ var('check_year') }}
+        and period_year = {{ check_year() }}
 
 ),
 
@@ -23,7 +23,7 @@ health_index as (
         rank_p95
     from {{ ref('pub_health_index') }}
     where area_level = 'city'
-        and period_year = {{ var('check_year') }}
+        and period_year = {{ check_year() }}
 
 )
 

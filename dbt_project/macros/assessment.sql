@@ -9,7 +9,7 @@
 {% macro assessment_parameter(parameter_code) -%}
     (
         select cast(max(value) as double)
-        from {{ ref('ref_assessment_parameters') }}
+        from {{ ref('stg_reference__assessment_parameters') }}
         where parameter_code = '{{ parameter_code }}'
     )
 {%- endmacro %}
@@ -126,20 +126,40 @@
 
 
 {#-
-    The five-year plan period of the five-year assessment (五年一评估): dbt vars
-    plan_start and plan_end (defaults 2021 and 2025, the 14th five-year plan, as in
-    config/<profile>.yaml plan_period); the baseline year is plan_start − 1.
+    The run vars: the check year and the five-year plan period (五年一评估). Every run
+    passes all three (warehouse.dbt.build, cityhealth.periods.Period.dbt_vars; a unit
+    test fixes them in overrides.vars); there are no defaults, so a missing one fails
+    with a message saying so instead of silently building another year or plan. While
+    dbt only parses (dbt parse, dbt ls: nothing is executed) a missing var reads as 0.
+    The baseline year of the plan is plan_start − 1.
 -#}
+{% macro run_var(name) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none and execute -%}
+        {{ exceptions.raise_compiler_error(
+            "dbt var '" ~ name ~ "' is not set. Every build passes check_year, plan_start "
+            ~ "and plan_end (warehouse.dbt.build / cityhealth.periods.Period.dbt_vars), e.g. "
+            ~ "--vars '{check_year: 2025, plan_start: 2021, plan_end: 2025}'; a unit test "
+            ~ "sets them in overrides.vars."
+        ) }}
+    {%- endif -%}
+    {{ return(value | int) }}
+{%- endmacro %}
+
+{% macro check_year() -%}
+    {{ return(run_var('check_year')) }}
+{%- endmacro %}
+
 {% macro plan_start() -%}
-    {{ return(var('plan_start', 2021) | int) }}
+    {{ return(run_var('plan_start')) }}
 {%- endmacro %}
 
 {% macro plan_end() -%}
-    {{ return(var('plan_end', 2025) | int) }}
+    {{ return(run_var('plan_end')) }}
 {%- endmacro %}
 
 {% macro plan_baseline_year() -%}
-    {{ return((var('plan_start', 2021) | int) - 1) }}
+    {{ return(run_var('plan_start') - 1) }}
 {%- endmacro %}
 
 -- The weighted mean of a composite's parts over the parts that have a score: a part
@@ -172,6 +192,5 @@
 {% macro join_part_weight(weights, alias, part_code, year_column) -%}
     left join {{ weights }} as {{ alias }}
         on {{ alias }}.part_code = '{{ part_code }}'
-        and {{ year_column }} >= {{ alias }}.valid_from_year
-        and ({{ alias }}.valid_to_year is null or {{ year_column }} <= {{ alias }}.valid_to_year)
+        and {{ is_valid_in_year(alias, year_column, 'valid_from_year', 'valid_to_year') }}
 {%- endmacro %}

@@ -82,3 +82,18 @@
             ({{ value }}) between ({{ low }}) and ({{ high }})
     end
 {%- endmacro %}
+
+
+{#-
+    x limited to [low, high] exactly; null stays null. A weighted mean of scores that are
+    all 100 can come out as 100.00000000000001 in floating point: the index and the
+    dimension scores pass through this where they are computed.
+-#}
+{% macro clamp_to_range(x, low=0, high=100) -%}
+    case
+        when ({{ x }}) is null then null
+        when ({{ x }}) < {{ low }} then cast({{ low }} as double)
+        when ({{ x }}) > {{ high }} then cast({{ high }} as double)
+        else ({{ x }})
+    end
+{%- endmacro %}

@@ -33,6 +33,8 @@ def _unit_tests() -> list[tuple[Path, dict]]:
 def _vars_read_by(model: str) -> set[str]:
     sql = next((DBT_PROJECT_DIR / "models").rglob(f"{model}.sql")).read_text(encoding="utf-8")
     used = {name for name in RUN_VARS if f"var('{name}')" in sql}
+    if "check_year()" in sql:  # the macro of the run var (macros/assessment.sql)
+        used.add("check_year")
     if re.search(r"plan_(start|end|baseline_year)\(\)", sql):
         used |= set(RUN_VARS)
     return used

@@ -17,7 +17,7 @@ counties as (
     select
         area_code,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('stg_reference__areas') }}
     where area_level = 'county'
 
 ),

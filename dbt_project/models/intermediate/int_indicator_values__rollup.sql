@@ -20,7 +20,7 @@ areas as (
         area_code,
         area_level,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('stg_reference__areas') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 catalogue as (
 
-    select * from {{ ref('ref_indicators') }}
+    select * from {{ ref('stg_reference__indicators') }}
 
 ),
 
@@ -13,7 +13,7 @@ data_years as (
 
     select distinct period_year
     from {{ ref('stg_departments__values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
@@ -29,27 +29,23 @@ final as (
         catalogue.direction,
         catalogue.aggregation,
         catalogue.numerator_variable,
-        nullif(trim(catalogue.denominator_variable), '') as denominator_variable,
-        coalesce(cast(catalogue.multiplier as double), 1.0) as multiplier,
-        cast(catalogue.standard_value as double) as standard_value,
-        cast(catalogue.target_low as double) as target_low,
-        cast(catalogue.target_high as double) as target_high,
-        cast(catalogue.score_zero_at as double) as score_zero_at,
-        cast(catalogue.warn_yellow as double) as warn_yellow,
-        cast(catalogue.warn_red as double) as warn_red,
-        cast(catalogue.valid_min as double) as valid_min,
-        cast(catalogue.valid_max as double) as valid_max,
-        coalesce(cast(catalogue.weight as double), 1.0) as indicator_weight,
-        cast(catalogue.check_year_from as integer) as check_year_from,
-        cast(catalogue.check_year_to as integer) as check_year_to
+        catalogue.denominator_variable,
+        catalogue.multiplier,
+        catalogue.standard_value,
+        catalogue.target_low,
+        catalogue.target_high,
+        catalogue.score_zero_at,
+        catalogue.warn_yellow,
+        catalogue.warn_red,
+        catalogue.valid_min,
+        catalogue.valid_max,
+        catalogue.indicator_weight,
+        catalogue.check_year_from,
+        catalogue.check_year_to
 
     from catalogue
     inner join data_years
-        on data_years.period_year >= cast(catalogue.check_year_from as integer)
-        and (
-            catalogue.check_year_to is null
-            or data_years.period_year <= cast(catalogue.check_year_to as integer)
-        )
+        on {{ is_valid_in_year('catalogue', 'data_years.period_year') }}
 
 )
 

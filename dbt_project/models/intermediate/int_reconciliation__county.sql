@@ -19,7 +19,7 @@ third_party as (
         measured_on,
         batch_id
     from {{ ref('stg_third_party__values') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
@@ -41,7 +41,7 @@ counties as (
     select
         area_code,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('stg_reference__areas') }}
     where area_level = 'county'
 
 ),
@@ -49,10 +49,10 @@ counties as (
 tolerances as (
 
     select
-        nullif(trim(cast(indicator_code as varchar)), '') as indicator_code,
-        cast(relative_tolerance as double) as relative_tolerance,
-        coalesce(cast(absolute_tolerance as double), 0.0) as absolute_tolerance
-    from {{ ref('ref_assessment_tolerances') }}
+        indicator_code,
+        relative_tolerance,
+        absolute_tolerance
+    from {{ ref('stg_reference__assessment_tolerances') }}
 
 ),
 

@@ -10,7 +10,7 @@ with
 answers as (
 
     select * from {{ ref('stg_survey__answers') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 

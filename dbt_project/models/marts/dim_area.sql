@@ -1,10 +1,10 @@
--- The geography (GB/T 2260): the province, its 11 cities and their counties, with the
+-- The geography (GB/T 2260): the province, its cities and their counties, with the
 -- weight tier the health index uses and the number of counties each area rolls up.
 with
 
 areas as (
 
-    select * from {{ ref('ref_areas') }}
+    select * from {{ ref('stg_reference__areas') }}
 
 ),
 
@@ -30,8 +30,8 @@ final as (
         areas.city_code,
         areas.county_type,
         areas.weight_tier,
-        cast(areas.is_county_town_pilot as boolean) as is_county_town_pilot,
-        cast(areas.population_2020_10k as double) as population_2020_10k,
+        areas.is_county_town_pilot,
+        areas.population_2020_10k,
         cast(
             case areas.area_level
                 when 'county' then 1
@@ -39,7 +39,7 @@ final as (
                 when 'province' then (select count(*) from areas where area_level = 'county')
             end as integer
         ) as counties_in_area,
-        cast(areas.sort_order as integer) as sort_order
+        areas.sort_order
 
     from areas
     left join county_counts

@@ -6,7 +6,7 @@ with
 
 catalogue as (
 
-    select * from {{ ref('ref_indicators') }}
+    select * from {{ ref('stg_reference__indicators') }}
 
 ),
 
@@ -16,7 +16,7 @@ dimensions as (
         dimension_code,
         dimension_name_zh,
         dimension_name_en
-    from {{ ref('ref_dimensions') }}
+    from {{ ref('stg_reference__dimensions') }}
 
 ),
 
@@ -24,13 +24,9 @@ final as (
 
     select
         catalogue.indicator_code,
-        cast(catalogue.check_year_from as integer) as check_year_from,
-        cast(catalogue.check_year_to as integer) as check_year_to,
-        {{ var('check_year') }} >= cast(catalogue.check_year_from as integer)
-            and (
-                catalogue.check_year_to is null
-                or {{ var('check_year') }} <= cast(catalogue.check_year_to as integer)
-            ) as is_current,
+        catalogue.check_year_from,
+        catalogue.check_year_to,
+        {{ is_valid_in_year('catalogue', check_year()) }} as is_current,
         catalogue.indicator_name_zh,
         catalogue.indicator_name_en,
         catalogue.dimension_code,
@@ -43,21 +39,21 @@ final as (
         catalogue.department_code,
         catalogue.formula_zh,
         catalogue.numerator_variable,
-        nullif(trim(catalogue.denominator_variable), '') as denominator_variable,
-        coalesce(cast(catalogue.multiplier as double), 1.0) as multiplier,
+        catalogue.denominator_variable,
+        catalogue.multiplier,
         catalogue.aggregation,
-        cast(catalogue.standard_value as double) as standard_value,
-        cast(catalogue.target_low as double) as target_low,
-        cast(catalogue.target_high as double) as target_high,
-        cast(catalogue.score_zero_at as double) as score_zero_at,
-        cast(catalogue.warn_yellow as double) as warn_yellow,
-        cast(catalogue.warn_red as double) as warn_red,
-        cast(catalogue.valid_min as double) as valid_min,
-        cast(catalogue.valid_max as double) as valid_max,
-        cast(catalogue.typical_low as double) as typical_low,
-        cast(catalogue.typical_high as double) as typical_high,
-        coalesce(cast(catalogue.weight as double), 1.0) as indicator_weight,
-        cast(catalogue.is_jiangxi_specific as boolean) as is_jiangxi_specific,
+        catalogue.standard_value,
+        catalogue.target_low,
+        catalogue.target_high,
+        catalogue.score_zero_at,
+        catalogue.warn_yellow,
+        catalogue.warn_red,
+        catalogue.valid_min,
+        catalogue.valid_max,
+        catalogue.typical_low,
+        catalogue.typical_high,
+        catalogue.indicator_weight,
+        catalogue.is_jiangxi_specific,
         catalogue.reference_zh
 
     from catalogue

@@ -60,7 +60,7 @@ validation as (
         100.0 * count(*) filter (where status in ('promoted', 'superseded')) / count(*)
             as validation_pass_pct
     from batches
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     group by period_year
 
 ),
@@ -165,10 +165,10 @@ weights as (
 
     select
         part_code,
-        cast(weight as double) as weight,
-        cast(valid_from_year as integer) as valid_from_year,
-        cast(valid_to_year as integer) as valid_to_year
-    from {{ ref('ref_assessment_weights') }}
+        weight,
+        valid_from_year,
+        valid_to_year
+    from {{ ref('stg_reference__assessment_weights') }}
     where composite = 'annual_appraisal'
 
 ),

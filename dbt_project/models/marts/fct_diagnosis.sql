@@ -6,7 +6,7 @@
 --                   (goodness below the year before, year after year);
 --   bottom_fifth    it ranks in the worst diagnosis_bottom_share (20 %) of the province's
 --                   areas of the same level (counties among the counties, cities among
---                   the 11 cities): rank from the worst ≤ ceil(n × share), and not tied
+--                   the cities): rank from the worst ≤ ceil(n × share), and not tied
 --                   with the best.
 -- Parameters: ref_assessment_parameters. The method: doc block assessment_method.
 with
@@ -34,8 +34,8 @@ dimensions as (
     select
         dimension_code,
         dimension_name_zh,
-        cast(sort_order as integer) as dimension_sort_order
-    from {{ ref('ref_dimensions') }}
+        sort_order as dimension_sort_order
+    from {{ ref('stg_reference__dimensions') }}
 
 ),
 
@@ -46,7 +46,7 @@ projects as (
         area_code,
         indicator_codes
     from {{ ref('stg_registers__project_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     qualify row_number() over (partition by project_id order by period desc) = 1
 
 ),
@@ -194,8 +194,7 @@ described as (
     from problems
     left join indicators
         on problems.indicator_code = indicators.indicator_code
-        and problems.period_year >= indicators.check_year_from
-        and (indicators.check_year_to is null or problems.period_year <= indicators.check_year_to)
+        and {{ is_valid_in_year('indicators', 'problems.period_year') }}
 
 ),
 

@@ -25,19 +25,19 @@ areas as (
 dimensions as (
 
     select dimension_code
-    from {{ ref('ref_dimensions') }}
+    from {{ ref('stg_reference__dimensions') }}
 
 ),
 
 index_weights as (
 
     select
-        cast(valid_from_year as integer) as valid_from_year,
-        cast(valid_to_year as integer) as valid_to_year,
+        valid_from_year,
+        valid_to_year,
         weight_tier,
         dimension_code,
-        cast(weight as double) as weight
-    from {{ ref('ref_index_weights') }}
+        weight
+    from {{ ref('stg_reference__index_weights') }}
 
 ),
 
@@ -74,8 +74,9 @@ scored as (
         dimension_code,
         count(*) as indicators_expected,
         count(score) as indicators_scored,
-        sum(indicator_weight * score) filter (where score is not null)
-            / nullif(sum(indicator_weight) filter (where score is not null), 0)
+        {{ clamp_to_range(
+            'sum(indicator_weight * score) filter (where score is not null)
+            / nullif(sum(indicator_weight) filter (where score is not null), 0)', 0, 100) }}
             as dimension_score
 
     from indicator_scores
@@ -104,11 +105,7 @@ final as (
     left join index_weights
         on scaffold.weight_tier = index_weights.weight_tier
         and scaffold.dimension_code = index_weights.dimension_code
-        and scaffold.period_year >= index_weights.valid_from_year
-        and (
-            index_weights.valid_to_year is null
-            or scaffold.period_year <= index_weights.valid_to_year
-        )
+        and {{ is_valid_in_year('index_weights', 'scaffold.period_year', 'valid_from_year', 'valid_to_year') }}
 
 )
 

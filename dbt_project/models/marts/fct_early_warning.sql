@@ -93,11 +93,7 @@ monitored as (
     from monitoring_values
     inner join indicators
         on monitoring_values.indicator_code = indicators.indicator_code
-        and monitoring_values.period_year >= indicators.check_year_from
-        and (
-            indicators.check_year_to is null
-            or monitoring_values.period_year <= indicators.check_year_to
-        )
+        and {{ is_valid_in_year('indicators', 'monitoring_values.period_year') }}
     where indicators.spatial_level = 'county'
         or monitoring_values.area_level in ('city', 'province')
 

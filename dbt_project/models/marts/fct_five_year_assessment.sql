@@ -8,7 +8,7 @@
 -- positive), whether the indicator improved (goodness up) and whether it attains the
 -- standard of its end year's catalogue version.
 {%- set baseline_year = plan_baseline_year() %}
-{%- set period_end = [plan_end(), var('check_year') | int] | min %}
+{%- set period_end = [plan_end(), check_year()] | min %}
 with
 
 indicator_scores as (

@@ -1,7 +1,7 @@
 -- The city health index (城市健康指数): one row per area × year with the eight dimension
 -- scores side by side, the index = Σ dimension weight × dimension score (weights of the
 -- area's tier; re-normalised over the dimensions that have a score), its coverage, and
--- the rank among the 11 cities of the province.
+-- the rank among the cities of the province.
 with
 
 dimension_scores as (
@@ -21,13 +21,15 @@ area_index as (
         max(dimension_score) filter (where dimension_code = '{{ code }}')
             as score_{{ code | lower }},
         {% endfor -%}
-        sum(dimension_weight * dimension_score)
-            filter (where dimension_score is not null and dimension_weight is not null)
+        -- clamped: a county scoring 100 everywhere gets exactly 100, not 100.00000000000001
+        {{ clamp_to_range(
+            'sum(dimension_weight * dimension_score)
+                filter (where dimension_score is not null and dimension_weight is not null)
             / nullif(
                 sum(dimension_weight)
                     filter (where dimension_score is not null and dimension_weight is not null),
                 0
-            ) as health_index,
+            )', 0, 100) }} as health_index,
         cast(count(dimension_score) as integer) as dimensions_scored,
         cast(sum(indicators_scored) as integer) as indicators_scored,
         cast(sum(indicators_expected) as integer) as indicators_expected

@@ -1,5 +1,5 @@
 -- Rank uncertainty of the city health index (a Monte Carlo sensitivity analysis in the
--- sense of the OECD/JRC handbook): for every year the 11 cities are ranked again under
+-- sense of the OECD/JRC handbook): for every year the cities are ranked again under
 -- many alternative index constructions, and the spread of each city's rank is reported.
 -- Simulation s (1 … uncertainty_simulations of ref_assessment_parameters):
 --   * normalisation: odd s use the standard score (linear to the standard, as the
@@ -88,7 +88,7 @@ weight_factors as (
             as weight_factor
 
     from simulations
-    cross join (select dimension_code from {{ ref('ref_dimensions') }}) as dimensions
+    cross join (select dimension_code from {{ ref('stg_reference__dimensions') }}) as dimensions
 
 ),
 

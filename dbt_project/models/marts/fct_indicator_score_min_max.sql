@@ -1,5 +1,5 @@
 -- The alternative normalisation of the rank-uncertainty analysis: a min–max score of
--- each city's indicator value across the 11 cities of the year, 0 for the worst city
+-- each city's indicator value across the cities of the year, 0 for the worst city
 -- and 100 for the best, on the value's goodness (macro goodness: the value for
 -- higher_better, minus the value for lower_better, minus the distance outside the
 -- range for target_range). When every city has the same goodness the score is 100

@@ -50,7 +50,7 @@ areas as (
     select
         area_code,
         area_level
-    from {{ ref('ref_areas') }}
+    from {{ ref('dim_area') }}
 
 ),
 

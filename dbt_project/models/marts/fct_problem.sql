@@ -113,8 +113,7 @@ final as (
         on latest.problem_id = summary.problem_id
     left join indicators
         on latest.indicator_code = indicators.indicator_code
-        and latest.period_year >= indicators.check_year_from
-        and (indicators.check_year_to is null or latest.period_year <= indicators.check_year_to)
+        and {{ is_valid_in_year('indicators', 'latest.period_year') }}
     left join monitoring
         on latest.problem_id = monitoring.problem_id
 

@@ -18,7 +18,7 @@ with
 diagnosis as (
 
     select * from {{ ref('fct_diagnosis') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
         and area_level in ('city', 'county')
 
 ),
@@ -39,7 +39,7 @@ scores as (
         is_attained,
         score
     from {{ ref('fct_indicator_score') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
         and value is not null
 
 ),
@@ -64,7 +64,7 @@ projects as (
         indicator_codes,
         planned_start
     from {{ ref('stg_registers__project_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     qualify row_number() over (partition by project_id order by period desc) = 1
 
 ),

@@ -41,7 +41,7 @@ monitored as (
         is_worsening_trend
     from {{ ref('fct_early_warning') }}
     where frequency in ('monthly', 'quarterly')
-        and period_year <= {{ var('check_year') }}
+        and period_year <= {{ check_year() }}
     qualify row_number() over (
         partition by area_code, indicator_code order by period_start desc, frequency
     ) = 1

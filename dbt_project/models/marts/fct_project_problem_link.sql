@@ -10,7 +10,7 @@ with
 progress as (
 
     select * from {{ ref('fct_project_progress_monthly') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
     qualify row_number() over (partition by project_id order by period desc) = 1
 
 ),
@@ -64,7 +64,7 @@ final as (
         progress.planned_investment,
         progress.planned_start,
         progress.planned_end,
-        year(progress.planned_start) <= {{ var('check_year') }} as is_started,
+        year(progress.planned_start) <= {{ check_year() }} as is_started,
         progress.period as latest_period,
         progress.planned_progress_pct,
         progress.actual_progress_pct,

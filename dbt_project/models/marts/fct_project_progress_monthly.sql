@@ -12,7 +12,7 @@ with
 progress as (
 
     select * from {{ ref('stg_registers__project_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
@@ -22,7 +22,7 @@ project_types as (
         project_type_code,
         project_type_zh,
         task_code
-    from {{ ref('ref_project_types') }}
+    from {{ ref('stg_reference__project_types') }}
 
 ),
 
@@ -31,7 +31,7 @@ areas as (
     select
         area_code,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('dim_area') }}
 
 ),
 

@@ -1,4 +1,4 @@
--- Quarterly bulletin (每季度通报): the 11 cities ranked each quarter on three parts, each
+-- Quarterly bulletin (每季度通报): the cities ranked each quarter on three parts, each
 -- a score 0–100, weighted by ref_assessment_weights (composite quarterly_bulletin):
 --   warnings          the city's monitoring warnings of the quarter (fct_early_warning,
 --                     monthly and quarterly values): 100 × (green + ½ yellow) / all;
@@ -38,7 +38,7 @@ projects as (
 cities as (
 
     select area_code as city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('dim_area') }}
     where area_level = 'city'
 
 ),
@@ -47,10 +47,10 @@ weights as (
 
     select
         part_code,
-        cast(weight as double) as weight,
-        cast(valid_from_year as integer) as valid_from_year,
-        cast(valid_to_year as integer) as valid_to_year
-    from {{ ref('ref_assessment_weights') }}
+        weight,
+        valid_from_year,
+        valid_to_year
+    from {{ ref('stg_reference__assessment_weights') }}
     where composite = 'quarterly_bulletin'
 
 ),

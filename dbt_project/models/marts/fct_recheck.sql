@@ -41,7 +41,7 @@ scores as (
         {{ goodness('direction', 'value', 'target_low', 'target_high') }} as goodness
     from {{ ref('fct_indicator_score') }}
     where value is not null
-        and period_year <= {{ var('check_year') }}
+        and period_year <= {{ check_year() }}
 
 ),
 

@@ -23,7 +23,7 @@ areas as (
         area_code,
         area_level,
         city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('dim_area') }}
 
 ),
 

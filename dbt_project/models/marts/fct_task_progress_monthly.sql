@@ -9,7 +9,7 @@ with
 progress as (
 
     select * from {{ ref('stg_registers__task_progress') }}
-    where period_year <= {{ var('check_year') }}
+    where period_year <= {{ check_year() }}
 
 ),
 
@@ -17,17 +17,17 @@ tasks as (
 
     select
         task_code,
-        cast(programme_no as integer) as programme_no,
+        programme_no,
         task_zh,
         lead_department_code
-    from {{ ref('ref_plan_tasks') }}
+    from {{ ref('stg_reference__plan_tasks') }}
 
 ),
 
 cities as (
 
     select area_code as city_code
-    from {{ ref('ref_areas') }}
+    from {{ ref('dim_area') }}
     where area_level = 'city'
 
 ),

@@ -57,8 +57,7 @@ final as (
         on warnings.area_code = areas.area_code
     left join indicators
         on warnings.indicator_code = indicators.indicator_code
-        and warnings.period_year >= indicators.check_year_from
-        and (indicators.check_year_to is null or warnings.period_year <= indicators.check_year_to)
+        and {{ is_valid_in_year('indicators', 'warnings.period_year') }}
 
 )
 

@@ -62,11 +62,7 @@ final as (
         on assessment.area_code = areas.area_code
     left join indicators
         on assessment.indicator_code = indicators.indicator_code
-        and coalesce(assessment.end_year, assessment.plan_end) >= indicators.check_year_from
-        and (
-            indicators.check_year_to is null
-            or coalesce(assessment.end_year, assessment.plan_end) <= indicators.check_year_to
-        )
+        and {{ is_valid_in_year('indicators', 'coalesce(assessment.end_year, assessment.plan_end)') }}
 
 )
 

@@ -73,11 +73,7 @@ final as (
         and indicator_scores.indicator_code = indicator_values.indicator_code
     inner join indicators
         on indicator_scores.indicator_code = indicators.indicator_code
-        and indicator_scores.period_year >= indicators.check_year_from
-        and (
-            indicators.check_year_to is null
-            or indicator_scores.period_year <= indicators.check_year_to
-        )
+        and {{ is_valid_in_year('indicators', 'indicator_scores.period_year') }}
 
 )
 

@@ -50,11 +50,7 @@ final as (
         on reconciliation.area_code = areas.area_code
     left join indicators
         on reconciliation.indicator_code = indicators.indicator_code
-        and reconciliation.period_year >= indicators.check_year_from
-        and (
-            indicators.check_year_to is null
-            or reconciliation.period_year <= indicators.check_year_to
-        )
+        and {{ is_valid_in_year('indicators', 'reconciliation.period_year') }}
 
 )
 

@@ -24,7 +24,7 @@ dimensions as (
     select
         dimension_code,
         dimension_name_zh
-    from {{ ref('ref_dimensions') }}
+    from {{ ref('stg_reference__dimensions') }}
 
 ),
 

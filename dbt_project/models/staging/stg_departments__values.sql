@@ -2,19 +2,9 @@
 -- variable. Should two promoted batches deliver the same cell, the later load wins.
 with
 
-promoted_batches as (
-
-    select
-        batch_id,
-        loaded_at
-    from {{ ref('stg_load__batches') }}
-    where is_promoted
-
-),
-
 source as (
 
-    select * from {{ source('raw', 'department_values') }}
+    {{ promoted_rows('raw', 'department_values') }}
 
 ),
 
@@ -32,21 +22,15 @@ renamed as (
         trim(source.variable_code) as variable_code,
         cast(source.value as double) as value,
         source.delivered_unit,
-        promoted_batches.loaded_at as batch_loaded_at
+        source.batch_loaded_at
 
     from source
-    inner join promoted_batches
-        on source.batch_id = promoted_batches.batch_id
 
 ),
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by area_code, period_year, variable_code
-        order by batch_loaded_at desc nulls last, batch_id desc, sheet_row_number desc
-    ) = 1
+    {{ latest_load_wins('renamed', ['area_code', 'period_year', 'variable_code'], ['sheet_row_number']) }}
 
 )
 

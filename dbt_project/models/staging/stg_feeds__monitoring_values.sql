@@ -3,19 +3,9 @@
 -- once here: '2025-07' is a month, '2025-Q3' a quarter.
 with
 
-promoted_batches as (
-
-    select
-        batch_id,
-        loaded_at
-    from {{ ref('stg_load__batches') }}
-    where is_promoted
-
-),
-
 source as (
 
-    select * from {{ source('raw', 'monitoring_values') }}
+    {{ promoted_rows('raw', 'monitoring_values') }}
 
 ),
 
@@ -38,11 +28,9 @@ renamed as (
         trim(source.variable_code) as variable_code,
         cast(source.value as double) as value,
         source.delivered_unit,
-        promoted_batches.loaded_at as batch_loaded_at
+        source.batch_loaded_at
 
     from source
-    inner join promoted_batches
-        on source.batch_id = promoted_batches.batch_id
 
 ),
 
@@ -81,11 +69,7 @@ with_dates as (
 
 deduplicated as (
 
-    select * from with_dates
-    qualify row_number() over (
-        partition by area_code, period, variable_code
-        order by batch_loaded_at desc nulls last, batch_id desc, feed_page desc, feed_item desc
-    ) = 1
+    {{ latest_load_wins('with_dates', ['area_code', 'period', 'variable_code'], ['feed_page', 'feed_item']) }}
 
 )
 

@@ -3,19 +3,9 @@
 -- completion months, as the register gives months only.
 with
 
-promoted_batches as (
-
-    select
-        batch_id,
-        loaded_at
-    from {{ ref('stg_load__batches') }}
-    where is_promoted
-
-),
-
 source as (
 
-    select * from {{ source('raw', 'project_progress') }}
+    {{ promoted_rows('raw', 'project_progress') }}
 
 ),
 
@@ -40,21 +30,15 @@ renamed as (
         cast(source.invested_to_date as double) as invested_to_date,
         cast(source.progress_pct as double) as progress_pct,
         lower(trim(source.status)) as status,
-        promoted_batches.loaded_at as batch_loaded_at
+        source.batch_loaded_at
 
     from source
-    inner join promoted_batches
-        on source.batch_id = promoted_batches.batch_id
 
 ),
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by project_id, period
-        order by batch_loaded_at desc nulls last, batch_id desc, sheet_row_number desc
-    ) = 1
+    {{ latest_load_wins('renamed', ['project_id', 'period'], ['sheet_row_number']) }}
 
 )
 

@@ -2,19 +2,9 @@
 -- month (the latest load wins should a month be delivered twice, e.g. a correction).
 with
 
-promoted_batches as (
-
-    select
-        batch_id,
-        loaded_at
-    from {{ ref('stg_load__batches') }}
-    where is_promoted
-
-),
-
 source as (
 
-    select * from {{ source('raw', 'task_progress') }}
+    {{ promoted_rows('raw', 'task_progress') }}
 
 ),
 
@@ -33,21 +23,15 @@ renamed as (
         cast(source.progress_pct as double) as progress_pct,
         lower(trim(source.status)) as status,
         source.note,
-        promoted_batches.loaded_at as batch_loaded_at
+        source.batch_loaded_at
 
     from source
-    inner join promoted_batches
-        on source.batch_id = promoted_batches.batch_id
 
 ),
 
 deduplicated as (
 
-    select * from renamed
-    qualify row_number() over (
-        partition by task_code, city_code, period
-        order by batch_loaded_at desc nulls last, batch_id desc, sheet_row_number desc
-    ) = 1
+    {{ latest_load_wins('renamed', ['task_code', 'city_code', 'period'], ['sheet_row_number']) }}
 
 )
 

@@ -3,28 +3,20 @@
 -- questionnaire (ref_survey_questions) for the question and its dimension.
 with
 
-promoted_batches as (
-
-    select batch_id
-    from {{ ref('stg_load__batches') }}
-    where is_promoted
-
-),
-
 responses as (
 
-    select * from {{ source('raw', 'survey_responses') }}
+    {{ promoted_rows('raw', 'survey_responses') }}
 
 ),
 
 questions as (
 
     select
-        cast(questionnaire_id as varchar) as questionnaire_id,
-        cast(position as integer) as answer_position,
+        questionnaire_id,
+        answer_position,
         question_code,
         dimension_code
-    from {{ ref('ref_survey_questions') }}
+    from {{ ref('stg_reference__survey_questions') }}
 
 ),
 
@@ -45,8 +37,6 @@ unnested as (
         cast(unnest(responses.answers) as integer) as answer_score
 
     from responses
-    inner join promoted_batches
-        on responses.batch_id = promoted_batches.batch_id
 
 ),
 
