@@ -127,7 +127,7 @@
 
 {#-
     The run vars: the check year and the five-year plan period (五年一评估). Every run
-    passes all three (warehouse.dbt.build, cityhealth.periods.Period.dbt_vars; a unit
+    passes all three (cityhealth.warehouse.dbt.build, cityhealth.core.periods.Period.dbt_vars; a unit
     test fixes them in overrides.vars); there are no defaults, so a missing one fails
     with a message saying so instead of silently building another year or plan. While
     dbt only parses (dbt parse, dbt ls: nothing is executed) a missing var reads as 0.
@@ -138,7 +138,7 @@
     {%- if value is none and execute -%}
         {{ exceptions.raise_compiler_error(
             "dbt var '" ~ name ~ "' is not set. Every build passes check_year, plan_start "
-            ~ "and plan_end (warehouse.dbt.build / cityhealth.periods.Period.dbt_vars), e.g. "
+            ~ "and plan_end (cityhealth.warehouse.dbt.build / cityhealth.core.periods.Period.dbt_vars), e.g. "
             ~ "--vars '{check_year: 2025, plan_start: 2021, plan_end: 2025}'; a unit test "
             ~ "sets them in overrides.vars."
         ) }}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.settings import DBT_PROJECT_DIR
+from cityhealth.core.settings import DBT_PROJECT_DIR
 
 MIN_PROJECT_SCORE = 9.5
 # rules every item must pass (a violation fails the test whatever the score)
