@@ -24,14 +24,16 @@ SOURCES_FILE = REPO_ROOT / "cityhealth" / "ingestion" / "sources.yaml"
 
 @dataclass(frozen=True)
 class Profile:
-    """The size of a run: the demo (fast, for tests) or the full province scale."""
+    """The size of a run: the demo (fast, for tests) or the full province scale.
+
+    Sizes only: the plan periods are reference data (``ref_plan_periods``); the demo's
+    plan period is the one of its ``check_year``.
+    """
 
     name: str
     seed: int
     years: tuple[int, ...]
     check_year: int
-    plan_period: tuple[int, int]
-    baseline_year: int
     county_multiplier: int
     survey_respondents_per_county: int
     third_party_sample_share: float
@@ -48,8 +50,6 @@ class Profile:
             seed=int(raw["seed"]),
             years=tuple(int(y) for y in raw["years"]),
             check_year=int(raw["check_year"]),
-            plan_period=(int(raw["plan_period"][0]), int(raw["plan_period"][1])),
-            baseline_year=int(raw["baseline_year"]),
             county_multiplier=int(raw["county_multiplier"]),
             survey_respondents_per_county=int(raw["survey_respondents_per_county"]),
             third_party_sample_share=float(raw["third_party_sample_share"]),
