@@ -28,11 +28,6 @@ def areas(level: str | None = None) -> list[dict[str, str]]:
 
 
 @cache
-def area_names() -> dict[str, str]:
-    return {r["area_code"]: r["area_name_zh"] for r in seed_rows("ref_areas")}
-
-
-@cache
 def variables_by_name() -> dict[str, dict[str, str]]:
     """Delivered variables keyed by the header text departments use (without unit)."""
     return {r["variable_name_zh"]: r for r in seed_rows("ref_variables")}
