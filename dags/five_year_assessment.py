@@ -1,8 +1,8 @@
 """五年一评估 – the five-year assessment.
 
 Data-aware: it follows the annual release (Asset ``cityhealth_annual_release``)
-rather than the clock, and goes on only when that check year closes the plan period
-(``plan_period`` of the run profile, e.g. 2021–2025); other years end skipped. It
+rather than the clock, and goes on only when that check year closes its plan period
+(``dbt_project/seeds/ref_plan_periods.csv``, e.g. 2021–2025); other years end skipped. It
 rebuilds the marts (start and end values, annual change, attainment of the
 end-of-period standards, index trajectories), publishes the assessment's release
 under ``plan-<start>-<end>`` and writes the 五年评估报告 from it.
@@ -39,7 +39,7 @@ with DAG(
 
     @task
     def plan_period_label(period: str) -> str:
-        return pipeline.plan_period().label
+        return pipeline.plan_period(period).label
 
     year = check_year()
     gate = closes_plan_period(year)

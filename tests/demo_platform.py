@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from cityhealth.core import settings as settings_module
+from cityhealth.core.periods import Period
 
 TOKEN = "demo-platform-token"
 MONTH = "07"
@@ -35,7 +36,7 @@ class DemoPlatform:
     warehouse: Path
     years: tuple[int, ...]
     check_year: int
-    plan_period: tuple[int, int]
+    plan_period: tuple[int, int]  # of the check year (ref_plan_periods): (start, end)
     cities: list[str]
     run_results: dict
     build_seconds: float
@@ -51,7 +52,7 @@ class DemoPlatform:
 
     @property
     def plan_label(self) -> str:
-        return f"plan-{self.plan_period[0]}-{self.plan_period[1]}"
+        return Period.plan(*self.plan_period).label
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(str(self.warehouse), read_only=True)
@@ -130,8 +131,9 @@ def build_demo_platform(home: Path) -> DemoPlatform:
                     "order by area_code").fetchall()]
             finally:
                 con.close()
-            platform = DemoPlatform(home, cfg.warehouse_path, profile.years,
-                                    profile.check_year, profile.plan_period, cities,
+            plan = Period.plan_of(profile.check_year)
+            platform = DemoPlatform(home, cfg.warehouse_path, profile.years, profile.check_year,
+                                    (plan.first_year, plan.last_year), cities,
                                     run_results, seconds)
             for period in (str(platform.check_year), platform.month, platform.quarter,
                            platform.plan_label):

@@ -15,6 +15,11 @@ kind           label            covers
 Everything else (the check year dbt builds for, the plan years, the order of two
 releases of one kind) is read from the parsed :class:`Period`, never re-parsed
 from the label.
+
+The plan periods themselves are reference data (``dbt_project/seeds/ref_plan_periods.csv``,
+read through :func:`cityhealth.core.reference.plan_periods`): :meth:`Period.plan_of` gives
+the plan period of a check year, and a dbt build for any period receives that plan
+period's years (:meth:`Period.dbt_vars`), so Python and dbt read the same one.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pendulum
+
+from cityhealth.core.reference import plan_period_of, plan_periods
 
 TIMEZONE = "Asia/Shanghai"
 
@@ -118,6 +125,17 @@ class Period:
         return cls("five_year", int(start), int(end))
 
     @classmethod
+    def plan_of(cls, year: int) -> Period:
+        """The plan period of a check year (ref_plan_periods): the one that contains it,
+        else the one whose baseline year it is (2020 → plan-2021-2025)."""
+        found = plan_period_of(int(year))
+        if found is None:
+            known = ", ".join(f"{p.name_zh} {p.start_year}–{p.end_year}" for p in plan_periods())
+            raise PeriodError(f"no plan period in dbt_project/seeds/ref_plan_periods.csv "
+                              f"covers {year} (known: {known or 'none'})")
+        return cls.plan(found.start_year, found.end_year)
+
+    @classmethod
     def appraisal_of(cls, year: int) -> Period:
         return cls("appraisal", int(year), int(year))
 
@@ -151,15 +169,19 @@ class Period:
             return f"{self.first_year}—{self.last_year}年"
         return f"{self.first_year}年度考核"
 
-    def dbt_vars(self, plan: tuple[int, int]) -> dict[str, int]:
+    def dbt_vars(self, plan: Period | None = None) -> dict[str, int]:
         """The vars a dbt build for this period receives: the check year and the plan years.
 
-        A five-year assessment runs on its own plan period; every other period on the
-        profile's ``plan`` (so that the plan-period marts of an annual release agree
-        with the assessment's).
+        A five-year assessment runs on its own plan period; every other period on
+        ``plan``, by default the plan period of its check year (:meth:`plan_of`), so that
+        the plan-period marts of an annual release agree with the assessment's.
         """
-        start, end = (self.first_year, self.last_year) if self.kind == "five_year" else plan
-        return {"check_year": self.check_year, "plan_start": int(start), "plan_end": int(end)}
+        if self.kind == "five_year":
+            plan = self
+        elif plan is None:
+            plan = Period.plan_of(self.check_year)
+        return {"check_year": self.check_year, "plan_start": plan.first_year,
+                "plan_end": plan.last_year}
 
     def __str__(self) -> str:
         return self.label

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 from functools import cache
+from typing import NamedTuple
+
+import pandas as pd
 
 from cityhealth.core.settings import SEEDS_DIR
 
@@ -24,11 +27,6 @@ def areas(level: str | None = None) -> list[dict[str, str]]:
     """Areas (ref_areas) in their sort order, optionally of one level."""
     rows = sorted(seed_rows("ref_areas"), key=lambda r: int(r["sort_order"]))
     return [r for r in rows if level is None or r["area_level"] == level]
-
-
-@cache
-def area_names() -> dict[str, str]:
-    return {r["area_code"]: r["area_name_zh"] for r in seed_rows("ref_areas")}
 
 
 @cache
@@ -81,13 +79,63 @@ def questionnaire_for_year(year: int) -> str:
     return usable[-1]
 
 
-# The same rows as a pandas frame, for the checks that compare whole columns (the quality
-# gate's suites, report tables); imported here, beside the one accessor that needs it.
-import pandas as pd  # noqa: E402
-
-
 def seed_frame(name: str) -> pd.DataFrame:
     """All rows of one seed as a DataFrame of text (built from ``seed_rows``; a new
     frame on every call, so a caller's changes never leak into another's)."""
     rows = seed_rows(name)
     return pd.DataFrame.from_records(list(rows), columns=list(rows[0]) if rows else None)
+
+
+class PlanPeriod(NamedTuple):
+    """One row of ref_plan_periods: a five-year plan period and where it is set down."""
+
+    plan_code: str
+    name_zh: str
+    start_year: int
+    end_year: int
+    source: str
+
+
+@cache
+def plan_periods() -> tuple[PlanPeriod, ...]:
+    """The plan periods (ref_plan_periods) in time order.
+
+    ``ValueError`` naming the seed and the row when a period ends before it starts or
+    overlaps another: a year belongs to one plan period at most.
+    """
+    periods = []
+    for number, row in enumerate(seed_rows("ref_plan_periods"), start=2):
+        try:
+            period = PlanPeriod(row["plan_code"], row["name_zh"], int(row["start_year"]),
+                                int(row["end_year"]), row["source"])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"ref_plan_periods.csv line {number}: start_year and end_year "
+                             f"must be years, got {row}") from error
+        if period.end_year < period.start_year:
+            raise ValueError(f"ref_plan_periods.csv line {number}: {period.plan_code} ends "
+                             f"({period.end_year}) before it starts ({period.start_year})")
+        periods.append(period)
+    periods.sort(key=lambda p: p.start_year)
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        if later.start_year <= earlier.end_year:
+            raise ValueError(f"ref_plan_periods.csv: {earlier.plan_code} "
+                             f"({earlier.start_year}–{earlier.end_year}) and {later.plan_code} "
+                             f"({later.start_year}–{later.end_year}) overlap")
+    return tuple(periods)
+
+
+def plan_period_of(year: int) -> PlanPeriod | None:
+    """The plan period a year belongs to: the one that contains it, else the one whose
+    baseline year (the year before its first) it is; None when there is neither.
+
+    With 十四五 (2021–2025) and 十五五 (2026–2030): 2020 → 十四五 (its baseline year),
+    2025 → 十四五, 2026 → 十五五, 2019 → None.
+    """
+    periods = plan_periods()
+    for period in periods:
+        if period.start_year <= year <= period.end_year:
+            return period
+    for period in periods:
+        if year == period.start_year - 1:
+            return period
+    return None

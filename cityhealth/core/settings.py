@@ -9,9 +9,12 @@ and never read the environment themselves.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -22,36 +25,99 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 SOURCES_FILE = REPO_ROOT / "cityhealth" / "ingestion" / "sources.yaml"
 
 
+class SettingsError(ValueError):
+    """A setting the platform cannot use; the message names it, its value and what is expected."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _year(value: object) -> bool:
+    return _is_int(value) and 1900 <= value <= 2100
+
+
+# Every key of a run profile: (what it must be, in words; the check).
+_PROFILE_KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "profile": ("a name", lambda v: isinstance(v, str) and bool(v.strip())),
+    "seed": ("an integer", _is_int),
+    "years": ("a list of years in ascending order, e.g. [2020, 2021]",
+              lambda v: isinstance(v, list) and bool(v) and all(_year(y) for y in v)
+              and v == sorted(set(v))),
+    "check_year": ("a year", _year),
+    "county_multiplier": ("a whole number of at least 1", lambda v: _is_int(v) and v >= 1),
+    "survey_respondents_per_county": ("a whole number of at least 1",
+                                      lambda v: _is_int(v) and v >= 1),
+    "third_party_sample_share": ("a share between 0 and 1",
+                                 lambda v: (_is_int(v) or isinstance(v, float)) and 0 <= v <= 1),
+}
+# Keys that moved out of the run profiles, and where they are now.
+_MOVED_KEYS = {
+    "plan_period": "the plan periods are reference data: dbt_project/seeds/ref_plan_periods.csv",
+    "baseline_year": "a plan period's baseline year is the year before its first "
+                     "(dbt_project/seeds/ref_plan_periods.csv)",
+}
+
+
+def profile_names() -> list[str]:
+    """The run profiles there are (``config/<name>.yaml``)."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
 @dataclass(frozen=True)
 class Profile:
-    """The size of a run: the demo (fast, for tests) or the full province scale."""
+    """The size of a demo run: the fast demo (tests) or the province scale (benchmarks).
+
+    Sizes only: the plan periods are reference data (``ref_plan_periods``); the demo's
+    plan period is the one of its ``check_year``.
+    """
 
     name: str
     seed: int
     years: tuple[int, ...]
     check_year: int
-    plan_period: tuple[int, int]
-    baseline_year: int
     county_multiplier: int
     survey_respondents_per_county: int
     third_party_sample_share: float
 
     @classmethod
     def load(cls, name: str) -> Profile:
+        """``config/<name>.yaml``, checked: ``SettingsError`` naming the file and the key
+        for an unknown profile, a missing, unknown or wrongly typed key."""
         path = CONFIG_DIR / f"{name}.yaml"
-        if not path.exists():
-            known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-            raise ValueError(f"unknown run profile {name!r}; known profiles: {known}")
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        shown = f"config/{name}.yaml"
+        if not path.is_file():
+            raise SettingsError(f"unknown run profile {name!r}: there is no {shown}; "
+                                f"known profiles: {', '.join(profile_names()) or 'none'}")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise SettingsError(f"{shown} is not valid YAML: {error}") from error
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{shown} must be a mapping of keys to values, "
+                                f"got {type(raw).__name__}")
+        for key in raw:
+            if key in _MOVED_KEYS:
+                raise SettingsError(f"{shown}: {key} is no longer a profile key; "
+                                    f"{_MOVED_KEYS[key]}")
+            if key not in _PROFILE_KEYS:
+                raise SettingsError(f"{shown}: unknown key {key!r}; "
+                                    f"the keys are {', '.join(_PROFILE_KEYS)}")
+        for key, (expected, check) in _PROFILE_KEYS.items():
+            if key not in raw:
+                raise SettingsError(f"{shown}: missing key {key!r} ({expected})")
+            if not check(raw[key]):
+                raise SettingsError(f"{shown}: {key} must be {expected}, got {raw[key]!r}")
+        if raw["check_year"] not in raw["years"]:
+            raise SettingsError(f"{shown}: check_year must be one of years {raw['years']}, "
+                                f"got {raw['check_year']!r}")
         return cls(
             name=raw["profile"],
-            seed=int(raw["seed"]),
-            years=tuple(int(y) for y in raw["years"]),
-            check_year=int(raw["check_year"]),
-            plan_period=(int(raw["plan_period"][0]), int(raw["plan_period"][1])),
-            baseline_year=int(raw["baseline_year"]),
-            county_multiplier=int(raw["county_multiplier"]),
-            survey_respondents_per_county=int(raw["survey_respondents_per_county"]),
+            seed=raw["seed"],
+            years=tuple(raw["years"]),
+            check_year=raw["check_year"],
+            county_multiplier=raw["county_multiplier"],
+            survey_respondents_per_county=raw["survey_respondents_per_county"],
             third_party_sample_share=float(raw["third_party_sample_share"]),
         )
 
@@ -70,7 +136,6 @@ class Settings:
     smtp_recipients: tuple[str, ...]
     feed_base_url: str | None
     feed_token: str | None
-    extra: dict[str, str] = field(default_factory=dict)
 
     # Where things live. All under one home so that a backup is one folder.
     @property
@@ -127,14 +192,68 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _bad(name: str, expected: str, value: str) -> SettingsError:
+    return SettingsError(f"{name} must be {expected}, got {value!r}")
+
+
+def _port(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    if not re.fullmatch(r"\s*[0-9]{1,5}\s*", value) or not 1 <= int(value) <= 65535:
+        raise _bad(name, "a port number 1–65535", value)
+    return int(value)
+
+
+# name@host, optionally with a display name: 城市体检平台 <cityhealth@example.org>
+_BARE = r"[^@\s,<>]+@[^@\s,<>]+"
+_ADDRESS = re.compile(rf"{_BARE}|[^<>,]*<{_BARE}>")
+
+
+def _address(name: str, default: str) -> str:
+    value = (_env(name) or default).strip()
+    if not _ADDRESS.fullmatch(value):
+        raise _bad(name, "an e-mail address (name@host)", value)
+    return value
+
+
+def _addresses(name: str) -> tuple[str, ...]:
+    value = _env(name, "") or ""
+    addresses = tuple(a.strip() for a in value.split(",") if a.strip())
+    if not all(_ADDRESS.fullmatch(a) for a in addresses):
+        raise _bad(name, "e-mail addresses separated by commas", value)
+    return addresses
+
+
+def _url(name: str) -> str | None:
+    value = _env(name)
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _bad(name, "an http:// or https:// address, e.g. http://127.0.0.1:8765", value)
+    return value.strip()
+
+
+def _profile_name(name: str, default: str) -> str:
+    value = (_env(name) or default).strip()
+    if value not in profile_names():
+        known = ", ".join(profile_names()) or "none"
+        raise _bad(name, f"the name of a run profile in config/ ({known})", value)
+    return value
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    """The deployment's settings, read once per process from the environment."""
+    """The deployment's settings, read once per process from the environment.
+
+    A value the platform cannot use raises :class:`SettingsError` naming the variable,
+    the value and what it must be (the same for a profile file and its key).
+    """
     home = Path(_env("CITYHEALTH_HOME", str(REPO_ROOT / "var"))).resolve()
-    recipients = _env("CITYHEALTH_SMTP_RECIPIENTS", "") or ""
     return Settings(
         home=home,
-        profile=Profile.load(_env("CITYHEALTH_PROFILE", "demo")),
+        profile=Profile.load(_profile_name("CITYHEALTH_PROFILE", "demo")),
         # Key of the keyed hash that replaces personal identifiers at ingestion.
         # The demo key is public; a deployment must set its own.
         pii_hash_key=_env("CITYHEALTH_PII_HASH_KEY", "demo-only-not-secret"),
@@ -142,9 +261,9 @@ def settings() -> Settings:
             _env("CITYHEALTH_NOTIFY_LOG", str(home / "logs" / "notifications.log"))
         ),
         smtp_host=_env("CITYHEALTH_SMTP_HOST"),
-        smtp_port=int(_env("CITYHEALTH_SMTP_PORT", "25")),
-        smtp_sender=_env("CITYHEALTH_SMTP_SENDER", "cityhealth@localhost"),
-        smtp_recipients=tuple(r.strip() for r in recipients.split(",") if r.strip()),
-        feed_base_url=_env("CITYHEALTH_FEED_BASE_URL"),
+        smtp_port=_port("CITYHEALTH_SMTP_PORT", 25),
+        smtp_sender=_address("CITYHEALTH_SMTP_SENDER", "cityhealth@localhost"),
+        smtp_recipients=_addresses("CITYHEALTH_SMTP_RECIPIENTS"),
+        feed_base_url=_url("CITYHEALTH_FEED_BASE_URL"),
         feed_token=_env("CITYHEALTH_FEED_TOKEN"),
     )

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from cityhealth.core.periods import Period
 from cityhealth.core.settings import Profile
 from cityhealth.demo.generator.monitoring import monitoring_items
 from cityhealth.demo.generator.values import DemoWorld
@@ -144,7 +145,8 @@ def make_server(host: str, port: int, token: str = DEFAULT_TOKEN,
                 profile: str = "demo") -> ThreadingHTTPServer:
     """A feed server bound to host:port (port 0: any free port); serve_forever() to run."""
     cfg = Profile.load(profile)
-    state = FeedState(world=build_world(cfg.seed, cfg.years, cfg.plan_period[0]),
+    plan = Period.plan_of(cfg.check_year)
+    state = FeedState(world=build_world(cfg.seed, cfg.years, plan.first_year),
                       token=token)
     handler = type("BoundFeedHandler", (FeedHandler,), {"state": state})
     server = ThreadingHTTPServer((host, port), handler)

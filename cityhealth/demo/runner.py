@@ -118,7 +118,7 @@ def main() -> int:
     cfg = settings()
     cfg.ensure_dirs()
     profile = cfg.profile
-    plan = Period.plan(*profile.plan_period)
+    plan = Period.plan_of(profile.check_year)
     log_file = cfg.home / "logs" / "demo_airflow.log"
     started = time.monotonic()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from cityhealth.core.periods import Period
 from cityhealth.core.settings import settings
 from cityhealth.expectations import data_docs
 from cityhealth.expectations.outcomes import BatchValidation, ExpectationOutcome
@@ -194,7 +195,7 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
         raise KeyError(f"no batch {batch_id!r} in raw.load_batches")
     source_id, period, archive_path, file = found
     spec = source(source_id)
-    year = int(str(period)[:4])
+    year = Period.parse(period).check_year
     plan = plan_for(spec.kind, spec.department, year)
     frame = batch_frame(con, plan, batch_id, year)
     validation = BatchValidation(

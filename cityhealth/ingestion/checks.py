@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import areas
 
 AREA_CODE = re.compile(r"^\d{6}$")
@@ -42,7 +43,7 @@ def year_problem(text: str, period: str) -> str | None:
         return f"'{text}' is not a year"
     if year > current_year():
         return f"year {year} is in the future"
-    if str(year) != str(period)[:4]:
+    if year != Period.parse(period).check_year:
         return f"year {year} does not match the delivery period {period}"
     return None
 

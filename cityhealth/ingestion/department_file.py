@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import unit_factors, variables_by_name
 from cityhealth.ingestion.checks import area_code_problem, year_problem
 from cityhealth.ingestion.errors import DeliveryError, Problem
@@ -93,7 +94,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                     problems.append(Problem(f"'{row.cells[label]}' is not a number", where, label))
                     continue
                 records.append((source.source_id, source.department, row.data_row, code,
-                                row.cells[NAME], int(period[:4]), label, variable,
+                                row.cells[NAME], Period.parse(period).check_year, label, variable,
                                 None if value is None else value * factor, unit))
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import questionnaire_for_year, survey_answer_scores, survey_questions
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.checks import area_codes, current_year
@@ -297,7 +298,7 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
 
 def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
          batch_id: str) -> int:
-    year = int(period[:4])
+    year = Period.parse(period).check_year
     questionnaire = questionnaire_for_year(year)
     questions = [q["question_zh"] for q in survey_questions(questionnaire)]
     with open(path, "rb") as handle:

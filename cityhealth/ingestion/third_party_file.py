@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem, year_problem
 from cityhealth.ingestion.errors import DeliveryError, Problem
@@ -61,7 +62,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                     problems.append(Problem(f"'{row.cells[MEASURED_ON]}' is not a date "
                                             "(YYYY-MM-DD)", where, MEASURED_ON))
                     continue
-            records.append((source.source_id, row.data_row, code, int(period[:4]), indicator,
+            records.append((source.source_id, row.data_row, code,
+                            Period.parse(period).check_year, indicator,
                             value, row.cells.get(ASSESSOR) or None, measured_on))
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)

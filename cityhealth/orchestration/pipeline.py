@@ -1,4 +1,5 @@
-"""The steps the DAGs run, as plain functions (importable, unit-tested).
+"""The steps the DAGs run, as plain functions (importable; the period logic is
+unit-tested in tests/orchestration/test_pipeline_periods.py).
 
 DAG files only wire these together. Each step is idempotent for its period:
 running it twice leaves the warehouse as running it once. A period travels between
@@ -100,10 +101,9 @@ def validate(source_id: str, period: str) -> dict[str, int]:
 
 
 def dbt_vars(period: str) -> dict[str, int]:
-    """What dbt receives for a period: its check year and the plan period's years."""
-    from cityhealth.core.settings import settings
-
-    return Period.parse(period).dbt_vars(settings().profile.plan_period)
+    """What dbt receives for a period: its check year and the years of its plan period
+    (``ref_plan_periods``, :meth:`Period.dbt_vars`)."""
+    return Period.parse(period).dbt_vars()
 
 
 def build_layer(layer: str, period: str) -> None:
@@ -141,16 +141,15 @@ def triggered_period(triggering_asset_events, dag_run) -> str:
     return latest_annual_period()
 
 
-def plan_period() -> Period:
-    """The plan period of the five-year assessment (run profile ``plan_period``)."""
-    from cityhealth.core.settings import settings
-
-    return Period.plan(*settings().profile.plan_period)
+def plan_period(period: str) -> Period:
+    """The plan period of a period's check year (``ref_plan_periods``): what the
+    five-year assessment following that check year assesses."""
+    return Period.plan_of(Period.parse(period).check_year)
 
 
 def is_plan_end(period: str) -> bool:
-    """Whether a check year closes the plan period."""
-    return Period.parse(period).check_year == plan_period().last_year
+    """Whether a period's check year closes its plan period (2025 closes 2021–2025)."""
+    return Period.parse(period).check_year == plan_period(period).last_year
 
 
 def appraisal_period(period: str) -> str:

@@ -9,12 +9,13 @@ helpers here read the published values safely: a missing value (None, NaN or pan
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 
 import duckdb
 import numpy as np
 import pandas as pd
+
+from cityhealth.core.periods import Period, PeriodError
 
 # Tables whose rows carry a year: the span of years a release holds.
 YEAR_TABLES = ("pub_health_index", "pub_index_trajectory", "pub_indicator_value",
@@ -91,8 +92,8 @@ def months_zh(periods: Iterable[str]) -> str:
     """['2025-01', …, '2025-07'] → 2025年1—7月."""
     by_year: dict[int, list[int]] = {}
     for period in periods:
-        year, month = str(period).split("-")
-        by_year.setdefault(int(year), []).append(int(month))
+        parsed = Period.parse(period)
+        by_year.setdefault(parsed.first_year, []).append(parsed.month)
     return "、".join(f"{y}年{_join_runs(m)}月" for y, m in sorted(by_year.items()))
 
 
@@ -100,21 +101,24 @@ def quarters_zh(periods: Iterable[str]) -> str:
     """['2025-Q1', '2025-Q2'] → 2025年第1—2季度."""
     by_year: dict[int, list[int]] = {}
     for period in periods:
-        year, quarter = str(period).split("-Q")
-        by_year.setdefault(int(year), []).append(int(quarter))
+        parsed = Period.parse(period)
+        by_year.setdefault(parsed.first_year, []).append(parsed.quarter)
     return "、".join(f"{y}年第{_join_runs(q)}季度" for y, q in sorted(by_year.items()))
 
 
 def period_zh(period: str) -> str:
     """A monitoring period as officials write it: 2025年, 2025年7月, 2025年第3季度."""
-    text = str(period)
-    if re.fullmatch(r"\d{4}-Q[1-4]", text):
-        return quarters_zh([text])
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        return months_zh([text])
-    if re.fullmatch(r"\d{4}", text):
-        return f"{text}年"
-    return text
+    try:
+        parsed = Period.parse(period)
+    except PeriodError:
+        return str(period)
+    if parsed.kind == "quarterly":
+        return quarters_zh([parsed.label])
+    if parsed.kind == "monthly":
+        return months_zh([parsed.label])
+    if parsed.kind == "annual":
+        return f"{parsed.first_year}年"
+    return parsed.label
 
 
 # -- what the page says about its data -------------------------------------------------------
@@ -148,7 +152,8 @@ def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 def release_years(con: duckdb.DuckDBPyConnection, manifest: dict) -> list[int]:
     """Every year with a row in the release, and the years of the release's own period."""
     present = tables(con)
-    years: set[int] = {int(y) for y in re.findall(r"\d{4}", str(manifest.get("period", "")))}
+    period = Period.parse(manifest["period"]) if manifest.get("period") else None
+    years: set[int] = {period.first_year, period.last_year} if period else set()
     for name in YEAR_TABLES:
         if name in present:
             years |= {int(y) for (y,) in con.execute(

@@ -14,12 +14,12 @@ or an end year without data is said in words, and "—" marks what cannot be com
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import seed_rows
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
@@ -40,16 +40,25 @@ STATUS_ZH = {"attained": "期末达标", "improved_not_attained": "改善但未�
              "not_improved": "未改善", "no_data": "数据不足"}
 
 
-def plan_years(label: str) -> tuple[int, int]:
-    """plan-2021-2025 → (2021, 2025)."""
-    match = re.fullmatch(r"plan-(\d{4})-(\d{4})", label)
-    if not match:
-        raise ValueError(f"not a plan period label: {label!r} (expected plan-YYYY-YYYY)")
-    return int(match[1]), int(match[2])
+def assessed_plan(label: str, manifest: dict) -> Period:
+    """The plan period the report assesses, parsed once.
+
+    A plan period's release (manifest ``period`` ``plan-…``) is read for its own plan
+    period only; an annual release, holding every year, for any plan period inside it.
+    ``ValueError`` when ``label`` is not a plan period or names another than the release's.
+    """
+    asked = Period.parse(label)
+    if asked.kind != "five_year":
+        raise ValueError(f"not a plan period: {label!r} (expected plan-<start>-<end>)")
+    released = Period.parse(manifest["period"]) if manifest.get("period") else None
+    if released is not None and released.kind == "five_year" and released != asked:
+        raise ValueError(f"the release {manifest.get('release_id', '?')} assesses "
+                         f"{released.label}, not {asked.label}")
+    return asked
 
 
-def assessment_frames(con: duckdb.DuckDBPyConnection, label: str) -> dict[str, pd.DataFrame]:
-    start, end = plan_years(label)
+def assessment_frames(con: duckdb.DuckDBPyConnection, plan: Period) -> dict[str, pd.DataFrame]:
+    start, end = plan.first_year, plan.last_year
     trajectory = con.execute(
         "select * exclude (sort_order) from pub_index_trajectory where area_level = 'city' "
         "and plan_start = ? and plan_end = ? and period_year between baseline_year and plan_end "
@@ -65,14 +74,14 @@ def assessment_frames(con: duckdb.DuckDBPyConnection, label: str) -> dict[str, p
     return {"trajectory": trajectory, "dimensions": dimensions, "attainment": attainment}
 
 
-def assessment_report(label: str, manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
+def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
     """The assessment page from the plan period's frames (``assessment_frames``).
 
     Changes, ranks and leaders are stated only where the release holds the values
     they need (two years for a change, two cities for a rank or a leader); what is
     missing is said on the page, never filled with a zero.
     """
-    start, end = plan_years(label)
+    start, end = plan.first_year, plan.last_year
     baseline = start - 1
     trajectory, dims_by_year, attainment = (frames["trajectory"], frames["dimensions"],
                                             frames["attainment"])
@@ -331,12 +340,13 @@ def _signed(value, digits: int = 1) -> str:
 def write_five_year_report(label: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The plan period's assessment report as HTML and as a workbook."""
-    start, end = plan_years(label)
     with release(release_dir, label) as (con, manifest):
-        require_period(con, manifest, label, start - 1, end, "index trajectory")
-        frames = assessment_frames(con, label)
-    html_text = assessment_report(label, manifest, frames)
-    return save_report(label, out_dir, f"五年评估报告_{start}-{end}.html", html_text,
+        plan = assessed_plan(label, manifest)
+        start, end = plan.first_year, plan.last_year
+        require_period(con, manifest, plan.label, start - 1, end, "index trajectory")
+        frames = assessment_frames(con, plan)
+    html_text = assessment_report(plan, manifest, frames)
+    return save_report(plan.label, out_dir, f"五年评估报告_{start}-{end}.html", html_text,
                        f"五年评估数据_{start}-{end}.xlsx", f"{start}—{end}年五年评估",
                        {"指数变化": frames["trajectory"], "维度得分": frames["dimensions"],
                         "期末目标达成": frames["attainment"]})

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import seed_rows
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
@@ -278,17 +279,14 @@ def _slipping(con: duckdb.DuckDBPyConnection, period: str) -> str:
 
 def _period_end(period: str) -> tuple[int, int]:
     """(year, last month) of a monitoring period: 2025-07 → (2025, 7), 2025-Q3 → (2025, 9)."""
-    if "-Q" in period:
-        year, quarter = period.split("-Q")
-        return int(year), 3 * int(quarter)
-    year, month = period.split("-")
-    return int(year), int(month)
+    parsed = Period.parse(period)
+    return parsed.first_year, parsed.month or 3 * (parsed.quarter or 4)
 
 
 def write_monthly_dispatch(period: str, release_dir: Path | None = None,
                            out_dir: Path | None = None) -> ReportSet:
     """The month's dispatch as HTML and as a workbook of its lists."""
-    year = int(period.split("-")[0])
+    year = Period.parse(period).check_year
     with release(release_dir, period) as (con, manifest):
         require_period(con, manifest, period, year, year, "task or project progress")
         frames = dispatch_frames(con, period)

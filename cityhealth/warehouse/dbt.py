@@ -232,11 +232,10 @@ def parsed_once() -> Iterator[None]:
 def build(check_year: int | None = None) -> None:
     """``dbt build`` for a check year: seeds, models, data tests and unit tests.
 
-    ``check_year`` defaults to the run profile's (config/<profile>.yaml); the plan
-    period's years come from the profile too (``Period.dbt_vars``).
+    ``check_year`` defaults to the run profile's (config/<profile>.yaml); the years of
+    its plan period come from the seed ref_plan_periods (``Period.dbt_vars``).
     """
     from cityhealth.core.periods import Period
 
-    profile = settings().profile
-    year = check_year if check_year is not None else profile.check_year
-    run_dbt(["build"], vars=Period.annual(int(year)).dbt_vars(profile.plan_period))
+    year = check_year if check_year is not None else settings().profile.check_year
+    run_dbt(["build"], vars=Period.annual(int(year)).dbt_vars())

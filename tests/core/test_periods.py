@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pendulum
 import pytest
 
+from cityhealth.core import reference
 from cityhealth.core.periods import Period, PeriodError
+from cityhealth.core.reference import plan_periods
 from cityhealth.orchestration.airflow_env import logical_date_for
 from cityhealth.orchestration.pipeline import StepFailed, run_period
 
@@ -40,13 +42,62 @@ def test_a_label_that_is_no_period_is_refused_by_name(label) -> None:
         Period.parse(label)
 
 
-def test_dbt_receives_the_check_year_and_the_plan_years() -> None:
-    assert Period.parse("2023").dbt_vars((2021, 2025)) == \
+def test_dbt_receives_the_check_year_and_the_plan_years_of_the_seed() -> None:
+    assert Period.parse("2023").dbt_vars() == \
         {"check_year": 2023, "plan_start": 2021, "plan_end": 2025}
-    assert Period.parse("2025-07").dbt_vars((2021, 2025))["check_year"] == 2025
-    # a five-year assessment runs on its own plan period, whatever the profile says
-    assert Period.parse("plan-2016-2020").dbt_vars((2021, 2025)) == \
+    assert Period.parse("2025-07").dbt_vars() == \
+        {"check_year": 2025, "plan_start": 2021, "plan_end": 2025}
+    assert Period.parse("2026-Q1").dbt_vars() == \
+        {"check_year": 2026, "plan_start": 2026, "plan_end": 2030}
+    # the baseline year is built for the plan period it is the baseline of
+    assert Period.parse("2020").dbt_vars() == \
+        {"check_year": 2020, "plan_start": 2021, "plan_end": 2025}
+    assert Period.parse("2023").dbt_vars(Period.plan(2016, 2020)) == \
+        {"check_year": 2023, "plan_start": 2016, "plan_end": 2020}
+    # a five-year assessment runs on its own plan period, whatever the seed says
+    assert Period.parse("plan-2016-2020").dbt_vars() == \
         {"check_year": 2020, "plan_start": 2016, "plan_end": 2020}
+
+
+@pytest.mark.parametrize(("year", "label"), [
+    (2020, "plan-2021-2025"),  # the baseline year of the 14th five-year plan
+    (2021, "plan-2021-2025"),
+    (2025, "plan-2021-2025"),
+    (2026, "plan-2026-2030"),
+    (2030, "plan-2026-2030"),
+])
+def test_the_plan_period_of_a_check_year_comes_from_the_seed(year, label) -> None:
+    assert Period.plan_of(year).label == label
+
+
+@pytest.mark.parametrize("year", [2019, 2031])
+def test_a_year_no_plan_period_covers_is_refused_naming_the_seed(year) -> None:
+    with pytest.raises(PeriodError, match=rf"ref_plan_periods.csv covers {year} "
+                                          r"\(known: 十四五 2021–2025, 十五五 2026–2030\)"):
+        Period.plan_of(year)
+    with pytest.raises(PeriodError, match="ref_plan_periods"):
+        Period.annual(year).dbt_vars()
+
+
+def test_the_seed_names_each_plan_period_and_its_source() -> None:
+    periods = plan_periods()
+    assert [(p.plan_code, p.name_zh, p.start_year, p.end_year) for p in periods] == [
+        ("FYP14", "十四五", 2021, 2025), ("FYP15", "十五五", 2026, 2030)]
+    assert all("五年规划" in p.source for p in periods)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([("A", 2021, 2025), ("B", 2025, 2030)], "A .2021–2025. and B .2025–2030. overlap"),
+    ([("A", 2025, 2021)], "line 2: A ends .2021. before it starts .2025."),
+    ([("A", "2021", "二〇二五")], "line 2: start_year and end_year must be years"),
+])
+def test_plan_periods_that_overlap_or_run_backwards_are_refused(
+        monkeypatch: pytest.MonkeyPatch, rows, message) -> None:
+    table = tuple({"plan_code": code, "name_zh": code, "start_year": str(start),
+                   "end_year": str(end), "source": "test"} for code, start, end in rows)
+    monkeypatch.setattr(reference, "seed_rows", lambda name: table)
+    with pytest.raises(ValueError, match=message):
+        reference.plan_periods.__wrapped__()
 
 
 def test_periods_of_one_kind_order_by_time() -> None:

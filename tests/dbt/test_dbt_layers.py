@@ -58,7 +58,7 @@ def test_the_unit_tests_pass_for_another_check_year(demo_platform) -> None:
 
     with demo_platform.active():
         run_dbt(["test", "--select", "test_type:unit"], warehouse_path=demo_platform.warehouse,
-                vars=Period.annual(2022).dbt_vars(demo_platform.plan_period))
+                vars=Period.annual(2022).dbt_vars())
 
 
 def _ls(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

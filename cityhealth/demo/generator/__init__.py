@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import departments, indicators_for_year, seed_rows, unit_factors
 from cityhealth.core.settings import Profile
 from cityhealth.demo.generator.files import number, write_table
@@ -112,7 +113,8 @@ def _third_party_file(world: DemoWorld, landing: Path, source_id: str, delivery:
 
 def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
     """Write every demo delivery for every year of the profile under ``landing_dir``."""
-    world = build_world(profile.seed, profile.years, profile.plan_period[0])
+    plan = Period.plan_of(profile.check_year)
+    world = build_world(profile.seed, profile.years, plan.first_year)
     delivery = DemoDelivery(world=world)
     for year in profile.years:
         for spec in sources().values():
@@ -134,6 +136,6 @@ def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
     specs = {spec.kind: spec for spec in sources().values()}
     task, project = specs["task_register"], specs["project_register"]
     delivery.files += write_registers(
-        world, landing_dir, profile.years[-1], profile.plan_period[0],
+        world, landing_dir, profile.years[-1], plan.first_year,
         (task.source_id, task.delivery), (project.source_id, project.delivery))
     return delivery

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from cityhealth.core.periods import Period
 from cityhealth.core.reference import areas, departments, seed_rows
 from cityhealth.demo.generator.files import number, write_table
 from cityhealth.demo.generator.values import DemoWorld, rng
@@ -141,11 +142,13 @@ TASK_HEADER = ["任务编号", "任务名称", "城市代码", "城市名称", "
 
 
 def _task_rows(world: DemoWorld, period: str) -> list[list[object]]:
-    mon = int(period[5:])
+    month = Period.parse(period)
+    mon = month.month
     rows = []
     for task in seed_rows("ref_plan_tasks"):
         for city in areas("city"):
-            r = rng(world.seed, "task", task["task_code"], city["area_code"], period[:4])
+            r = rng(world.seed, "task", task["task_code"], city["area_code"],
+                    month.check_year)
             pace = 1.0 + 0.3 * world.city_quality[city["area_code"]] + r.gauss(0, 0.2)
             progress = min(100.0, max(0.0, 100 * mon / 12 * pace - 5))
             expected = 100 * mon / 12
