@@ -25,6 +25,9 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 SOURCES_FILE = REPO_ROOT / "cityhealth" / "ingestion" / "sources.yaml"
 
 
+LOCK_TIMEOUT_ENV = "CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT"
+
+
 class SettingsError(ValueError):
     """A setting the platform cannot use; the message names it, its value and what is expected."""
 
@@ -136,6 +139,8 @@ class Settings:
     smtp_recipients: tuple[str, ...]
     feed_base_url: str | None
     feed_token: str | None
+    # Seconds a warehouse writer waits for readers to let go of the file.
+    warehouse_lock_timeout: float = 120.0
 
     # Where things live. All under one home so that a backup is one folder.
     @property
@@ -235,6 +240,19 @@ def _url(name: str) -> str | None:
     return value.strip()
 
 
+def _seconds(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise _bad(name, "a number of seconds (0 or more)", value) from None
+    if not seconds >= 0:
+        raise _bad(name, "a number of seconds (0 or more)", value)
+    return seconds
+
+
 def _profile_name(name: str, default: str) -> str:
     value = (_env(name) or default).strip()
     if value not in profile_names():
@@ -266,4 +284,5 @@ def settings() -> Settings:
         smtp_recipients=_addresses("CITYHEALTH_SMTP_RECIPIENTS"),
         feed_base_url=_url("CITYHEALTH_FEED_BASE_URL"),
         feed_token=_env("CITYHEALTH_FEED_TOKEN"),
+        warehouse_lock_timeout=_seconds(LOCK_TIMEOUT_ENV, 120.0),
     )

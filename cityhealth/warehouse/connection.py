@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import logging
-import os
 import random
 import re
 import threading
@@ -30,15 +29,13 @@ from pathlib import Path
 
 import duckdb
 
-from cityhealth.core.settings import settings
+from cityhealth.core.settings import LOCK_TIMEOUT_ENV, settings
 
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 
 # How long a writer waits for readers to let go of the file, in seconds.
-LOCK_TIMEOUT_ENV = "CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 120.0
 # How long a reader waits for a writer by default: briefly (a load or a dbt command
 # holds the file for seconds to minutes; whoever cannot wait opens a release).
 DEFAULT_READ_TIMEOUT = 10.0
@@ -90,16 +87,7 @@ def _latest_release_hint(path: Path) -> Path | None:
 
 def lock_timeout() -> float:
     """Seconds a writer waits for the file (``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``, 120)."""
-    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_LOCK_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise ValueError(f"{LOCK_TIMEOUT_ENV}={raw!r} must not be negative")
-    return value
+    return settings().warehouse_lock_timeout
 
 
 @cache

@@ -72,7 +72,8 @@ def env_example() -> dict[str, str]:
 def settings_variables() -> set[str]:
     """The environment variables cityhealth/core/settings.py reads."""
     source = (REPO_ROOT / "cityhealth" / "core" / "settings.py").read_text(encoding="utf-8")
-    names = set(re.findall(r"""_env\(\s*["']([A-Z0-9_]+)["']""", source))
+    # every quoted CITYHEALTH_* name: the readers (_env, _port, _url …) take it as a literal
+    names = set(re.findall(r"""["'](CITYHEALTH_[A-Z0-9_]+)["']""", source))
     assert "CITYHEALTH_HOME" in names and "CITYHEALTH_PII_HASH_KEY" in names
     return names
 

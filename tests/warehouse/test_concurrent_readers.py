@@ -157,6 +157,7 @@ def test_a_reader_holding_the_file_too_long_stops_a_writer_with_a_clear_message(
     with writer():
         pass
     monkeypatch.setenv(LOCK_TIMEOUT_ENV, "1")
+    settings.cache_clear()
     with child(HOLDER, str(path), "read_only", "300") as holder:
         holder.wait_for(lambda: holder.lines == ["held"], "open file")
         started = time.monotonic()
