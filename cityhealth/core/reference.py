@@ -26,6 +26,18 @@ def areas(level: str | None = None) -> list[dict[str, str]]:
     return [r for r in rows if level is None or r["area_level"] == level]
 
 
+def province() -> dict[str, str]:
+    """The province the platform checks: the one ``province`` row of ref_areas.
+
+    Its name (area_name_zh, area_name_en) and code label reports, demo deliveries and
+    messages; another province is another ref_areas.csv, not a code change.
+    """
+    rows = areas("province")
+    if len(rows) != 1:
+        raise ValueError(f"ref_areas.csv must hold exactly one province row, found {len(rows)}")
+    return rows[0]
+
+
 @cache
 def area_names() -> dict[str, str]:
     return {r["area_code"]: r["area_name_zh"] for r in seed_rows("ref_areas")}

@@ -24,11 +24,13 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+from cityhealth.core.reference import province
 from cityhealth.core.settings import SEEDS_DIR
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 E = gx.expectations
-AREA_RULE = "区县代码须为江西省县级行政区划代码 area code must be a Jiangxi county"
+AREA_RULE = (f"区县代码须为{province()['area_name_zh']}县级行政区划代码 "
+             f"area code must be a county of {province()['area_name_en']}")
 
 
 @cache
