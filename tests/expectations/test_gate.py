@@ -8,13 +8,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cityhealth.core.reference import questionnaire_for_year
 from cityhealth.core.settings import SEEDS_DIR
 from cityhealth.expectations.gate import ValidationFailed, raise_if_failed, validate_pending
 from cityhealth.warehouse.connection import writer
+from tests.geography import unknown_county_code
 
 VARIABLES = pd.read_csv(SEEDS_DIR / "ref_variables.csv", dtype=str, keep_default_na=False)
 AREAS = pd.read_csv(SEEDS_DIR / "ref_areas.csv", dtype=str, keep_default_na=False)
 COUNTIES = sorted(AREAS.loc[AREAS.area_level == "county", "area_code"])  # a whole delivery
+# three counties of the delivery, and a code of the province that is no county
+FIRST, OTHER, LAST = COUNTIES[0], COUNTIES[len(COUNTIES) // 2], COUNTIES[-1]
+UNKNOWN = unknown_county_code()
 
 
 def add_batch(con, batch_id: str, source_id: str, period: str = "2025",
@@ -80,21 +85,21 @@ def set_value(variable: str, area: str, value):
 @pytest.mark.parametrize(
     ("case", "change", "expected_in_error"),
     [
-        ("above_max", set_value("POP_RESIDENT", "360121", 9.9e12),
+        ("above_max", set_value("POP_RESIDENT", OTHER, 9.9e12),
          "expect_column_pair_values_a_to_be_greater_than_b(value)"),
-        ("negative", set_value("GDP", "360102", -5.0), "360102/GDP=-5.0"),
-        ("null_base_number", set_value("POP_RESIDENT", "360702", None),
+        ("negative", set_value("GDP", FIRST, -5.0), f"{FIRST}/GDP=-5.0"),
+        ("null_base_number", set_value("POP_RESIDENT", LAST, None),
          "expect_column_values_to_not_be_null(base_value)"),
-        ("unknown_area", lambda r: [*r[:4], "369999", *r[5:]] if r[4] == "360702" else r,
+        ("unknown_area", lambda r: [*r[:4], UNKNOWN, *r[5:]] if r[4] == LAST else r,
          "expect_column_values_to_be_in_set(area_code)"),
         ("foreign_variable", lambda r: [*r[:8], "PM25_CONC", *r[9:]]
-         if (r[8], r[4]) == ("GDP", "360102") else r,
+         if (r[8], r[4]) == ("GDP", FIRST) else r,
          "expect_column_values_to_be_in_set(variable_code)"),
-        ("duplicate", lambda r: [*r[:4], "360102", *r[5:]] if r[4] == "360121" else r,
+        ("duplicate", lambda r: [*r[:4], FIRST, *r[5:]] if r[4] == OTHER else r,
          "expect_compound_columns_to_be_unique"),
         ("wrong_year", lambda r: [*r[:6], 2024, *r[7:]], "period_year"),
-        ("county_missing", lambda r: None if r[4] == "360102" else r,
-         "expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing 360102"),
+        ("county_missing", lambda r: None if r[4] == FIRST else r,
+         f"expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing {FIRST}"),
         ("variable_missing", lambda r: None if r[8] == "HOUSEHOLDS" else r,
          "missing HOUSEHOLDS"),
     ],
@@ -119,11 +124,11 @@ def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, c
 def test_year_over_year_jump_is_a_warning_not_a_block(cityhealth_home: Path) -> None:
     load_department("y2024", year=2024, period="2024")
     validate_pending()
-    load_department("y2025", change=set_value("GDP", "360121", 50.0 * 10))
+    load_department("y2025", change=set_value("GDP", OTHER, 50.0 * 10))
     [result] = validate_pending()
     assert result.success and status_and_error("y2025")[0] == "promoted"
     assert [w.column for w in result.warnings] == ["yoy_ratio"]
-    assert "360121/GDP" in result.warnings[0].examples[0]
+    assert f"{OTHER}/GDP" in result.warnings[0].examples[0]
 
 
 def add_survey(batch_id: str, rows: list[tuple]) -> None:
@@ -131,8 +136,8 @@ def add_survey(batch_id: str, rows: list[tuple]) -> None:
         add_batch(con, batch_id, "survey")
         con.executemany(
             "insert into raw.survey_responses values (?, 'survey', ?, ?, ?, ?, 2025, "
-            "timestamp '2025-06-01 10:00:00', ?, 'JX-2020', ?)",
-            [(batch_id, n, f"R{n}", key, area, duration, answers)
+            "timestamp '2025-06-01 10:00:00', ?, ?, ?)",
+            [(batch_id, n, f"R{n}", key, area, duration, questionnaire_for_year(2025), answers)
              for n, (key, area, duration, answers) in enumerate(rows, start=1)])
 
 
@@ -175,8 +180,8 @@ def test_third_party_batches(cityhealth_home: Path) -> None:
         for batch_id, value, code in (("t_good", 40.0, "EL02"), ("t_bad", 140.0, "ZZ99")):
             add_batch(con, batch_id, "third_party")
             con.execute("insert into raw.third_party_values values "
-                        "(?, 'third_party', 1, '360102', 2025, ?, ?, '测评机构', null)",
-                        [batch_id, code, value])
+                        "(?, 'third_party', 1, ?, 2025, ?, ?, '测评机构', null)",
+                        [batch_id, FIRST, code, value])
     results = {r.batch_id: r for r in validate_pending(source_id="third_party")}
     assert results["t_good"].success
     failed = {o.column for o in results["t_bad"].errors}
@@ -185,7 +190,7 @@ def test_third_party_batches(cityhealth_home: Path) -> None:
 
 def test_data_docs_open_offline(cityhealth_home: Path) -> None:
     load_department("good")
-    load_department("bad", change=set_value("GDP", "360102", -1.0))
+    load_department("bad", change=set_value("GDP", FIRST, -1.0))
     validate_pending()
     index = cityhealth_home / "quality" / "data_docs" / "index.html"
     pages = [index, *index.parent.glob("runs/*.html")]
