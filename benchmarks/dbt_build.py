@@ -45,31 +45,33 @@ DATED_SEEDS = (("ref_indicators", "check_year_from"), ("ref_index_weights", "val
                ("ref_assessment_weights", "valid_from_year"))
 REGISTER_KINDS = ("task_register", "project_register")
 GiB = 1024 ** 3
-# Synthetic counties get codes 36PPCC with PP from 12 (Jiangxi's cities are 3601..3611)
-# and CC from 01 to 99: six digits as GB/T 2260, never a real Jiangxi code.
-FIRST_SYNTHETIC_PREFIX = 12
+# Synthetic counties get codes SSPPCC: SS the province's, PP from the one after its last
+# city (Jiangxi: 12, after 3601..3611) and CC from 01 to 99: six digits as GB/T 2260,
+# never a real code of the province.
 SLOTS_PER_PREFIX = 99
 
 
 # --- the scratch project -------------------------------------------------------------
 
-def synthetic_code(index: int) -> str:
-    prefix = FIRST_SYNTHETIC_PREFIX + index // SLOTS_PER_PREFIX
+def synthetic_code(index: int, province: str, first_prefix: int) -> str:
+    prefix = first_prefix + index // SLOTS_PER_PREFIX
     if prefix > 99:
-        raise ValueError("too many synthetic counties for the 36PPCC code space")
-    return f"36{prefix:02d}{index % SLOTS_PER_PREFIX + 1:02d}"
+        raise ValueError(f"too many synthetic counties for the {province}PPCC code space")
+    return f"{province}{prefix:02d}{index % SLOTS_PER_PREFIX + 1:02d}"
 
 
 def scaled_areas(rows: list[dict[str, str]], scale: int) -> list[dict[str, str]]:
     """ref_areas with (scale - 1) synthetic copies of every county, in the county's city."""
     counties = [r for r in rows if r["area_level"] == "county"]
     real = {r["area_code"] for r in rows}
+    [province] = [r["area_code"][:2] for r in rows if r["area_level"] == "province"]
+    first_prefix = 1 + max(int(r["area_code"][2:4]) for r in rows if r["area_level"] == "city")
     order = max(int(r["sort_order"]) for r in rows)
     extra = []
     index = 0
     for copy in range(1, scale):
         for county in counties:
-            code = synthetic_code(index)
+            code = synthetic_code(index, province, first_prefix)
             index += 1
             if code in real:
                 raise ValueError(f"synthetic code {code} collides with a real area")

@@ -29,6 +29,18 @@ def areas(level: str | None = None) -> list[dict[str, str]]:
     return [r for r in rows if level is None or r["area_level"] == level]
 
 
+def province() -> dict[str, str]:
+    """The province the platform checks: the one ``province`` row of ref_areas.
+
+    Its name (area_name_zh, area_name_en) and code label reports, demo deliveries and
+    messages; another province is another ref_areas.csv, not a code change.
+    """
+    rows = areas("province")
+    if len(rows) != 1:
+        raise ValueError(f"ref_areas.csv must hold exactly one province row, found {len(rows)}")
+    return rows[0]
+
+
 @cache
 def variables_by_name() -> dict[str, dict[str, str]]:
     """Delivered variables keyed by the header text departments use (without unit)."""

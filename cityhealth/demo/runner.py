@@ -21,6 +21,7 @@ import threading
 import time
 from typing import TextIO
 
+from cityhealth.core import reference
 from cityhealth.core.periods import Period
 from cityhealth.core.settings import settings
 from cityhealth.orchestration.airflow_env import (
@@ -94,7 +95,8 @@ def print_summary(check_year: int, plan: Period) -> None:
     finally:
         con.close()
     baseline = plan.first_year - 1
-    print(f"\n城市健康指数 City health index, {province or ''}, check year {check_year}")
+    province = province or reference.province()["area_name_zh"]
+    print(f"\n城市健康指数 City health index, {province}, check year {check_year}")
     print(f"{'rank':>4}  {'code':6}  {'city':8}  {'index':>6}  {f'change since {baseline}':>18}")
     for code, name, index, rank in rows:
         pad = " " * max(0, 8 - 2 * len(name))  # CJK characters are two columns wide

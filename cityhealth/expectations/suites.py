@@ -40,7 +40,6 @@ from cityhealth.ingestion import (
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 E = gx.expectations
-AREA_RULE = "区县代码须为江西省县级行政区划代码 area code must be a Jiangxi county"
 
 
 @cache

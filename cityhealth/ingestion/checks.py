@@ -8,7 +8,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import areas
+from cityhealth.core.reference import areas, province
 
 AREA_CODE = re.compile(r"^\d{6}$")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -27,7 +27,8 @@ def area_code_problem(code: str, levels: tuple[str, ...] = ("county",)) -> str |
         return f"'{code}' is not a six-digit GB/T 2260 area code"
     if code not in area_codes(levels):
         level = "/".join(levels)
-        return f"unknown area code {code} (not a Jiangxi {level} in ref_areas.csv)"
+        return (f"unknown area code {code} (not a {level} of {province()['area_name_en']} "
+                "in ref_areas.csv)")
     return None
 
 

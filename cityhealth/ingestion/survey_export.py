@@ -39,7 +39,12 @@ from pathlib import Path
 import duckdb
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import questionnaire_for_year, survey_answer_scores, survey_questions
+from cityhealth.core.reference import (
+    province,
+    questionnaire_for_year,
+    survey_answer_scores,
+    survey_questions,
+)
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.checks import area_codes, current_year
 from cityhealth.ingestion.errors import DeliveryError, Problem
@@ -255,8 +260,8 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
     problems: list[Problem] = []
     if area:
         problems += _examples(con, row, area_bad, "area", AREA,
-                              "unknown area code '{value}' (not a Jiangxi county in "
-                              "ref_areas.csv)", area)
+                              "unknown area code '{value}' (not a county of "
+                              f"{province()['area_name_en']} in ref_areas.csv)", area)
     if empty_id:
         problems += _examples(con, row, "rid is null", "rid", RESPONSE_ID,
                               "the answer sheet number is empty", empty_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cityhealth.core.reference import seed_frame
+from cityhealth.core.reference import province, seed_frame
 from cityhealth.core.settings import settings
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
@@ -130,7 +130,7 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
     charts_html = (f'<div class="charts">{"".join(pictures)}</div>' if pictures else "")
     body = f"""
 <h1>{esc(name)}{year}年度城市体检报告</h1>
-<p class="note">行政区划代码 {city_code} · 江西省城市体检评估 ·
+<p class="note">行政区划代码 {city_code} · {esc(province()["area_name_zh"])}城市体检评估 ·
 发布版本 {esc(release.get('release_id', ''))}</p>
 {basis(f"本报告依据发布版本中{year}年的数据{held}。")}
 <div class="headline">{headline};参评指标 {coverage} 项,
@@ -359,7 +359,8 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             path.write_text(html_text, encoding="utf-8")
             files.append(path)
         workbook = write_workbook(out_dir / f"城市体检数据_{year}.xlsx",
-                                  f"江西省{year}年度城市体检", _sheets(con, year))
+                                  f"{province()['area_name_zh']}{year}年度城市体检",
+                                  _sheets(con, year))
         release_id = manifest.get("release_id", "")
     index_page = out_dir / "index.html"
     index_page.write_text(_index_page(year, release_id, held, cities, files, workbook),
@@ -392,7 +393,7 @@ def _index_page(year: int, release_id: str, held: list[int], cities: list[tuple]
         listing = table(["城市", "代码", "城市健康指数"], rows, {2}) if rows else ""
     return page(
         f"{year}年度城市体检报告",
-        f"<h1>江西省{year}年度城市体检报告</h1>"
+        f"<h1>{html.escape(province()['area_name_zh'])}{year}年度城市体检报告</h1>"
         + f'<p class="note">发布版本 {html.escape(release_id)}</p>'
         + basis((f"本报告依据发布版本中{year}年的数据" if cities else
                  f"本报告为{year}年度城市体检报告,但发布版本中无该年设区市城市健康指数")

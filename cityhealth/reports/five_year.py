@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import seed_rows
+from cityhealth.core.reference import province, seed_rows
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     MIN_RANKED,
@@ -85,7 +85,7 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
     baseline = start - 1
     trajectory, dims_by_year, attainment = (frames["trajectory"], frames["dimensions"],
                                             frames["attainment"])
-    title = f"江西省城市体检{start}—{end}年五年评估报告"
+    title = f"{province()['area_name_zh']}城市体检{start}—{end}年五年评估报告"
     gaps: list[str] = []
     # The index by city and year: the plan's trajectory, or the yearly index when the
     # release holds no trajectory of this plan period (the same published values).
@@ -117,7 +117,7 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
     source_note = ("" if not trajectory.empty or dims_by_year.empty else
                    f"发布版本未含{start}—{end}年规划期的指数轨迹,指数取自 pub_health_index。")
     body = f"""
-<h1>{title}</h1>
+<h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} · 基期 {baseline} 年 ·
 数据来源:pub_index_trajectory、pub_health_index、pub_five_year_assessment</p>
 {basis(f"本报告依据发布版本中{years_zh(years)}的设区市城市健康指数。" if years else

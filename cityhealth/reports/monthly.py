@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import seed_rows
+from cityhealth.core.reference import province, seed_rows
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     basis,
@@ -172,8 +172,9 @@ def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict,
                               "实际进度%", "投资完成率%", "状态"], late_rows, {4, 5, 6})
     else:
         late_section = "<p>本月无逾期或滞后项目。</p>"
+    title = f"{province()['area_name_zh']}城市体检评估{month}调度"
     body = f"""
-<h1>江西省城市体检评估{month}调度</h1>
+<h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} ·
 数据来源:pub_task_progress_monthly、pub_project_progress_monthly</p>
 {basis(basis_text)}
@@ -190,7 +191,7 @@ def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict,
 <h2>五、逾期和滞后项目清单</h2>
 {late_section}
 """
-    return page(f"江西省城市体检评估{month}调度", body)
+    return page(title, body)
 
 
 def _months(con: duckdb.DuckDBPyConnection, table_name: str) -> list[str]:

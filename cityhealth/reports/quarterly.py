@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cityhealth.core.reference import province
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     MIN_RANKED,
@@ -71,7 +72,7 @@ def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]
     """
     ranking, monitoring = frames["ranking"], frames["monitoring"]
     year, quarter = _quarter(period)
-    title = f"江西省城市体检评估{year}年第{quarter}季度通报"
+    title = f"{province()['area_name_zh']}城市体检评估{year}年第{quarter}季度通报"
     gaps: list[str] = []
     held_text = (f"发布版本含通报数据的季度:{quarters_zh(held)}。" if held else
                  "发布版本中没有任何季度的通报数据。")
@@ -119,7 +120,7 @@ def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]
     else:
         ranking_section = gap(f"无{year}年第{quarter}季度通报数据,不作排名。")
     body = f"""
-<h1>{title}</h1>
+<h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} ·
 数据来源:pub_quarterly_bulletin、pub_early_warning</p>
 {stands_on}

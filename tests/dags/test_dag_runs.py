@@ -25,6 +25,7 @@ import pendulum
 import pytest
 
 from cityhealth.core import settings as settings_module
+from tests.geography import CITIES, FIRST_CITY, PROVINCE
 
 pytestmark = pytest.mark.slow
 
@@ -111,17 +112,17 @@ def test_first_run_succeeds_and_publishes_the_index(platform: Path) -> None:
         "where area_level = 'city' and period_year = ? order by rank_in_province",
         [CHECK_YEAR]).fetchall()
     con.close()
-    assert len(rows) == 11
-    assert [r[2] for r in rows] == list(range(1, 12))
+    assert sorted(r[0] for r in rows) == sorted(c["area_code"] for c in CITIES)
+    assert [r[2] for r in rows] == list(range(1, len(CITIES) + 1))
     assert all(0 < r[1] < 100 for r in rows)
 
 
 def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
     reports = sorted((platform / "reports" / str(CHECK_YEAR)).glob("城市体检报告_*.html"))
-    assert len(reports) == 11
-    nanchang = next(p for p in reports if "360100" in p.name)
-    text = nanchang.read_text(encoding="utf-8")
-    assert "南昌市2025年度城市体检报告" in text
+    assert len(reports) == len(CITIES)
+    first = next(p for p in reports if FIRST_CITY["area_code"] in p.name)
+    text = first.read_text(encoding="utf-8")
+    assert f"{FIRST_CITY['area_name_zh']}{CHECK_YEAR}年度城市体检报告" in text
     assert "城市健康指数" in text and "排名第" in text
     assert text.count("data:image/png;base64,") == 2
     assert "http://" not in text and "https://" not in text
@@ -206,7 +207,8 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
     assert (platform / "releases" / MONTH).is_dir()
     assert result.task_states["write_reports"] == "success"
     dispatch = platform / "reports" / MONTH / f"月度调度_{MONTH}.html"
-    assert "江西省城市体检评估2025年7月调度" in dispatch.read_text(encoding="utf-8")
+    assert (f"{PROVINCE['area_name_zh']}城市体检评估{MONTH[:4]}年{int(MONTH[5:])}月调度"
+            in dispatch.read_text(encoding="utf-8"))
 
 
 def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(

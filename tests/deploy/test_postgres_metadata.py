@@ -18,6 +18,7 @@ import pytest
 
 from cityhealth.core import settings as settings_module
 from tests.deploy.postgres import LocalPostgres, find_binaries
+from tests.geography import CITIES
 
 pytestmark = pytest.mark.slow
 
@@ -130,4 +131,4 @@ def test_a_dag_run_completes_with_its_metadata_in_postgres(
             "and period_year = ?", [check_year]).fetchone()[0]
     finally:
         release.close()
-    assert cities == 11
+    assert cities == len(CITIES)

@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from cityhealth.core.reference import seed_frame
+from cityhealth.core.reference import questionnaire_for_year, seed_frame
 from cityhealth.expectations.gate import ValidationFailed, raise_if_failed, validate_pending
 from cityhealth.warehouse.connection import writer
+from tests.geography import unknown_county_code
 
 VARIABLES = seed_frame("ref_variables")
 AREAS = seed_frame("ref_areas")
 COUNTIES = sorted(AREAS.loc[AREAS.area_level == "county", "area_code"])  # a whole delivery
+# three counties of the delivery, and a code of the province that is no county
+FIRST, OTHER, LAST = COUNTIES[0], COUNTIES[len(COUNTIES) // 2], COUNTIES[-1]
+UNKNOWN = unknown_county_code()
 
 
 def add_batch(con, batch_id: str, source_id: str, period: str = "2025",
@@ -86,13 +90,13 @@ def set_value(variable: str, area: str, value):
 @pytest.mark.parametrize(
     ("case", "change", "expected_in_error"),
     [
-        ("above_max", set_value("POP_RESIDENT", "360121", 9.9e12),
+        ("above_max", set_value("POP_RESIDENT", OTHER, 9.9e12),
          "expect_column_pair_values_a_to_be_greater_than_b(value)"),
-        ("negative", set_value("GDP", "360102", -5.0), "360102/GDP=-5.0"),
-        ("null_base_number", set_value("POP_RESIDENT", "360702", None),
+        ("negative", set_value("GDP", FIRST, -5.0), f"{FIRST}/GDP=-5.0"),
+        ("null_base_number", set_value("POP_RESIDENT", LAST, None),
          "expect_column_values_to_not_be_null(base_value)"),
-        ("county_missing", lambda r: None if r[4] == "360102" else r,
-         "expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing 360102"),
+        ("county_missing", lambda r: None if r[4] == FIRST else r,
+         f"expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing {FIRST}"),
         ("variable_missing", lambda r: None if r[8] == "HOUSEHOLDS" else r,
          "missing HOUSEHOLDS"),
     ],
@@ -115,25 +119,25 @@ def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, c
 
 
 def test_an_error_names_the_file_the_row_the_heading_and_the_rule(cityhealth_home: Path) -> None:
-    load_department("low", change=set_value("GDP", "360102", -5.0))
+    load_department("low", change=set_value("GDP", FIRST, -5.0))
     [result] = validate_pending()
     assert status_and_error("low")[0] == "quarantined"
-    row = COUNTIES.index("360102") + 1
+    row = COUNTIES.index(FIRST) + 1
     assert result.summary().startswith("dept_stats 2025 (batch low): low.csv: ")
     [failed] = result.errors
     assert failed.rule in failed.describe()
     assert "数值不得低于该指标项的最小合理值 value below the variable's minimum" in failed.rule
-    assert failed.examples == [f"360102/GDP=-5.0 (data row {row}, column 地区生产总值(万元))"]
+    assert failed.examples == [f"{FIRST}/GDP=-5.0 (data row {row}, column 地区生产总值(万元))"]
 
 
 def test_year_over_year_jump_is_a_warning_not_a_block(cityhealth_home: Path) -> None:
     load_department("y2024", year=2024, period="2024")
     validate_pending()
-    load_department("y2025", change=set_value("GDP", "360121", 50.0 * 10))
+    load_department("y2025", change=set_value("GDP", OTHER, 50.0 * 10))
     [result] = validate_pending()
     assert result.success and status_and_error("y2025")[0] == "promoted"
     assert [w.column for w in result.warnings] == ["yoy_ratio"]
-    assert "360121/GDP" in result.warnings[0].examples[0]
+    assert f"{OTHER}/GDP" in result.warnings[0].examples[0]
 
 
 def add_survey(batch_id: str, rows: list[tuple]) -> None:
@@ -141,8 +145,8 @@ def add_survey(batch_id: str, rows: list[tuple]) -> None:
         add_batch(con, batch_id, "survey")
         con.executemany(
             "insert into raw.survey_responses values (?, 'survey', ?, ?, ?, ?, 2025, "
-            "timestamp '2025-06-01 10:00:00', ?, 'JX-2020', ?)",
-            [(batch_id, n, f"R{n}", key, area, duration, answers)
+            "timestamp '2025-06-01 10:00:00', ?, ?, ?)",
+            [(batch_id, n, f"R{n}", key, area, duration, questionnaire_for_year(2025), answers)
              for n, (key, area, duration, answers) in enumerate(rows, start=1)])
 
 
@@ -185,18 +189,18 @@ def test_third_party_batches(cityhealth_home: Path) -> None:
         for batch_id, value, code in (("t_good", 40.0, "EL02"), ("t_bad", 140.0, "EL02")):
             add_batch(con, batch_id, "third_party")
             con.execute("insert into raw.third_party_values values "
-                        "(?, 'third_party', 1, '360102', 2025, ?, ?, '测评机构', null)",
-                        [batch_id, code, value])
+                        "(?, 'third_party', 1, ?, 2025, ?, ?, '测评机构', null)",
+                        [batch_id, FIRST, code, value])
     results = {r.batch_id: r for r in validate_pending(source_id="third_party")}
     assert results["t_good"].success
     [failed] = results["t_bad"].errors
     assert failed.column == "value" and "测评值高于指标最大合理值" in failed.rule
-    assert failed.examples == ["360102/EL02=140.0 (data row 1, column 测评值)"]
+    assert failed.examples == [f"{FIRST}/EL02=140.0 (data row 1, column 测评值)"]
 
 
 def test_data_docs_open_offline(cityhealth_home: Path) -> None:
     load_department("good")
-    load_department("bad", change=set_value("GDP", "360102", -1.0))
+    load_department("bad", change=set_value("GDP", FIRST, -1.0))
     validate_pending()
     index = cityhealth_home / "quality" / "data_docs" / "index.html"
     pages = [index, *index.parent.glob("runs/*.html")]

@@ -56,7 +56,8 @@ def test_every_source_delivers_every_year_in_its_format(demo_landing: Path,
 def test_departments_deliver_all_counties(demo_landing: Path) -> None:
     frame = pd.read_csv(next((demo_landing / "dept_wr" / str(YEAR)).iterdir()), dtype=str)
     assert sorted(frame["行政区划代码"]) == sorted(a["area_code"] for a in areas("county"))
-    assert len(areas("county")) == 100
+    names = {a["area_code"]: a["area_name_zh"] for a in areas("county")}
+    assert dict(zip(frame["行政区划代码"], frame["地区名称"], strict=True)) == names
 
 
 def test_cities_differ_and_indicators_improve_over_the_years() -> None:
@@ -72,11 +73,12 @@ def test_cities_differ_and_indicators_improve_over_the_years() -> None:
     assert max(world.city_quality.values()) - min(world.city_quality.values()) > 0.5
 
 
-def test_survey_export_has_personal_data_and_text_answers(demo_landing: Path) -> None:
+def test_survey_export_has_personal_data_and_text_answers(demo_landing: Path,
+                                                          small_profile: Profile) -> None:
     export = next((demo_landing / "survey" / str(YEAR)).iterdir())
     frame = pd.read_csv(export, dtype=str, encoding="gb18030")
     assert {"姓名", "手机号码", "身份证号", "IP地址"} <= set(frame.columns)
-    assert len(frame) == 3 * 100
+    assert len(frame) == small_profile.survey_respondents_per_county * len(areas("county"))
     assert frame["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
     assert set(frame.iloc[:, -1]) <= {"非常满意", "满意", "一般", "不满意", "非常不满意", "不了解"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.department_feed import FeedUnavailable, fetch
 from cityhealth.ingestion.registry import source, sources
 from cityhealth.ingestion.run import ingest_source, pull
+from tests.geography import COUNTIES
 
 TOKEN = "test-token"
 PERIOD = "2025-07"
@@ -67,13 +69,13 @@ def test_all_pages_are_pulled_loaded_and_validated(feed: str) -> None:
     assert outcome.status == "loaded", outcome.error
     delivered = Path(warehouse("select archive_path from raw.load_batches")[0][0])
     pages = delivered.read_text(encoding="utf-8").splitlines()
-    assert len(pages) == 4  # 2 variables x 100 counties, 50 per page
+    assert len(pages) == math.ceil(2 * len(COUNTIES) / 50)  # 2 variables, 50 per page
     assert all(json.loads(p)["status"] == 200 for p in pages)
     assert TOKEN not in delivered.read_text(encoding="utf-8")
     [(rows, counties, variables)] = warehouse(
         "select count(*), count(distinct area_code), count(distinct variable_code) "
         "from raw.monitoring_values")
-    assert (rows, counties, variables) == (200, 100, 2)
+    assert (rows, counties, variables) == (2 * len(COUNTIES), len(COUNTIES), 2)
     [result] = validate_pending("feed_ee_monthly", PERIOD)
     assert result.success, result.summary()
 

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from cityhealth.core.settings import settings
 from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.run import ingest_all, ingest_source
+from tests.geography import COUNTIES, FIRST_CITY, FIRST_COUNTY, PROVINCE, unknown_county_code
 
 YEAR = "2025"
 
@@ -69,11 +70,12 @@ def test_demo_deliveries_load_into_raw_with_metadata(landed: Path) -> None:
         assert Path(archive_path).name.startswith(sha)
     [(cells, counties)] = query(
         "select count(*), count(distinct area_code) from raw.department_values")
-    assert counties == 100 and cells > 100 * 80
+    assert counties == len(COUNTIES) and cells > len(COUNTIES) * 80
     # headers in other units are converted to the catalogue unit: population in 人
     [(population,)] = query("select sum(value) from raw.department_values "
                             "where variable_code = 'POP_RESIDENT'")
-    assert 4.0e7 < population < 5.5e7
+    census = float(PROVINCE["population_2020_10k"]) * 10_000
+    assert 0.88 * census < population < 1.22 * census
 
 
 def test_same_bytes_again_is_a_no_op(landed: Path) -> None:
@@ -83,7 +85,7 @@ def test_same_bytes_again_is_a_no_op(landed: Path) -> None:
     outcomes = ingest_source("dept_wr", YEAR)
     assert [o.status for o in outcomes] == ["duplicate", "duplicate"]
     assert len(batches()) == 1
-    assert query("select count(*) from raw.department_values")[0][0] == 100
+    assert query("select count(*) from raw.department_values")[0][0] == len(COUNTIES)
 
 
 def test_correction_supersedes_and_history_stays(landed: Path) -> None:
@@ -186,8 +188,11 @@ BAD_DELIVERIES = {
                                  edited_csv("dept_ee", set_cell(3, 4, "暂无数据")),
                                  ["data row 3 (line 4)", "column 细颗粒物(PM2.5)年均浓度",
                                   "'暂无数据' is not a number"]),
-    "unknown area code": ("dept_wr", "错码.csv", edited_csv("dept_wr", set_cell(7, 0, "369999")),
-                          ["data row 7", "column 行政区划代码", "unknown area code 369999"]),
+    "unknown area code": ("dept_wr", "错码.csv",
+                          edited_csv("dept_wr", set_cell(7, 0, unknown_county_code())),
+                          ["data row 7", "column 行政区划代码",
+                           f"unknown area code {unknown_county_code()}",
+                           f"not a county of {PROVINCE['area_name_en']}"]),
     "period in the future": ("dept_wr", "未来.csv", edited_csv("dept_wr", set_cell(2, 2, "2099")),
                              ["data row 2", "column 统计年度", "in the future"]),
     "year of another period": ("dept_wr", "上年.csv",
@@ -195,7 +200,8 @@ BAD_DELIVERIES = {
                                ["does not match the delivery period 2025"]),
     "duplicate rows": ("dept_wr", "重复行.csv",
                        edited_csv("dept_wr", lambda ls: ls + [ls[1]]),
-                       ["data row 101", "duplicate row for 360102 (also data row 1"]),
+                       [f"data row {len(COUNTIES) + 1}",
+                        f"duplicate row for {FIRST_COUNTY['area_code']} (also data row 1"]),
     "file of another source": ("dept_wr", "生态环境.csv",
                                lambda landing: delivered(landing, "dept_ee").read_bytes(),
                                ["delivered by EE, not WR"]),
@@ -208,7 +214,8 @@ BAD_DELIVERIES = {
         ["data row 4", "'还行' is not an answer"]),
     "survey: unknown county": (
         "survey", "问卷.csv", edited_csv("survey", set_cell(9, 7, "123456"), encoding="gb18030"),
-        ["data row 9", "column 所在区县代码", "unknown area code '123456'"]),
+        ["data row 9", "column 所在区县代码", "unknown area code '123456'",
+         f"not a county of {PROVINCE['area_name_en']}"]),
     "survey: truncated export": (
         "survey", "问卷.csv",
         lambda landing: delivered(landing, "survey").read_bytes()[:-700],
@@ -229,8 +236,9 @@ BAD_DELIVERIES = {
     "third party: a city instead of a county": (
         "third_party", "测评.xlsx",
         xlsx_edit("third_party", lambda sheet: setattr(sheet.cell(row=5, column=1), "value",
-                                                       "360100")),
-        ["data row 3 (line 5)", "column 行政区划代码", "unknown area code 360100"]),
+                                                       FIRST_CITY["area_code"])),
+        ["data row 3 (line 5)", "column 行政区划代码",
+         f"unknown area code {FIRST_CITY['area_code']}"]),
 }
 
 

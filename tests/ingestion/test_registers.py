@@ -9,9 +9,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cityhealth.core.reference import seed_rows
 from cityhealth.core.settings import settings
+from cityhealth.demo.generator.registers import PROJECTS_PER_COUNTY
 from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.run import ingest_source
+from tests.geography import CITIES, COUNTIES, FIRST_COUNTY
 
 PERIOD = "2025-07"
 
@@ -33,11 +36,12 @@ def test_both_registers_load_and_pass_validation(landed: Path) -> None:
     [(tasks, cities, statuses)] = query(
         "select count(distinct task_code), count(distinct city_code), "
         "count(distinct status) from raw.task_progress")
-    assert (tasks, cities) == (22, 11) and statuses >= 2
+    assert (tasks, cities) == (len(seed_rows("ref_plan_tasks")), len(CITIES)) and statuses >= 2
     [(projects, counties, linked)] = query(
         "select count(*), count(distinct area_code), count_if(len(indicator_codes) > 0) "
         "from raw.project_progress")
-    assert counties == 100 and projects == linked == 300
+    assert counties == len(COUNTIES)
+    assert projects == linked == PROJECTS_PER_COUNTY * len(COUNTIES)
     assert query("select count(*) from raw.project_progress where planned_end < planned_start"
                  ) == [(0,)]
 
@@ -68,7 +72,8 @@ def drop_correction(landed: Path, change) -> Path:
      ["data row 4", "column 针对问题指标", "unknown indicator code(s) XX01"]),
     (lambda ls: with_cell(ls, 5, 10, "2025-06"),
      ["data row 5", "column 报告月份", "2025-06 is not the delivery period 2025-07"]),
-    (lambda ls: ls + [ls[1]], ["data row 301", "duplicate row for GX36010201"]),
+    (lambda ls: ls + [ls[1]], [f"data row {PROJECTS_PER_COUNTY * len(COUNTIES) + 1}",
+                               f"duplicate row for GX{FIRST_COUNTY['area_code']}01"]),
     (lambda ls: [ls[0].replace("项目状态", "状态"), *ls[1:]], ["missing column 项目状态"]),
 ])
 def test_bad_project_register_is_quarantined(landed: Path, change, expected) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -16,9 +19,17 @@ def num(value: str) -> float | None:
     return float(value) if value != "" else None
 
 
-@pytest.fixture(scope="module")
-def areas() -> pd.DataFrame:
-    return seed("ref_areas")
+# The project's geography and a second province's (tests/fixtures/provinces): the rules
+# hold for any province's ref_areas.csv.
+GEOGRAPHIES = {
+    "seeds": SEEDS_DIR / "ref_areas.csv",
+    "430000": Path(__file__).parents[1] / "fixtures" / "provinces" / "430000" / "ref_areas.csv",
+}
+
+
+@pytest.fixture(scope="module", params=list(GEOGRAPHIES))
+def areas(request: pytest.FixtureRequest) -> pd.DataFrame:
+    return pd.read_csv(GEOGRAPHIES[request.param], dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
@@ -31,31 +42,69 @@ def variables() -> pd.DataFrame:
     return seed("ref_variables")
 
 
-def test_eleven_cities_and_one_hundred_counties(areas: pd.DataFrame) -> None:
-    assert (areas.area_level == "province").sum() == 1
-    assert (areas.area_level == "city").sum() == 11
-    assert (areas.area_level == "county").sum() == 100
+def test_one_province_its_cities_and_their_counties(areas: pd.DataFrame) -> None:
+    """Every row is the province, a city of it or a county of a city: none is lost or
+    orphaned, and every city has counties."""
+    assert areas.columns.tolist() == seed("ref_areas").columns.tolist()
+    [province] = areas[areas.area_level == "province"].area_code
+    cities = set(areas[areas.area_level == "city"].area_code)
+    counties = areas[areas.area_level == "county"]
+    assert cities and len(counties) > len(cities)
+    assert len(areas) == 1 + len(cities) + len(counties)
+    assert set(areas[areas.area_level == "city"].parent_code) == {province}
+    assert set(counties.city_code) == cities
+
+
+def test_city_populations_add_up_to_the_province(areas: pd.DataFrame) -> None:
+    """The 2020 census figures of the cities sum to the province's (rounding aside)."""
+    by_level = areas.groupby("area_level").population_2020_10k
+    province = float(by_level.get_group("province").iloc[0])
+    cities = by_level.get_group("city").astype(float)
+    assert (cities > 0).all()
+    assert cities.sum() == pytest.approx(province, abs=1.0)
+    assert (by_level.get_group("county") == "").all()
 
 
 def test_area_codes_are_unique_six_digit_gbt2260(areas: pd.DataFrame) -> None:
     assert areas.area_code.is_unique
-    assert areas.area_code.str.fullmatch(r"36\d{4}").all()
+    province = areas[areas.area_level == "province"].area_code.iloc[0]
+    assert re.fullmatch(r"[1-9]\d0000", province)
+    assert areas.area_code.str.fullmatch(province[:2] + r"\d{4}").all()
+    assert areas[areas.area_level == "city"].area_code.str.endswith("00").all()
+    assert not areas[areas.area_level == "county"].area_code.str.endswith("00").any()
 
 
-def test_every_county_rolls_up_to_an_existing_city_of_jiangxi(areas: pd.DataFrame) -> None:
+def test_every_county_rolls_up_to_an_existing_city_of_the_province(
+        areas: pd.DataFrame) -> None:
     by_code = areas.set_index("area_code")
+    province = areas[areas.area_level == "province"].area_code.iloc[0]
     counties = areas[areas.area_level == "county"]
     for county in counties.itertuples():
         parent = by_code.loc[county.parent_code]
         assert parent.area_level == "city", county.area_code
-        assert parent.parent_code == "360000"
+        assert parent.parent_code == province
         assert county.city_code == county.parent_code
         assert county.area_code[:4] == county.parent_code[:4], "GB/T 2260 prefix"
 
 
-def test_national_county_town_pilots_are_marked(areas: pd.DataFrame) -> None:
-    pilots = set(areas[areas.is_county_town_pilot == "true"].area_name_zh)
-    assert pilots == {"南昌县", "吉安县", "奉新县"}
+def test_listing_order_puts_each_city_before_its_counties(areas: pd.DataFrame) -> None:
+    ordered = areas.assign(n=areas.sort_order.astype(int)).sort_values("n")
+    assert ordered.n.is_unique and ordered.area_level.iloc[0] == "province"
+    current = None
+    for area in ordered.iloc[1:].itertuples():
+        if area.area_level == "city":
+            current = area.area_code
+        assert area.city_code == current, area.area_code
+
+
+def test_county_town_pilots_are_county_level_towns(areas: pd.DataFrame) -> None:
+    """The national county-town pilots the plan names are marked, on counties and
+    county-level cities only (never districts, cities or the province)."""
+    pilots = areas[areas.is_county_town_pilot == "true"]
+    assert len(pilots) >= 1
+    assert set(areas.is_county_town_pilot) <= {"true", "false"}
+    assert set(pilots.area_level) == {"county"}
+    assert set(pilots.county_type) <= {"county", "county_city"}
 
 
 def test_catalogue_covers_eight_dimensions_with_sixty_indicators(indicators: pd.DataFrame) -> None:

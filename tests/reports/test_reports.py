@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from cityhealth.reports import KINDS, writer
 from cityhealth.reports.charts import cjk_font_path
 from tests.demo_platform import DemoPlatform
+from tests.geography import CITIES, FIRST_CITY, PROVINCE
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def html_files(written) -> list[Path]:
 
 def test_every_report_is_self_contained(written) -> None:
     files = html_files(written)
-    assert len(files) >= 11 + 1 + 3
+    assert len(files) >= len(CITIES) + 1 + 3
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert '<meta charset="utf-8">' in text
@@ -90,16 +91,17 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     [(name, index, rank, low, high)] = published(
         demo_platform, year,
         "select area_name_zh, health_index, rank_in_province, rank_p05, rank_p95 "
-        "from pub_health_index where area_code = '360100' and period_year = ?",
-        [int(year)])
+        "from pub_health_index where area_code = ? and period_year = ?",
+        [FIRST_CITY["area_code"], int(year)])
     problem = published(
         demo_platform, year,
-        "select description_zh from pub_diagnosis where area_code = '360100' "
+        "select description_zh from pub_diagnosis where area_code = ? "
         "and period_year = ? order by dimension_sort_order, indicator_code limit 1",
-        [int(year)])[0][0]
-    path = next(p for p in written["annual"].files if "360100" in p.name)
+        [FIRST_CITY["area_code"], int(year)])[0][0]
+    path = next(p for p in written["annual"].files if FIRST_CITY["area_code"] in p.name)
     text = path.read_text(encoding="utf-8")
     assert f"{name}{year}年度城市体检报告" in text
+    assert f"{PROVINCE['area_name_zh']}城市体检评估" in text
     assert f"<b>{index:,.1f}</b>" in text and f"排名第<b>{rank}</b>" in text
     assert (f"第 {low}–{high} 位" if low != high else f"稳定在第 {low} 位") in text
     assert problem in text
@@ -113,15 +115,18 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
 def test_annual_index_and_workbook(demo_platform: DemoPlatform, written) -> None:
     report_set = written["annual"]
     htmls = [p for p in report_set.files if p.suffix == ".html"]
-    assert len(htmls) == len(demo_platform.cities) == 11
+    assert sorted(demo_platform.cities) == sorted(c["area_code"] for c in CITIES)
+    assert len(htmls) == len(CITIES)
     index = report_set.index.read_text(encoding="utf-8")
+    assert f"{PROVINCE['area_name_zh']}{demo_platform.check_year}年度城市体检报告" in index
     assert all(f'href="{p.name}"' in index for p in htmls)
     [workbook] = [p for p in report_set.files if p.suffix == ".xlsx"]
     book = load_workbook(workbook, read_only=True)
     assert {"城市健康指数", "指标数据", "问题诊断", "预警", "居民满意度", "第三方核对"} <= set(
         book.sheetnames)
     rows = list(book["城市健康指数"].iter_rows(values_only=True))
-    assert rows[1][0] == "area_code" and any(r[1] == "南昌市" for r in rows[2:])
+    assert rows[1][0] == "area_code"
+    assert {r[1] for r in rows[2:]} >= {c["area_name_zh"] for c in CITIES}
 
 
 def test_monthly_dispatch_names_delayed_items_by_department(
@@ -170,11 +175,12 @@ def test_five_year_report_shows_trajectories_and_attainment(
         demo_platform: DemoPlatform, written) -> None:
     text = written["five_year"].index.read_text(encoding="utf-8")
     start, end = demo_platform.plan_period
-    assert f"{start}—{end}年五年评估报告" in text
+    assert f"{PROVINCE['area_name_zh']}城市体检{start}—{end}年五年评估报告" in text
     names = [name for (name,) in published(
         demo_platform, demo_platform.plan_label,
         "select distinct area_name_zh from pub_index_trajectory where area_level = 'city'", [])]
-    assert len(names) == 11 and all(name in text for name in names)
+    assert sorted(names) == sorted(c["area_name_zh"] for c in CITIES)
+    assert all(name in text for name in names)
     assert text.count('src="data:image/png;base64,') == 2  # index lines, dimension lines
     assert "期末目标达成" in text and "达标率最低的指标" in text
 

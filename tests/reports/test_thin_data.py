@@ -19,6 +19,7 @@ import pytest
 
 from cityhealth.reports import writer
 from tests.demo_platform import DemoPlatform
+from tests.geography import CITIES, FIRST_CITY, SECOND_CITY
 from tests.reports.thin import (
     duplicate_headings,
     headline,
@@ -112,7 +113,7 @@ def test_five_year_report_without_its_baseline(
     assert (f"基期({baseline}年)无数据,无法计算五年变化;以下变化为{start}—{end}年的变化。"
             in text)
     assert f"<th>{start}—{end}年变化</th>" in text
-    assert f"{start}—{end}年,全省11个设区市城市健康指数平均由" in headline(text)
+    assert f"{start}—{end}年,全省{len(CITIES)}个设区市城市健康指数平均由" in headline(text)
     assert f"<th>{baseline}年指数</th>" not in text
 
 
@@ -168,7 +169,7 @@ def test_annual_report_with_an_indicator_all_null(
     pages = sorted(out.glob("城市体检报告_*.html"))
     assert len(pages) == len(demo_platform.cities)
     assert "排名" in text
-    city = text_of(next(p for p in pages if "360100" in p.name))
+    city = text_of(next(p for p in pages if FIRST_CITY["area_code"] in p.name))
     assert f"项指标{year}年数值缺失,无法判断是否达标:{html.escape(name)}。" in city
     assert "项数值缺失、无法判断是否达标" in headline(city)
     assert "无法判断</span>" in city  # the appendix row of the indicator
@@ -181,14 +182,15 @@ def test_annual_report_of_a_city_without_an_index(
     release = make("annual_null_index", [
         "update pub_health_index set health_index = null, rank_in_province = null, "
         "rank_p05 = null, rank_p95 = null, score_el = null, indicators_scored = null "
-        f"where area_code = '360200' and period_year = {year}"], str(year))
+        f"where area_code = '{SECOND_CITY['area_code']}' and period_year = {year}"], str(year))
     out = tmp_path / "annual"
     index = write(demo_platform, "annual", str(year), release, out)
     assert f"{year}年城市健康指数缺失。" in index
-    city = text_of(next(out.glob("城市体检报告_360200_*.html")))
-    assert f"景德镇市{year}年城市健康指数缺失,无法计算,不作排名。" in city
+    city = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
+    name = SECOND_CITY["area_name_zh"]
+    assert f"{name}{year}年城市健康指数缺失,无法计算,不作排名。" in city
     assert "排名第" not in city and "不作排名" in headline(city)
-    assert f"景德镇市{year}年生态宜居维度得分缺失,不绘制维度雷达图。" in city
+    assert f"{name}{year}年生态宜居维度得分缺失,不绘制维度雷达图。" in city
     assert city.count(IMAGE) == 1  # the province's bars, not the radar
 
 
@@ -198,7 +200,7 @@ def test_annual_report_on_the_last_year_only_names_its_year(
     release = make("annual_one_year", only_year(source, year), str(year))
     out = tmp_path / "annual"
     write(demo_platform, "annual", str(year), release, out)
-    city = text_of(next(out.glob("城市体检报告_360100_*.html")))
+    city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
     assert f"本报告依据发布版本中{year}年的数据;该版本含{year}年的城市健康指数。" in city
 
 
@@ -211,10 +213,11 @@ def test_annual_report_states_rank_for_two_years(
     index = write(demo_platform, "annual", str(year), source, out)
     [(name, value, rank)] = published(
         source, "select area_name_zh, health_index, rank_in_province from pub_health_index "
-        "where area_code = '360100' and period_year = ?", [year])
-    city = text_of(next(out.glob("城市体检报告_360100_*.html")))
+        "where area_code = ? and period_year = ?", [FIRST_CITY["area_code"], year])
+    city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
     assert f"{name}{year}年度城市体检报告" in city
-    assert f"<b>{value:,.1f}</b>" in city and f"在全省11个设区市中排名第<b>{rank}</b>" in city
+    assert f"<b>{value:,.1f}</b>" in city
+    assert f"在全省{len(CITIES)}个设区市中排名第<b>{rank}</b>" in city
     assert f"本报告依据发布版本中{year}年的数据" in city
     assert GAPS not in city and GAPS not in index
     assert city.count(IMAGE) == 2
@@ -282,7 +285,7 @@ def test_quarterly_bulletin_with_few_cities_never_names_one_twice(
     quarter = demo_platform.quarter
     release = make("quarterly_three", [
         f"delete from pub_quarterly_bulletin where period = '{quarter}' "
-        "and city_code not in ('360100', '360200', '360300')",
+        f"and city_code not in ({', '.join(repr(c['area_code']) for c in CITIES[:3])})",
         "update pub_quarterly_bulletin set task_progress_score = null, parts_scored = 2"],
         quarter)
     text = write(demo_platform, "quarterly", quarter, release, tmp_path)

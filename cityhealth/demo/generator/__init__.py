@@ -1,5 +1,5 @@
-"""The deterministic demo: what Jiangxi's departments, survey platform and third-party
-assessor would deliver for every county and year of a run profile.
+"""The deterministic demo: what the demo province's departments (ref_areas.csv), survey
+platform and third-party assessor would deliver for every county and year of a run profile.
 
 ``generate(landing_dir, profile)`` writes, per year of the profile:
 
@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import departments, indicators_for_year, seed_rows, unit_factors
+from cityhealth.core.reference import (
+    departments,
+    indicators_for_year,
+    province,
+    seed_rows,
+    unit_factors,
+)
 from cityhealth.core.settings import Profile
 from cityhealth.demo.generator.files import number, write_table
 from cityhealth.demo.generator.registers import write_registers
@@ -31,7 +37,6 @@ from cityhealth.demo.generator.values import DemoWorld, rng
 from cityhealth.demo.generator.world import build_world
 from cityhealth.ingestion.registry import sources
 
-ASSESSOR = "江西省城市体检第三方评估机构(示例)"
 ALTERNATIVE_UNIT_SHARE = 0.35
 
 __all__ = ["DemoDelivery", "generate", "build_world", "write_survey_export"]
@@ -44,6 +49,11 @@ class DemoDelivery:
     world: DemoWorld
     files: list[Path] = field(default_factory=list)
     survey_rows: int = 0
+
+
+def assessor() -> str:
+    """The third-party assessor named in the demo's assessment files."""
+    return f"{province()['area_name_zh']}城市体检第三方评估机构(示例)"
 
 
 def _delivered_unit(seed: int, department: str, variable: dict[str, str]) -> tuple[str, float]:
@@ -78,7 +88,7 @@ def _department_file(world: DemoWorld, landing: Path, source_id: str, department
             row.append(number(value / factor))
         rows.append(row)
     name = departments()[department]["department_name_zh"]
-    title = f"江西省各县(市、区){name}{year}年度城市体检基础数据"
+    title = f"{province()['area_name_zh']}各县(市、区){name}{year}年度城市体检基础数据"
     notes = [f"填报单位：{name}", "填报口径：按行政区划代码逐县(市、区)填报，数据为统计年度末数。",
              "计量单位见表头括号内。"]
     return write_table(landing / source_id / str(year) / f"{name}_{year}年度城市体检数据",
@@ -90,6 +100,7 @@ def _third_party_file(world: DemoWorld, landing: Path, source_id: str, delivery:
     header = ["行政区划代码", "地区名称", "年度", "指标代码", "指标名称", "测评值", "测评机构",
               "测评日期"]
     rows = []
+    measured_by = assessor()
     for county in world.counties:
         for indicator in indicators_for_year(year):
             if indicator["spatial_level"] != "county":
@@ -106,9 +117,11 @@ def _third_party_file(world: DemoWorld, landing: Path, source_id: str, delivery:
             day = f"{year}-11-{1 + r.randrange(28):02d}"
             rows.append([county["area_code"], county["area_name_zh"], year,
                          indicator["indicator_code"], indicator["indicator_name_zh"],
-                         number(measured), ASSESSOR, day])
+                         number(measured), measured_by, day])
     return write_table(landing / source_id / str(year) / f"第三方评估测评数据_{year}",
-                       delivery, f"{year}年度江西省城市体检第三方评估测评结果", header, rows)
+                       delivery,
+                       f"{year}年度{province()['area_name_zh']}城市体检第三方评估测评结果",
+                       header, rows)
 
 
 def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
