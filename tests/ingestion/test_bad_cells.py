@@ -177,3 +177,26 @@ def test_a_text_that_merely_starts_with_a_dash_is_not_a_placeholder(landed: Path
 
     assert quarantined(landed, "dept_wr", "暂缺.csv") == (
         f"dept_wr: 暂缺.csv: data row 3 (line 4), column {header[3]}: '- 暂缺' is not a number")
+
+
+def test_a_placeholder_where_a_register_figure_must_be_filled_is_an_error(
+        landed: Path) -> None:
+    folder = landed / "project_register" / "2025-07"
+    [path] = list(folder.iterdir())
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    column = header.index("形象进度(%)")
+    cells = lines[6].split(",")
+    cells[column] = "—"
+    lines[6] = ",".join(cells)
+    bad = folder / "项目库_占位.csv"
+    bad.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    later = time.time() + 5
+    os.utime(bad, (later, later))
+
+    outcomes = {o.file: o for o in ingest_source("project_register", "2025-07")}
+    assert outcomes[path.name].status == "loaded"
+    assert outcomes[bad.name].status == "quarantined"
+    assert outcomes[bad.name].error == (
+        "project_register: 项目库_占位.csv: data row 6 (line 7), column 形象进度(%): '—' stands "
+        "for no figure; the cell must be filled")
