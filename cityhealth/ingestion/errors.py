@@ -48,7 +48,7 @@ class Problem:
     column: str = ""
 
     def __str__(self) -> str:
-        column = f"column {shown(self.column)}" if self.column else ""
+        column = f"column {shown(self.column, 200)}" if self.column else ""
         place = ", ".join(p for p in (self.where, column) if p)
         return f"{place}: {self.message}" if place else self.message
 
