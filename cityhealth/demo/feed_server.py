@@ -13,6 +13,18 @@ with ``Authorization: Bearer <token>`` answers one page of JSON::
 It misbehaves on demand, as real department APIs do: ``POST /_faults`` with
 ``{"match": "EE", "faults": ["429", "503", "html", "slow:2.5", "truncate", "garbage"]}``
 queues faults that the next matching requests receive, one each, in order.
+
+Faults of an API that answers HTTP 200 but cannot be trusted:
+
+* ``busy`` – ``{"code": 500, "msg": "系统繁忙"}``; ``apierror:<code>:<msg>`` – the same with
+  another code and message
+* ``gbk`` – the real page in GBK, declared (``charset=GBK``); ``gbk-as-utf8`` – in GBK,
+  declared as UTF-8
+* ``period:<period>`` – the data of another period (labelled as such);
+  ``department:<code>`` – another department's data
+* ``repeat`` – page 1's items whatever page is asked (the page number echoed);
+  ``stuck`` – page 1 itself whatever page is asked
+* ``endless`` – announces a million pages (empty beyond the real ones)
 """
 
 from __future__ import annotations
@@ -63,9 +75,10 @@ class FeedHandler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json",
-              headers: dict[str, str] | None = None, length: int | None = None) -> None:
+              headers: dict[str, str] | None = None, length: int | None = None,
+              charset: str = "utf-8") -> None:
         self.send_response(status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Type", f"{content_type}; charset={charset}")
         self.send_header("Content-Length", str(len(body) if length is None else length))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -95,6 +108,8 @@ class FeedHandler(BaseHTTPRequestHandler):
         fault = self.state.next_fault(self.path)
         if fault and self._misbehave(fault):
             return None
+        if fault and fault.startswith("slow:"):
+            fault = None
         parts = url.path.strip("/").split("/")
         if len(parts) != 5 or parts[:3] != ["api", "v1", "departments"] \
                 or parts[4] != "monitoring":
@@ -109,23 +124,43 @@ class FeedHandler(BaseHTTPRequestHandler):
             page_size = min(int(query.get("page_size", 200)), MAX_PAGE_SIZE)
         except (KeyError, ValueError) as error:
             return self._json(400, {"error": f"bad request: {error}"})
-        items = monitoring_items(self.state.world, parts[3], period)
+        department, answered = parts[3], period
+        if fault and fault.startswith(("period:", "department:")):
+            field, value = fault.split(":", 1)
+            department, answered = (value, period) if field == "department" else \
+                (department, value)
+        items = monitoring_items(self.state.world, department, answered)
         if not items:
-            return self._json(404, {"error": f"no data for {parts[3]} {period}"})
+            return self._json(404, {"error": f"no data for {department} {answered}"})
         pages = max(1, math.ceil(len(items) / page_size))
-        if page < 1 or page > pages:
+        shown_page = page
+        if fault in ("repeat", "stuck"):
+            page, shown_page = 1, (1 if fault == "stuck" else page)
+        if fault != "endless" and (page < 1 or page > pages):
             return self._json(400, {"error": f"page {page} out of 1..{pages}"})
-        return self._json(200, {
-            "department": parts[3], "period": period, "page": page, "pages": pages,
-            "page_size": page_size, "total": len(items),
-            "items": items[(page - 1) * page_size: page * page_size]})
+        payload = {
+            "department": department, "period": answered, "page": shown_page,
+            "pages": 1_000_000 if fault == "endless" else pages, "page_size": page_size,
+            "total": len(items), "items": items[(page - 1) * page_size: page * page_size]}
+        if fault in ("gbk", "gbk-as-utf8"):
+            body = json.dumps(payload, ensure_ascii=False).encode("gbk")
+            return self._send(200, body, charset="GBK" if fault == "gbk" else "utf-8")
+        return self._json(200, payload)
 
     def _misbehave(self, fault: str) -> bool:
         """Answer with the fault; False when the fault only delays the real answer."""
         if fault.startswith("slow:"):
             time.sleep(float(fault.split(":", 1)[1]))
             return False
-        if fault.isdigit():
+        if fault in ("gbk", "gbk-as-utf8", "repeat", "stuck", "endless") or \
+                fault.startswith(("period:", "department:")):
+            return False  # the real answer, altered (do_GET)
+        if fault == "busy":
+            self._json(200, {"code": 500, "msg": "系统繁忙", "data": None})
+        elif fault.startswith("apierror:"):
+            _, code, message = fault.split(":", 2)
+            self._json(200, {"code": int(code), "msg": message, "data": None})
+        elif fault.isdigit():
             headers = {"Retry-After": "0"} if fault == "429" else None
             self._json(int(fault), {"error": f"simulated {fault}"}, headers)
         elif fault == "html":

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import areas, province
+from cityhealth.ingestion.errors import shown
 
 AREA_CODE = re.compile(r"^\d{6}$")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -24,7 +25,7 @@ def area_code_problem(code: str, levels: tuple[str, ...] = ("county",)) -> str |
     if not code:
         return "the area code is empty"
     if not AREA_CODE.match(code):
-        return f"'{code}' is not a six-digit GB/T 2260 area code"
+        return f"'{shown(code)}' is not a six-digit GB/T 2260 area code"
     if code not in area_codes(levels):
         level = "/".join(levels)
         return (f"unknown area code {code} (not a {level} of {province()['area_name_en']} "
@@ -41,7 +42,7 @@ def year_problem(text: str, period: str) -> str | None:
     try:
         year = int(float(text))
     except ValueError:
-        return f"'{text}' is not a year"
+        return f"'{shown(text)}' is not a year"
     if year > current_year():
         return f"year {year} is in the future"
     if year != Period.parse(period).check_year:

@@ -4,10 +4,16 @@ Headers are mapped to catalogue variables through the seeds (``ref_variables``:
 the header text; ``ref_units``: the unit in brackets), never through code. Values
 are converted to the variable's canonical unit; the delivered header and unit are
 kept beside them.
+
+A cell holding a placeholder (``-``, ``—``, ``/``, ``无`` …) is loaded as missing and
+listed: the parsed frame carries them in ``frame.attrs["placeholders"]`` (``Placeholder``:
+data row, where, column heading as delivered, text) and the load logs a warning naming
+them, so that a delivery turning figures into missing can be noticed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -19,8 +25,17 @@ from cityhealth.core.reference import unit_factors, variables_by_name
 from cityhealth.ingestion.checks import area_code_problem, year_problem
 from cityhealth.ingestion.errors import DeliveryError, Problem
 from cityhealth.ingestion.registry import Source
-from cityhealth.ingestion.tables import is_total_row, parse_number, read_tables
+from cityhealth.ingestion.tables import (
+    Placeholder,
+    is_total_row,
+    parse_number,
+    placeholder,
+    placeholder_warning,
+    read_tables,
+)
 from cityhealth.warehouse.connection import insert_frame
+
+log = logging.getLogger(__name__)
 
 CODE, NAME, YEAR = "行政区划代码", "地区名称", "统计年度"
 KEY_COLUMNS = (CODE, NAME, YEAR)
@@ -59,6 +74,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     """The delivered cells as raw.department_values rows (without batch_id)."""
     tables, problems = read_tables(path, CODE)
     records: list[tuple] = []
+    placeholders: list[Placeholder] = []
     seen: dict[tuple[str, str], str] = {}
     for table in tables:
         mapped, header_problems = _map_columns(table.header, source.department or "")
@@ -90,9 +106,11 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                 seen[code, variable] = where
                 try:
                     value = parse_number(row.cells[label])
-                except ValueError:
-                    problems.append(Problem(f"'{row.cells[label]}' is not a number", where, label))
+                except ValueError as error:
+                    problems.append(Problem(str(error), where, label))
                     continue
+                if (found := placeholder(row, table.sheet, label)) is not None:
+                    placeholders.append(found)
                 records.append((source.source_id, source.department, row.data_row, code,
                                 row.cells[NAME], Period.parse(period).check_year, label, variable,
                                 None if value is None else value * factor, unit))
@@ -100,14 +118,26 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
         raise DeliveryError(source.source_id, path.name, problems)
     if not records:
         raise DeliveryError(source.source_id, path.name, "no data rows below the header")
-    return pd.DataFrame.from_records(records, columns=[
+    frame = pd.DataFrame.from_records(records, columns=[
         "source_id", "department_code", "row_number", "area_code", "area_name", "period_year",
         "column_label", "variable_code", "value", "delivered_unit"])
+    frame.attrs["placeholders"] = placeholders
+    return frame
+
+
+def delivered_name(con: duckdb.DuckDBPyConnection, batch_id: str, path: Path) -> str:
+    """The file's name as delivered (``path`` is the archived copy, named by its hash)."""
+    found = con.execute("select original_name from raw.load_batches where batch_id = ?",
+                        [batch_id]).fetchone()
+    return found[0] if found and found[0] else path.name
 
 
 def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
          batch_id: str) -> int:
     frame = parse(source, period, path)
+    if frame.attrs["placeholders"]:
+        log.warning("%s: %s: %s", source.source_id, delivered_name(con, batch_id, path),
+                    placeholder_warning(frame.attrs["placeholders"]))
     frame.insert(0, "batch_id", batch_id)
     insert_frame(con, "raw.department_values", frame)
     return int(frame["row_number"].nunique())

@@ -6,9 +6,37 @@ cell, the row and column, so that the department can fix its file without asking
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 MAX_SHOWN = 10
+SHOWN_CHARS = 60  # delivered text quoted in a message is cut after this many characters
+VISIBLE_SPACE = " "
+
+
+def _escaped(char: str) -> str:
+    """A character as the clerk can see it: invisible ones as <U+XXXX>."""
+    if char == VISIBLE_SPACE:
+        return char
+    if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"):
+        return f"<U+{ord(char):04X}>"
+    return char
+
+
+def shown(text: object, limit: int = SHOWN_CHARS) -> str:
+    """Delivered text for a message: invisible characters (zero-width spaces, BOMs,
+    control characters, no-break and ideographic spaces) written as ``<U+200B>``, a space
+    at either end as ``<U+0020>``, and a long text cut with its length said."""
+    text = str(text)
+    cut = text[:limit]
+    body = "".join(_escaped(c) for c in cut)
+    if cut.startswith(VISIBLE_SPACE):
+        body = "<U+0020>" + body[1:]
+    if cut.endswith(VISIBLE_SPACE) and len(cut) > 1:
+        body = body[:-1] + "<U+0020>"
+    if len(text) > limit:
+        body += f"… ({len(text):,} characters)"
+    return body
 
 
 @dataclass(frozen=True)
@@ -20,8 +48,8 @@ class Problem:
     column: str = ""
 
     def __str__(self) -> str:
-        place = ", ".join(p for p in (self.where, f"column {self.column}" if self.column else "")
-                          if p)
+        column = f"column {shown(self.column, 200)}" if self.column else ""
+        place = ", ".join(p for p in (self.where, column) if p)
         return f"{place}: {self.message}" if place else self.message
 
 

@@ -3,6 +3,9 @@
 Both are tables with a fixed set of Chinese columns; each column is declared once with
 the parser of its cells, so a register is a list of columns, not a page of code. A
 bad cell is reported with its row and column; the whole batch is then quarantined.
+A placeholder (``-``, ``/``, ``无`` …) in a number column that may be empty is read as
+missing and listed in ``frame.attrs["placeholders"]``; where the cell must be filled it
+is an error like an empty cell.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ import pandas as pd
 
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem
-from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.errors import DeliveryError, Problem, shown
 from cityhealth.ingestion.registry import Source
-from cityhealth.ingestion.tables import parse_number, read_tables
+from cityhealth.ingestion.tables import Placeholder, parse_number, placeholder, read_tables
 from cityhealth.warehouse.connection import insert_frame
 
 TASK_STATUS = {"未启动": "not_started", "推进中": "in_progress", "已完成": "done",
@@ -43,10 +46,7 @@ def text(cell: str) -> str:
 
 
 def number(cell: str) -> float | None:
-    try:
-        return parse_number(cell)
-    except ValueError:
-        raise ValueError(f"'{cell}' is not a number") from None
+    return parse_number(cell)
 
 
 def percent(cell: str) -> float | None:
@@ -58,7 +58,7 @@ def percent(cell: str) -> float | None:
 def month(cell: str) -> str:
     match = re.match(r"^(\d{4})[-/年.](\d{1,2})", cell)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"'{cell}' is not a month (YYYY-MM)")
+        raise ValueError(f"'{shown(cell)}' is not a month (YYYY-MM)")
     return f"{match[1]}-{int(match[2]):02d}"
 
 
@@ -70,7 +70,7 @@ def month_start(cell: str) -> date:
 def one_of(mapping: dict[str, str], what: str) -> Callable[[str], str]:
     def parse(cell: str) -> str:
         if cell not in mapping:
-            raise ValueError(f"'{cell}' is not a {what} ({'/'.join(mapping)})")
+            raise ValueError(f"'{shown(cell)}' is not a {what} ({'/'.join(mapping)})")
         return mapping[cell]
     return parse
 
@@ -88,7 +88,8 @@ def indicator_list(cell: str) -> list[str]:
     codes = [c for c in re.split(r"[\s,;，；、]+", cell) if c]
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ValueError(f"unknown indicator code(s) {', '.join(unknown)} (ref_indicators.csv)")
+        raise ValueError(f"unknown indicator code(s) {', '.join(map(shown, unknown))} "
+                         "(ref_indicators.csv)")
     return codes
 
 
@@ -97,6 +98,7 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
     """The rows of a register as records of the columns' fields (plus row_number)."""
     tables, problems = read_tables(path, columns[0].header)
     records: list[dict] = []
+    placeholders: list[Placeholder] = []
     seen: dict[tuple, str] = {}
     for table in tables:
         missing = [c.header for c in columns if c.required and c.header not in table.header]
@@ -120,6 +122,14 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
                 except ValueError as error:
                     problems.append(Problem(str(error), where, column.header))
                     ok = False
+                    continue
+                if column.parse in (number, percent) and \
+                        (found := placeholder(row, table.sheet, column.header)) is not None:
+                    if not column.allow_empty:
+                        problems.append(Problem(f"'{shown(cell)}' stands for no figure; the "
+                                                "cell must be filled", where, column.header))
+                        ok = False
+                    placeholders.append(found)
             if not ok:
                 continue
             if record[period_field] != period:
@@ -140,6 +150,7 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
         raise DeliveryError(source.source_id, path.name, "no data rows below the header")
     frame = pd.DataFrame.from_records(records)
     frame.insert(0, "source_id", source.source_id)
+    frame.attrs["placeholders"] = placeholders
     return frame
 
 

@@ -40,6 +40,19 @@ class Source:
         """The platform fetches this source's deliveries itself (over HTTP)."""
         return self.transport == "http"
 
+    def setting(self, name: str) -> object:
+        """A setting of the source's kind (``sources.yaml``: ``kinds``, or the source's own)."""
+        try:
+            return self.options[name]
+        except KeyError:
+            raise KeyError(f"{self.source_id}: no setting {name!r} in {SOURCES_FILE.name} "
+                           f"(kinds: {self.kind}:)") from None
+
+    @property
+    def max_pages(self) -> int:
+        """The most pages one pull of a paginated source follows (``max_pages``)."""
+        return int(self.setting("max_pages"))
+
     def landing_dir(self, period: str) -> Path:
         """Where deliveries for one period are dropped: landing/<source>/<period>/."""
         return settings().landing_dir / self.source_id / str(period)
@@ -59,6 +72,10 @@ def _source(source_id: str, spec: dict, kinds: dict, retries: dict[str, RetryPol
         raise ValueError(f"{SOURCES_FILE.name}: source {source_id} has transport "
                          f"{transport!r}; known: {', '.join(TRANSPORTS)}")
     known = {"kind", "cadence", "name_zh", "delivery", "department", "transport"}
+    max_pages = settings_of_kind.get("max_pages", 1)
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
+        raise ValueError(f"{SOURCES_FILE.name}: source {source_id} has max_pages "
+                         f"{max_pages!r}; a whole number of at least 1")
     return Source(source_id=source_id, kind=spec["kind"], cadence=spec["cadence"],
                   name_zh=spec["name_zh"], delivery=spec.get("delivery", ""),
                   department=spec.get("department"),

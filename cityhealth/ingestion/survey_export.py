@@ -47,9 +47,15 @@ from cityhealth.core.reference import (
 )
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.checks import area_codes, current_year
-from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.errors import DeliveryError, Problem, shown
 from cityhealth.ingestion.registry import Source
-from cityhealth.ingestion.tables import detect_encoding, sniff
+from cityhealth.ingestion.tables import (
+    MAX_CELL_CHARS,
+    delimiter_problem,
+    detect_encoding,
+    locate_undecodable,
+    sniff,
+)
 
 RESPONSE_ID, SUBMITTED, DURATION, AREA = "答卷编号", "提交时间", "答题时长(秒)", "所在区县代码"
 PERSONAL = ("姓名", "手机号码", "身份证号")
@@ -60,8 +66,9 @@ MEMORY_LIMIT = "1GB"       # DuckDB's buffer pool while loading an export (it sp
 TRANSCODE_CHUNK = 8 << 20  # bytes read per step when transcoding to UTF-8
 MASK_BITS = 62             # answer columns per bit mask of invalid answers
 INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
+MAX_LINE_BYTES = 2_097_152  # DuckDB's max_line_size (its default, said in the message)
 CSV_OPTIONS = ("header = true, all_varchar = true, strict_mode = true, null_padding = false, "
-               "delim = ',', quote = '\"'")
+               f"delim = ',', quote = '\"', max_line_size = {MAX_LINE_BYTES}")
 
 
 def _ident(name: str) -> str:
@@ -112,26 +119,19 @@ def _scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
     """Stream a GBK/GB18030 export into a UTF-8 copy (undecodable bytes: DeliveryError)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
-    lines = 0
     with open(path, "rb") as src, open(target, "wb") as out:
         while True:
             chunk = src.read(TRANSCODE_CHUNK)
             final = not chunk
-            pending = len(decoder.getstate()[0])  # bytes of a character cut by the last read
             try:
                 out.write(decoder.decode(chunk, final=final).encode("utf-8"))
-            except UnicodeDecodeError as error:  # error.start counts the pending bytes too
-                at = offset - pending + error.start
-                line = lines + chunk[:max(error.start - pending, 0)].count(b"\n") + 1
+            except UnicodeDecodeError:
                 raise DeliveryError(
                     source.source_id, path.name,
-                    f"not a readable CSV export ({encoding}): undecodable bytes at byte {at} "
-                    f"(line {line}): {error.reason}") from None
+                    f"not a readable CSV export ({encoding}): "
+                    f"{locate_undecodable(path, encoding)}") from None
             if final:
                 return
-            offset += len(chunk)
-            lines += chunk.count(b"\n")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
@@ -139,16 +139,48 @@ def _columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_pat
     try:
         found = con.execute(f"select * from read_csv(?, {CSV_OPTIONS}) limit 0",
                             [str(csv_path)]).description
-    except duckdb.Error as error:
+    except (duckdb.Error, UnicodeDecodeError) as error:
         raise _unreadable(source, path, csv_path, encoding, error) from None
     return [column[0] for column in found]
 
 
+def _long_line(path: Path) -> int | None:
+    """The first line of a file longer than MAX_LINE_BYTES (read in chunks; error path)."""
+    line, length = 1, 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(8 << 20), b""):
+            start = 0
+            while (end := chunk.find(b"\n", start)) >= 0:
+                if length + end - start > MAX_LINE_BYTES:
+                    return line
+                line, length, start = line + 1, 0, end + 1
+            length += len(chunk) - start
+            if length > MAX_LINE_BYTES:
+                return line
+    return None
+
+
 def _unreadable(source: Source, path: Path, csv_path: Path, encoding: str,
-                error: duckdb.Error) -> DeliveryError:
-    lines = [line.replace(str(csv_path), path.name) for line in str(error).splitlines()
-             if line.strip()]
-    detail = "; ".join(lines[:3])
+                error: Exception) -> DeliveryError:
+    """DuckDB's refusal of an export, said for the clerk. (DuckDB quotes the offending line
+    in its message, cut mid-character at times: then its message is not even readable and
+    the file itself is searched for the reason.)"""
+    text = str(error) if isinstance(error, duckdb.Error) else ""
+    if "Invalid unicode" in text or not text:
+        where = locate_undecodable(csv_path, "utf-8")
+        if where is not None:
+            return DeliveryError(source.source_id, path.name,
+                                 f"not a readable CSV export ({encoding}): {where}")
+    if "Maximum line size" in text or not text:
+        line = _long_line(csv_path)
+        if line is not None or text:
+            return DeliveryError(source.source_id, path.name, Problem(
+                f"the row is longer than {MAX_LINE_BYTES:,} bytes: a cell of more than "
+                f"{MAX_CELL_CHARS:,} characters, or a quote opened and never closed?",
+                f"line {line}" if line is not None else ""))
+    lines = [line.replace(str(csv_path), path.name) for line in text.splitlines()
+             if line.strip()] or [f"{type(error).__name__}: {error}"]
+    detail = "; ".join(shown(line, 200) for line in lines[:3])
     return DeliveryError(source.source_id, path.name,
                          f"not a readable CSV export ({encoding}): {detail}")
 
@@ -219,7 +251,7 @@ def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: 
             f"(select {coded} from (select {parsed} from read_csv($path, {CSV_OPTIONS})))",
             {"path": str(csv_path), "year": year, "current_year": current_year(),
              "ipad": ipad, "opad": opad})
-    except duckdb.Error as error:
+    except (duckdb.Error, UnicodeDecodeError) as error:
         raise _unreadable(source, path, csv_path, encoding, error) from None
     # rowids of a table created inside a transaction do not start at 0: number from the first
     first = con.execute("select coalesce(min(rowid), 0) from survey_in").fetchone()[0]
@@ -232,7 +264,7 @@ def _examples(con: duckdb.DuckDBPyConnection, row: str, condition: str, value: s
     found = con.execute(
         f"select {row}, {value} from survey_in where {condition} "
         f"order by rowid limit {EXAMPLES}").fetchall()
-    problems = [Problem(message.format(value=text), f"data row {number}", column)
+    problems = [Problem(message.format(value=shown(text)), f"data row {number}", column)
                 for number, text in found]
     if total > len(found):
         problems.append(Problem(f"{total - len(found)} more rows like these", column=column))
@@ -307,12 +339,16 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
     questionnaire = questionnaire_for_year(year)
     questions = [q["question_zh"] for q in survey_questions(questionnaire)]
     with open(path, "rb") as handle:
-        kind = sniff(handle.read(4096))
+        head = handle.read(4096)
+    kind = sniff(head)
     if kind != "text":
         what = {"empty": "the file is empty", "html": "the file is an HTML page, not an export",
                 "xlsx": "the file is a workbook; the survey platform exports CSV"}[kind]
         raise DeliveryError(source.source_id, path.name, what)
     encoding = detect_encoding(path)
+    first_line = head.decode(encoding, errors="replace").splitlines()[0]
+    if (issue := delimiter_problem(first_line, RESPONSE_ID)) is not None:
+        raise DeliveryError(source.source_id, path.name, issue)
     utf8_copy: Path | None = None
     try:
         with _load_settings(con):

@@ -1,7 +1,12 @@
-"""The provincial third-party assessment: independent measurements of sampled indicators."""
+"""The provincial third-party assessment: independent measurements of sampled indicators.
+
+A placeholder in 测评值 (``-``, ``/``, ``无`` …) is loaded as missing and listed in
+``frame.attrs["placeholders"]``; the load logs a warning naming those cells.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -11,10 +16,19 @@ import pandas as pd
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem, year_problem
-from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.department_file import delivered_name
+from cityhealth.ingestion.errors import DeliveryError, Problem, shown
 from cityhealth.ingestion.registry import Source
-from cityhealth.ingestion.tables import parse_number, read_tables
+from cityhealth.ingestion.tables import (
+    Placeholder,
+    parse_number,
+    placeholder,
+    placeholder_warning,
+    read_tables,
+)
 from cityhealth.warehouse.connection import insert_frame
+
+log = logging.getLogger(__name__)
 
 CODE, YEAR, INDICATOR, VALUE, ASSESSOR, MEASURED_ON = (
     "行政区划代码", "年度", "指标代码", "测评值", "测评机构", "测评日期")
@@ -25,6 +39,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     tables, problems = read_tables(path, CODE)
     indicators = {r["indicator_code"] for r in seed_rows("ref_indicators")}
     records: list[tuple] = []
+    placeholders: list[Placeholder] = []
     seen: dict[tuple[str, str], str] = {}
     for table in tables:
         missing = [Problem(f"missing column {c}") for c in REQUIRED if c not in table.header]
@@ -41,7 +56,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                 problems.append(Problem(issue, where, YEAR))
                 continue
             if indicator not in indicators:
-                problems.append(Problem(f"unknown indicator code '{indicator}' "
+                problems.append(Problem(f"unknown indicator code '{shown(indicator)}' "
                                         "(ref_indicators.csv)", where, INDICATOR))
                 continue
             if (code, indicator) in seen:
@@ -51,15 +66,17 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
             seen[code, indicator] = where
             try:
                 value = parse_number(row.cells[VALUE])
-            except ValueError:
-                problems.append(Problem(f"'{row.cells[VALUE]}' is not a number", where, VALUE))
+            except ValueError as error:
+                problems.append(Problem(str(error), where, VALUE))
                 continue
+            if (found := placeholder(row, table.sheet, VALUE)) is not None:
+                placeholders.append(found)
             measured_on = None
             if row.cells.get(MEASURED_ON):
                 try:
                     measured_on = date.fromisoformat(row.cells[MEASURED_ON][:10])
                 except ValueError:
-                    problems.append(Problem(f"'{row.cells[MEASURED_ON]}' is not a date "
+                    problems.append(Problem(f"'{shown(row.cells[MEASURED_ON])}' is not a date "
                                             "(YYYY-MM-DD)", where, MEASURED_ON))
                     continue
             records.append((source.source_id, row.data_row, code,
@@ -69,14 +86,19 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
         raise DeliveryError(source.source_id, path.name, problems)
     if not records:
         raise DeliveryError(source.source_id, path.name, "no data rows below the header")
-    return pd.DataFrame.from_records(records, columns=[
+    frame = pd.DataFrame.from_records(records, columns=[
         "source_id", "row_number", "area_code", "period_year", "indicator_code", "value",
         "assessor", "measured_on"])
+    frame.attrs["placeholders"] = placeholders
+    return frame
 
 
 def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
          batch_id: str) -> int:
     frame = parse(source, period, path)
+    if frame.attrs["placeholders"]:
+        log.warning("%s: %s: %s", source.source_id, delivered_name(con, batch_id, path),
+                    placeholder_warning(frame.attrs["placeholders"]))
     frame.insert(0, "batch_id", batch_id)
     insert_frame(con, "raw.third_party_values", frame)
     return len(frame)
