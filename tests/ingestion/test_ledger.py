@@ -131,3 +131,45 @@ def test_a_quarantined_delivery_counts_as_received(big_survey: tuple[Path, int])
     assert first.status == "quarantined"
     [again] = ingest_source("survey", YEAR)
     assert (again.status, again.batch_id, again.note) == ("duplicate", first.batch_id, None)
+
+
+def test_a_bad_file_quarantines_itself_and_the_good_one_beside_it_is_promoted(
+        landed: Path) -> None:
+    """One bad delivery fails its source's ingest task, but only after the good deliveries
+    beside it were loaded and validated: they are promoted in the same run."""
+    from cityhealth.orchestration.pipeline import StepFailed, ingest
+
+    folder = landed / "dept_wr" / YEAR
+    [good] = folder.iterdir()
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+
+    def drop(name: str, row: int, value: str) -> None:
+        cells = lines[row].split(",")
+        changed = [*lines[:row], ",".join([*cells[:-1], value]), *lines[row + 1:]]
+        (folder / name).write_bytes(("\r\n".join(changed) + "\r\n").encode("utf-8"))
+        later = time.time() + 5
+        os.utime(folder / name, (later, later))
+
+    drop("文字.csv", 4, "暂无数据")       # rejected by ingestion
+    drop("数量级.csv", 2, "990000")       # loaded, rejected by the gate
+    with pytest.raises(StepFailed) as failed:
+        ingest("dept_wr", YEAR)
+    text = str(failed.value)
+    head, *rest = text.splitlines()
+    assert head == (f"dept_wr {YEAR}: 2 of 3 deliveries quarantined; validated and promoted "
+                    f"beside them: {good.name}")
+    assert rest[0].startswith(
+        "- dept_wr: 文字.csv: data row 4 (line 5), column 再生水利用量(万吨): ")
+    assert rest[1].startswith("- dept_wr: 数量级.csv: 1 of 6 checks failed")
+    assert "data row 2, column 再生水利用量(万吨): 990000万吨, 最大合理值 100000万吨" in text
+
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        statuses = dict(con.execute("select original_name, status from raw.load_batches "
+                                    "where source_id = 'dept_wr'").fetchall())
+    finally:
+        con.close()
+    assert statuses == {good.name: "promoted", "文字.csv": "quarantined",
+                        "数量级.csv": "quarantined"}
+    # the next run finds nothing new: the good delivery stays in force
+    assert ingest("dept_wr", YEAR) == {"duplicate": 3}
