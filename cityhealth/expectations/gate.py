@@ -340,7 +340,7 @@ def validate_pending(source_id: str | None = None,
 def raise_if_failed(results: list[BatchValidation]) -> None:
     failed = [r for r in results if not r.success]
     if failed:
-        lines = "\n".join(f"- {r.summary()}" for r in failed)
+        lines = "\n".join("- " + r.summary().replace("\n", "\n  ") for r in failed)
         raise ValidationFailed(
             f"{len(failed)} of {len(results)} batches failed validation and were "
             f"quarantined:\n{lines}")

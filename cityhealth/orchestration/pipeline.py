@@ -100,7 +100,7 @@ def ingest(source_id: str, period: str) -> dict[str, int]:
     promoted = [v.file for v in validated if v.success]
     failed += [v.summary() for v in validated if not v.success]
     notes = [f"- {o.note}" for o in outcomes if o.note]
-    lines = "\n".join(f"- {error}" for error in failed[:5])
+    lines = "\n".join("- " + error.replace("\n", "\n  ") for error in failed[:5])
     more = f"\n- and {len(failed) - 5} more" if len(failed) > 5 else ""
     passed = (f"; validated and promoted beside them: {', '.join(promoted)}" if promoted
               else "")
