@@ -31,7 +31,7 @@ from cityhealth.expectations.suites import (
     message,
     plan_for,
 )
-from cityhealth.ingestion import third_party_file
+from cityhealth.ingestion import project_register, task_register, third_party_file
 from cityhealth.ingestion.registry import source
 from cityhealth.warehouse.connection import writer
 
@@ -182,22 +182,26 @@ def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
 
 
 # Where a correction could erase delivered values: per source kind, the raw table, the key
-# of one value, the heading as delivered (n: the correction, p: the batch in force) and
-# the value's place in the correction and the unit values are stored in (the seeds are
-# registered by suites.batch_frame).
+# of one value, the value's column, the heading as delivered (n: the correction, p: the
+# batch in force), the value's place in the correction and the unit values are stored in
+# (the seeds are registered by suites.batch_frame).
 _VARIABLE_UNIT = ("(select any_value(unit_zh) from seed_ref_variables as v "
                   "where v.variable_code = p.variable_code)")
+_ROW = "'data row ' || n.row_number"
 CORRECTED_VALUES = {
-    "department_file": ("department_values", ("area_code", "variable_code"),
-                        "coalesce(n.column_label, p.column_label)",
-                        "'data row ' || n.row_number", _VARIABLE_UNIT),
-    "third_party_file": ("third_party_values", ("area_code", "indicator_code"),
-                         f"'{third_party_file.VALUE}'", "'data row ' || n.row_number",
+    "department_file": ("department_values", ("area_code", "variable_code"), "value",
+                        "coalesce(n.column_label, p.column_label)", _ROW, _VARIABLE_UNIT),
+    "third_party_file": ("third_party_values", ("area_code", "indicator_code"), "value",
+                         f"'{third_party_file.VALUE}'", _ROW,
                          "(select any_value(unit_zh) from seed_ref_indicators as i "
                          "where i.indicator_code = p.indicator_code)"),
-    "department_feed": ("monitoring_values", ("area_code", "variable_code"),
+    "department_feed": ("monitoring_values", ("area_code", "variable_code"), "value",
                         "coalesce(n.variable_label, p.variable_label)",
                         "'page ' || n.page || ' item ' || n.item", _VARIABLE_UNIT),
+    "task_register": ("task_progress", ("task_code", "city_code"), "progress_pct",
+                      f"'{task_register.headings()['progress_pct']}'", _ROW, "''"),
+    "project_register": ("project_progress", ("project_id", "area_code"), "progress_pct",
+                         f"'{project_register.headings()['progress_pct']}'", _ROW, "''"),
 }
 MAX_LISTED = 200  # erased values listed one by one in error.txt
 
@@ -209,7 +213,7 @@ def erased_values(con: duckdb.DuckDBPyConnection, kind: str, batch_id: str,
     every value that it holds and this batch leaves empty or leaves out."""
     if kind not in CORRECTED_VALUES:
         return None
-    table, key, heading, place, unit = CORRECTED_VALUES[kind]
+    table, key, column, heading, place, unit = CORRECTED_VALUES[kind]
     in_force = [b for (b,) in con.execute(
         "select batch_id from raw.load_batches where source_id = ? and period = ? "
         "and status = 'promoted' and batch_id <> ?", [source_id, period, batch_id]).fetchall()]
@@ -217,12 +221,12 @@ def erased_values(con: duckdb.DuckDBPyConnection, kind: str, batch_id: str,
         return None
     joined = " and ".join(f"n.{k} = p.{k}" for k in key)
     lost = con.execute(f"""
-        select p.{key[0]}, p.{key[1]}, p.value, {heading} as heading, {unit} as unit,
+        select p.{key[0]}, p.{key[1]}, p.{column}, {heading} as heading, {unit} as unit,
                case when n.{key[0]} is null then null else {place} end as place
         from raw.{table} as p
         left join (select * from raw.{table} where batch_id = $batch) as n on {joined}
         where p.batch_id in (select unnest($in_force::varchar[]))
-          and p.value is not null and n.value is null
+          and p.{column} is not null and n.{column} is null
         order by p.{key[0]}, p.{key[1]}
     """, {"batch": batch_id, "in_force": in_force}).fetchall()
     examples = []
@@ -231,7 +235,7 @@ def erased_values(con: duckdb.DuckDBPyConnection, kind: str, batch_id: str,
         examples.append(f"{at}: 空 empty, 已报送 delivered before {_number(value)}"
                         f"{unit or ''} ({area}/{code})")
     return ExpectationOutcome(
-        expectation_type="correction_keeps_delivered_values", column="value",
+        expectation_type="correction_keeps_delivered_values", column=column,
         kwargs={"compared_with": in_force}, severity="error",
         rule=message("corrections", "keeps_delivered_values"), success=not lost,
         unexpected_count=len(lost), unexpected_percent=None, examples=examples)
