@@ -1,4 +1,9 @@
-"""Bad deliveries dropped beside good ones never move a published figure of the check year.
+"""Corrections never erase values silently, and bad deliveries dropped beside good ones
+never move a published figure of the check year.
+
+A correction (a newer delivery of the same source and period) that would turn values
+already delivered into missing ones is quarantined by the quality gate, its error listing
+every value it would erase; the batch in force stays.
 
 A check year is built and published; then, beside good deliveries (a re-saved copy of a
 department's file, one whose first load was interrupted), bad ones are dropped: a value
@@ -22,8 +27,6 @@ import pytest
 
 from cityhealth.core import settings as settings_module
 from tests.published_figures import figures
-
-pytestmark = pytest.mark.slow
 
 YEAR = 2025
 
@@ -106,6 +109,7 @@ def edited(lines: list[str], row: int | None, value: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_bad_deliveries_beside_good_ones_leave_the_published_figures_unchanged(
         check_year: CheckYear) -> None:
     from cityhealth.ingestion import deliveries
@@ -207,3 +211,176 @@ def appraisal_pass(release: Path) -> list[tuple]:
                            f"where period_year = {YEAR}").fetchall()
     finally:
         con.close()
+
+
+@pytest.mark.slow
+def test_every_report_survives_whole_indicators_missing(check_year: CheckYear,
+                                                        tmp_path: Path) -> None:
+    """Values missing for every county (as a correction that erased them would have left
+    them): the marts are built, the release published and every report written, saying
+    what it cannot compute. Runs last: it blanks values in the module's warehouse."""
+    from cityhealth.orchestration import pipeline
+    from cityhealth.reports import writer
+    from cityhealth.warehouse.connection import writer as warehouse_writer
+    from cityhealth.warehouse.release import publish
+
+    blanked = ("RECLAIMED_WATER_USED", "CULTURAL_BUILDING_AREA", "PM25_CONC")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CITYHEALTH_HOME", str(check_year.home))
+        patch.setenv("CITYHEALTH_PROFILE", "demo")
+        settings_module.settings.cache_clear()
+        with warehouse_writer() as con:
+            con.execute("update raw.department_values set value = null where period_year = ? "
+                        "and variable_code in (select unnest(?::varchar[]))",
+                        [YEAR, list(blanked)])
+            con.execute("update raw.third_party_values set value = null "
+                        "where period_year = ? and indicator_code = 'EL10'", [YEAR])
+        for layer in pipeline.DBT_LAYERS:
+            pipeline.build_layer(layer, str(YEAR))
+        release = publish(str(YEAR), run_id="thin").path
+        plan = settings_module.settings().profile.plan_period
+        written = {}
+        for kind, period in (("annual", str(YEAR)), ("five_year", f"plan-{plan[0]}-{plan[1]}"),
+                             ("monthly", f"{YEAR}-07"), ("quarterly", f"{YEAR}-Q3")):
+            written[kind] = writer(kind)(period, release, tmp_path / kind)
+        settings_module.settings.cache_clear()
+
+    con = duckdb.connect(str(release / "published.duckdb"), read_only=True)
+    try:
+        [(values,)] = con.execute("select count(value) from pub_indicator_value "
+                                  "where period_year = ? and indicator_code in "
+                                  "('EL10', 'TC04', 'EL06')", [YEAR]).fetchall()
+    finally:
+        con.close()
+    assert values == 0  # the indicators are missing everywhere
+    city = next((tmp_path / "annual").glob("城市体检报告_360100_*.html")).read_text(
+        encoding="utf-8")
+    assert "数据缺失说明" in city and "无法判断是否达标" in city
+    for kind, report_set in written.items():
+        assert report_set.index.is_file(), kind
+
+
+# Key columns stay; every other column of a missing indicator's rows becomes NULL.
+KEYS = {"area_code", "area_level", "area_name_zh", "city_code", "city_name_zh",
+        "dimension_code", "indicator_code", "indicator_name_zh", "period", "period_year",
+        "project_id", "sort_order", "task_code"}
+MISSING_INDICATORS = ("EL05", "EL06", "EL10", "TC04", "SR01", "TO07")  # monthly to annual
+
+
+def _blank_indicators(release: Path) -> list[str]:
+    """SQL that empties every figure of the missing indicators in every published table."""
+    con = duckdb.connect(str(release / "published.duckdb"), read_only=True)
+    try:
+        columns = con.execute("select table_name, column_name from information_schema.columns "
+                              "order by table_name, ordinal_position").fetchall()
+    finally:
+        con.close()
+    by_table: dict[str, list[str]] = {}
+    for table, column in columns:
+        by_table.setdefault(table, []).append(column)
+    codes = ", ".join(f"'{c}'" for c in MISSING_INDICATORS)
+    return [f'update "{table}" set '
+            + ", ".join(f'"{c}" = null' for c in cols if c not in KEYS)
+            + f" where indicator_code in ({codes})"
+            for table, cols in by_table.items() if "indicator_code" in cols]
+
+
+@pytest.mark.slow
+def test_every_report_of_the_demo_survives_indicators_missing_in_every_table(
+        demo_platform, tmp_path: Path) -> None:
+    """The demo's release (every month and quarter of the check year) with whole
+    indicators missing in every published table: every kind of report is written."""
+    from cityhealth.reports import writer
+    from tests.reports.thin import thin_release
+
+    source = demo_platform.releases[str(demo_platform.check_year)]
+    release = thin_release(source, tmp_path / "release", _blank_indicators(source),
+                           str(demo_platform.check_year))
+    periods = {"annual": str(demo_platform.check_year), "monthly": demo_platform.month,
+               "quarterly": demo_platform.quarter, "five_year": demo_platform.plan_label}
+    with demo_platform.active():
+        written = {kind: writer(kind)(period, release, tmp_path / kind)
+                   for kind, period in periods.items()}
+    for kind, report_set in written.items():
+        assert report_set.index.is_file() and report_set.files, kind
+    city = next((tmp_path / "annual").glob("城市体检报告_360100_*.html")).read_text(
+        encoding="utf-8")
+    assert "数据缺失说明" in city and "无法判断是否达标" in city
+
+
+def test_a_correction_that_empties_cells_is_quarantined_listing_what_would_disappear(
+        landed: Path) -> None:
+    from cityhealth.core.settings import settings
+    from cityhealth.expectations.gate import validate_pending
+    from cityhealth.ingestion.run import ingest_source
+
+    folder = landed / "dept_wr" / str(YEAR)
+    [good] = list(folder.iterdir())
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    ingest_source("dept_wr", str(YEAR))
+    [first] = validate_pending("dept_wr", str(YEAR))
+    assert first.success
+    # a correction: one value changed (allowed), two emptied, one county's row left out
+    changed = edited(edited(edited(lines, 1, "1.5"), 3, "—"), 5, "")
+    gone = changed.pop(8)
+    drop(folder, "水利局_更正.csv", ("\r\n".join(changed) + "\r\n").encode("utf-8-sig"))
+    [outcome] = [o for o in ingest_source("dept_wr", str(YEAR)) if o.status == "loaded"]
+    [result] = validate_pending("dept_wr", str(YEAR))
+    assert not result.success
+
+    def before(row: int) -> str:
+        return lines[row].split(",")[-1] + "万吨"
+
+    heading = "再生水利用量(万吨)"
+    code = "RECLAIMED_WATER_USED"
+    listed = sorted([
+        (lines[3].split(",")[0], f"data row 3, column {heading}: 空 empty, 已报送 delivered "
+                                 f"before {before(3)} ({lines[3].split(',')[0]}/{code})"),
+        (lines[5].split(",")[0], f"data row 5, column {heading}: 空 empty, 已报送 delivered "
+                                 f"before {before(5)} ({lines[5].split(',')[0]}/{code})"),
+        (gone.split(",")[0], f"column {heading}, 整行缺少 row absent: 空 empty, 已报送 "
+                             f"delivered before {before(8)} ({gone.split(',')[0]}/{code})"),
+    ])
+    [erased] = [o for o in result.errors if o.expectation_type ==
+                "correction_keeps_delivered_values"]
+    assert erased.examples == [text for _, text in listed]
+    assert erased.describe() == (
+        "更正版不得把已报送的数值改为空值：请在这些单元格填回数值；确需撤回某个数值，请书面说明，"
+        "由数据管理员处理 (a correction must not turn values already delivered into missing "
+        "ones) (3 rows): " + "; ".join(text for _, text in listed))
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        statuses = dict(con.execute("select batch_id, status from raw.load_batches "
+                                    "where source_id = 'dept_wr'").fetchall())
+    finally:
+        con.close()
+    assert statuses == {first.batch_id: "promoted", outcome.batch_id: "quarantined"}
+    error_txt = (settings().quarantine_dir / outcome.batch_id.replace(":", "_") / "error.txt")
+    assert all(text in error_txt.read_text(encoding="utf-8") for _, text in listed)
+
+
+def test_a_register_correction_that_leaves_a_project_out_is_quarantined(landed: Path) -> None:
+    """An empty progress cell is refused by ingestion already; a project's row left out of
+    a correction of the month is refused by the gate, naming the project."""
+    from cityhealth.expectations.gate import validate_pending
+    from cityhealth.ingestion.run import ingest_source
+    from tests.ingestion.test_registers import PERIOD, drop_correction
+
+    ingest_source("project_register", PERIOD)
+    assert validate_pending("project_register", PERIOD)[0].success
+    removed: list[str] = []
+
+    def leave_out_data_row_3(lines: list[str]) -> list[str]:
+        removed.append(lines[3])
+        return [*lines[:3], *lines[4:]]
+
+    bad = drop_correction(landed, leave_out_data_row_3)
+    [outcome] = [o for o in ingest_source("project_register", PERIOD) if o.file == bad.name]
+    assert outcome.status == "loaded", outcome.error
+    [result] = validate_pending("project_register", PERIOD)
+    [erased] = result.errors
+    project, area = removed[0].split(",")[0], removed[0].split(",")[2]
+    assert erased.examples[0].startswith(
+        "column 形象进度(%), 整行缺少 row absent: 空 empty, 已报送 delivered before ")
+    assert erased.examples[0].endswith(f" ({project}/{area})")
+    assert erased.unexpected_count == 1
