@@ -230,10 +230,10 @@ def erased_values(con: duckdb.DuckDBPyConnection, kind: str, batch_id: str,
         order by p.{key[0]}, p.{key[1]}
     """, {"batch": batch_id, "in_force": in_force}).fetchall()
     examples = []
-    for area, code, value, label, unit, where in lost[:MAX_LISTED]:
+    for first, second, value, label, unit, where in lost[:MAX_LISTED]:
         at = f"{where}, column {label}" if where else f"column {label}, 整行缺少 row absent"
         examples.append(f"{at}: 空 empty, 已报送 delivered before {_number(value)}"
-                        f"{unit or ''} ({area}/{code})")
+                        f"{unit or ''} ({first}/{second})")
     return ExpectationOutcome(
         expectation_type="correction_keeps_delivered_values", column=column,
         kwargs={"compared_with": in_force}, severity="error",
@@ -267,8 +267,8 @@ def _quarantine(validation: BatchValidation, archive_path: str | None) -> None:
     target = settings().quarantine_dir / validation.batch_id.replace(":", "_")
     target.mkdir(parents=True, exist_ok=True)
     if archive_path and Path(archive_path).exists():
-        name = Path(validation.file).name if validation.file else Path(archive_path).name
-        shutil.copy2(archive_path, target / (name or Path(archive_path).name))
+        name = Path(validation.file).name or Path(archive_path).name
+        shutil.copy2(archive_path, target / name)
     (target / "error.txt").write_text(validation.error_text(), encoding="utf-8")
     report = {
         "batch_id": validation.batch_id,
