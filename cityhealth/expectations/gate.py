@@ -25,7 +25,14 @@ from cityhealth.core.periods import Period
 from cityhealth.core.settings import settings
 from cityhealth.expectations import data_docs
 from cityhealth.expectations.outcomes import BatchValidation, ExpectationOutcome
-from cityhealth.expectations.suites import SuitePlan, batch_frame, gx_context, plan_for
+from cityhealth.expectations.suites import (
+    SuitePlan,
+    batch_frame,
+    gx_context,
+    message,
+    plan_for,
+)
+from cityhealth.ingestion import project_register, task_register, third_party_file
 from cityhealth.ingestion.registry import source
 from cityhealth.warehouse.connection import writer
 
@@ -78,7 +85,12 @@ def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUALITY_DDL)
 
 
-def _cell(plan: SuitePlan, record, shown: str | None) -> str:
+# What a rule's bound is called beside a failing value (suites: meta.bound).
+BOUND_LABELS = {"valid_min": "最小合理值", "valid_max": "最大合理值",
+                "previous_value": "上年", "planned_start": "计划开工"}
+
+
+def _place(plan: SuitePlan, record, shown: str | None) -> str:
     """Where a failing value sits in the delivery: its data row (or feed page and item)
     and the column heading as delivered, e.g. 'data row 3, column 形象进度(%)'."""
     place = []
@@ -91,22 +103,42 @@ def _cell(plan: SuitePlan, record, shown: str | None) -> str:
         heading = record[plan.heading_column]
     if heading:
         place.append(f"column {heading}")
-    return f" ({', '.join(place)})" if place else ""
+    return ", ".join(place)
 
 
-def _examples(frame, result: dict, plan: SuitePlan, column: str | None) -> list[str]:
+def _number(value) -> str:
+    """A value as a clerk would type it: -124515, 0.35, 9.9e+12; empty as 空."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "空 empty"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def _example(plan: SuitePlan, record, shown: str | None, bound: str | None) -> str:
+    """'data row 3, column 地区生产总值(万元): -5万元, 最小合理值 0万元 (360102/GDP)'."""
+    unit = record["unit"] if "unit" in record and isinstance(record["unit"], str) else ""
+    text = _place(plan, record, shown)
+    if shown:
+        text += f"{': ' if text else ''}{_number(record[shown])}{unit}"
+    if bound and bound in record:
+        text += f", {BOUND_LABELS.get(bound, bound)} {_number(record[bound])}{unit}"
+    key = "/".join(str(record[c]) for c in plan.key_columns if c in record)
+    return f"{text} ({key})" if key else text
+
+
+def _examples(frame, result: dict, plan: SuitePlan, column: str | None,
+              bound: str | None = None) -> list[str]:
     rows = result.get("partial_unexpected_index_list") or []
     examples = []
     for index in rows[:5]:
         if not isinstance(index, int) or index >= len(frame):
             continue
         record = frame.iloc[index]
-        key = "/".join(str(record[c]) for c in plan.key_columns if c in record)
         shown = column if column in record else ("value" if "value" in record else None)
-        value = f"={record[shown]}" if shown else ""
-        examples.append(f"{key}{value}{_cell(plan, record, shown)}")
+        examples.append(_example(plan, record, shown, bound))
     if not examples and result.get("observed_value") is not None:
-        examples.append(f"observed {result['observed_value']}")
+        examples.append(f"实际 observed {_number(result['observed_value'])}")
     return examples
 
 
@@ -117,7 +149,7 @@ def _missing(detail: dict) -> list[str]:
         return []
     more = int(detail.get("missing_count") or len(absent)) - min(len(absent), 10)
     shown = ", ".join(absent[:10]) + (f" and {more} more" if more > 0 else "")
-    return [f"missing {shown}"]
+    return [f"缺少 missing {shown}"]
 
 
 def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
@@ -144,9 +176,70 @@ def _run_suite(plan: SuitePlan, frame) -> list[ExpectationOutcome]:
             unexpected_count=detail.get("unexpected_count"),
             unexpected_percent=detail.get("unexpected_percent"),
             examples=[] if res.success else (
-                _missing(detail) or _examples(frame, detail, plan, column)),
+                _missing(detail) or _examples(frame, detail, plan, column,
+                                              (config.meta or {}).get("bound"))),
         ))
     return outcomes
+
+
+# Where a correction could erase delivered values: per source kind, the raw table, the key
+# of one value, the value's column, the heading as delivered (n: the correction, p: the
+# batch in force), the value's place in the correction and the unit values are stored in
+# (the seeds are registered by suites.batch_frame).
+_VARIABLE_UNIT = ("(select any_value(unit_zh) from seed_ref_variables as v "
+                  "where v.variable_code = p.variable_code)")
+_ROW = "'data row ' || n.row_number"
+CORRECTED_VALUES = {
+    "department_file": ("department_values", ("area_code", "variable_code"), "value",
+                        "coalesce(n.column_label, p.column_label)", _ROW, _VARIABLE_UNIT),
+    "third_party_file": ("third_party_values", ("area_code", "indicator_code"), "value",
+                         f"'{third_party_file.VALUE}'", _ROW,
+                         "(select any_value(unit_zh) from seed_ref_indicators as i "
+                         "where i.indicator_code = p.indicator_code)"),
+    "department_feed": ("monitoring_values", ("area_code", "variable_code"), "value",
+                        "coalesce(n.variable_label, p.variable_label)",
+                        "'page ' || n.page || ' item ' || n.item", _VARIABLE_UNIT),
+    "task_register": ("task_progress", ("task_code", "city_code"), "progress_pct",
+                      f"'{task_register.headings()['progress_pct']}'", _ROW, "''"),
+    "project_register": ("project_progress", ("project_id", "area_code"), "progress_pct",
+                         f"'{project_register.headings()['progress_pct']}'", _ROW, "''"),
+}
+MAX_LISTED = 200  # erased values listed one by one in error.txt
+
+
+def erased_values(con: duckdb.DuckDBPyConnection, kind: str, batch_id: str,
+                  source_id: str, period: str) -> ExpectationOutcome | None:
+    """A correction (a newer delivery of the same source and period) must not turn values
+    already delivered into missing ones: compared with the batch in force (promoted),
+    every value that it holds and this batch leaves empty or leaves out."""
+    if kind not in CORRECTED_VALUES:
+        return None
+    table, key, column, heading, place, unit = CORRECTED_VALUES[kind]
+    in_force = [b for (b,) in con.execute(
+        "select batch_id from raw.load_batches where source_id = ? and period = ? "
+        "and status = 'promoted' and batch_id <> ?", [source_id, period, batch_id]).fetchall()]
+    if not in_force:
+        return None
+    joined = " and ".join(f"n.{k} = p.{k}" for k in key)
+    lost = con.execute(f"""
+        select p.{key[0]}, p.{key[1]}, p.{column}, {heading} as heading, {unit} as unit,
+               case when n.{key[0]} is null then null else {place} end as place
+        from raw.{table} as p
+        left join (select * from raw.{table} where batch_id = $batch) as n on {joined}
+        where p.batch_id in (select unnest($in_force::varchar[]))
+          and p.{column} is not null and n.{column} is null
+        order by p.{key[0]}, p.{key[1]}
+    """, {"batch": batch_id, "in_force": in_force}).fetchall()
+    examples = []
+    for first, second, value, label, unit, where in lost[:MAX_LISTED]:
+        at = f"{where}, column {label}" if where else f"column {label}, 整行缺少 row absent"
+        examples.append(f"{at}: 空 empty, 已报送 delivered before {_number(value)}"
+                        f"{unit or ''} ({first}/{second})")
+    return ExpectationOutcome(
+        expectation_type="correction_keeps_delivered_values", column=column,
+        kwargs={"compared_with": in_force}, severity="error",
+        rule=message("corrections", "keeps_delivered_values"), success=not lost,
+        unexpected_count=len(lost), unexpected_percent=None, examples=examples)
 
 
 def _store(con: duckdb.DuckDBPyConnection, validation: BatchValidation) -> None:
@@ -169,10 +262,15 @@ def _store(con: duckdb.DuckDBPyConnection, validation: BatchValidation) -> None:
 
 
 def _quarantine(validation: BatchValidation, archive_path: str | None) -> None:
+    """The batch's folder in quarantine: the delivery under the name it was delivered
+    with, ``error.txt`` (the error contract: file, row, column heading, the rule in
+    words) and the full results in ``validation_report.json``."""
     target = settings().quarantine_dir / validation.batch_id.replace(":", "_")
     target.mkdir(parents=True, exist_ok=True)
     if archive_path and Path(archive_path).exists():
-        shutil.copy2(archive_path, target / Path(archive_path).name)
+        name = Path(validation.file).name or Path(archive_path).name
+        shutil.copy2(archive_path, target / name)
+    (target / "error.txt").write_text(validation.error_text(), encoding="utf-8")
     report = {
         "batch_id": validation.batch_id,
         "summary": validation.summary(),
@@ -198,10 +296,13 @@ def validate_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> BatchValida
     year = Period.parse(period).check_year
     plan = plan_for(spec.kind, spec.department, year)
     frame = batch_frame(con, plan, batch_id, year)
+    outcomes = _run_suite(plan, frame)
+    erased = erased_values(con, spec.kind, batch_id, source_id, str(period))
+    if erased is not None:
+        outcomes.append(erased)
     validation = BatchValidation(
         run_id=uuid.uuid4().hex, batch_id=batch_id, source_id=source_id, period=str(period),
-        suite_name=plan.name, rows=len(frame), outcomes=_run_suite(plan, frame),
-        file=file or "",
+        suite_name=plan.name, rows=len(frame), outcomes=outcomes, file=file or "",
     )
     validation.data_docs_path = data_docs.write_run_page(validation)
     _store(con, validation)
@@ -244,7 +345,7 @@ def validate_pending(source_id: str | None = None,
 def raise_if_failed(results: list[BatchValidation]) -> None:
     failed = [r for r in results if not r.success]
     if failed:
-        lines = "\n".join(f"- {r.summary()}" for r in failed)
+        lines = "\n".join("- " + r.summary().replace("\n", "\n  ") for r in failed)
         raise ValidationFailed(
             f"{len(failed)} of {len(results)} batches failed validation and were "
             f"quarantined:\n{lines}")

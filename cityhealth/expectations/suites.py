@@ -67,8 +67,20 @@ def variables() -> pd.DataFrame:
     return seed_frame("ref_variables")
 
 
-def _meta(severity: str, rule: str) -> dict:
-    return {"severity": severity, "rule": rule}
+def message(suite: str, name: str) -> str:
+    """The sentence a sender is told when a rule fails (rules.yaml ``messages``), its
+    placeholders filled from the suite's thresholds."""
+    text = " ".join(str(rules()["messages"][suite][name]).split())
+    return text.format(**rules().get(suite, {}))
+
+
+def _meta(severity: str, rule: str, bound: str | None = None) -> dict:
+    """``bound``: the frame column holding the limit a failing value broke (shown beside
+    the value in the error, e.g. 最小合理值 0)."""
+    meta = {"severity": severity, "rule": rule}
+    if bound:
+        meta["bound"] = bound
+    return meta
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,7 @@ def required_variables(department_code: str, period: int) -> list[str]:
 
 
 def department_values(department_code: str, period: int) -> SuitePlan:
+    said = "department_values"
     own = variables()[variables().department_code == department_code]
     base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
     factor = float(rules()["department_values"]["year_over_year_max_factor"])
@@ -119,37 +132,32 @@ def department_values(department_code: str, period: int) -> SuitePlan:
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value", column_B="valid_min", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
-                                "value below the variable's minimum")),
+            meta=_meta("error", message(said, "below_minimum"), "valid_min")),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_max", column_B="value", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
-                                "value above the variable's maximum")),
+            meta=_meta("error", message(said, "above_maximum"), "valid_max")),
         E.ExpectColumnValuesToBeBetween(
             column="yoy_ratio", min_value=1 / factor, max_value=factor,
-            meta=_meta("warning", f"与上年相比变化超过{factor:g}倍 year-over-year change beyond "
-                                  f"x{factor:g}")),
+            meta=_meta("warning", message(said, "year_over_year"), "previous_value")),
         E.ExpectColumnDistinctValuesToContainSet(
             column="area_code", value_set=county_codes(),
-            meta=_meta("error", "每个区县都须报送 every county must be delivered")),
+            meta=_meta("error", message(said, "every_county"))),
         E.ExpectColumnDistinctValuesToContainSet(
             column="variable_code", value_set=required_variables(department_code, period),
-            meta=_meta("error", "该年度指标所需的每个指标项都须报送 every variable the year's "
-                                "indicators need must be delivered")),
+            meta=_meta("error", message(said, "every_variable"))),
     ):
         suite.add_expectation(expectation)
     if base:
         suite.add_expectation(E.ExpectColumnValuesToNotBeNull(
             column="base_value",
-            meta=_meta("error", "统一底数(人口、建成区面积等)不得为空 "
-                                "base numbers must not be empty")))
+            meta=_meta("error", message(said, "base_numbers"))))
     frame_sql = """
         with batch as (
             select * from raw.department_values where batch_id = $batch_id
         ),
         previous as (
-            select d.area_code, d.variable_code, any_value(d.value) as value
+            select d.area_code, d.variable_code, any_value(d.value) as previous_value
             from raw.department_values as d
             join raw.load_batches as b using (batch_id)
             where b.status = 'promoted' and d.period_year = $period - 1
@@ -158,13 +166,14 @@ def department_values(department_code: str, period: int) -> SuitePlan:
         )
         select
             batch.row_number, batch.area_code, batch.variable_code,
-            batch.value, batch.column_label,
+            batch.value, batch.column_label, v.unit_zh as unit,
             try_cast(v.valid_min as double) as valid_min,
             try_cast(v.valid_max as double) as valid_max,
             -- null only where a base number (shared denominator) is missing
             case when v.is_base_number = 'true' then batch.value else 0 end as base_value,
-            case when previous.value > 0 and batch.value > 0
-                 then batch.value / previous.value end as yoy_ratio
+            previous.previous_value,
+            case when previous.previous_value > 0 and batch.value > 0
+                 then batch.value / previous.previous_value end as yoy_ratio
         from batch
         left join seed_ref_variables as v using (variable_code)
         left join previous using (area_code, variable_code)
@@ -176,21 +185,22 @@ def department_values(department_code: str, period: int) -> SuitePlan:
 
 def third_party_values(period: int) -> SuitePlan:
     suite = gx.ExpectationSuite(name="third_party_values")
+    said = "third_party_values"
     for expectation in (
         E.ExpectColumnValuesToNotBeNull(
-            column="value", meta=_meta("error", "测评值不得为空 measured value must not be empty")),
+            column="value", meta=_meta("error", message(said, "value_not_empty"))),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value", column_B="valid_min", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "测评值低于指标最小合理值 value below the indicator's minimum")),
+            meta=_meta("error", message(said, "below_minimum"), "valid_min")),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_max", column_B="value", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "测评值高于指标最大合理值 value above the indicator's maximum")),
+            meta=_meta("error", message(said, "above_maximum"), "valid_max")),
     ):
         suite.add_expectation(expectation)
     frame_sql = """
-        select t.row_number, t.area_code, t.indicator_code, t.value,
+        select t.row_number, t.area_code, t.indicator_code, t.value, i.unit_zh as unit,
                try_cast(i.valid_min as double) as valid_min,
                try_cast(i.valid_max as double) as valid_max
         from raw.third_party_values as t
@@ -205,27 +215,26 @@ def third_party_values(period: int) -> SuitePlan:
 def survey_responses(period: int) -> SuitePlan:
     cfg = rules()["survey"]
     suite = gx.ExpectationSuite(name="survey_responses")
+    said = "survey"
     for expectation in (
         E.ExpectColumnValuesToBeUnique(
             column="respondent_key",
-            meta=_meta("error", "同一受访者只能作答一次 one answer sheet per respondent")),
+            meta=_meta("error", message(said, "one_sheet_per_respondent"))),
         E.ExpectColumnValuesToBeBetween(
             column="duration_seconds", min_value=0,
-            meta=_meta("error", "答题时长不得为负 completion time must not be negative")),
+            meta=_meta("error", message(said, "duration_not_negative"))),
         E.ExpectColumnMeanToBeBetween(
             column="is_speeder", max_value=float(cfg["max_speeder_share"]),
-            meta=_meta("warning", f"答题过快(少于{cfg['speeder_seconds']}秒)的问卷占比过高 "
-                                  "too many speeders")),
+            meta=_meta("warning", message(said, "speeders"))),
         E.ExpectColumnMeanToBeBetween(
             column="is_straight_liner", max_value=float(cfg["max_straight_liner_share"]),
-            meta=_meta("warning", "所有题目答案相同的问卷占比过高 too many straight-liners")),
+            meta=_meta("warning", message(said, "straight_liners"))),
         E.ExpectColumnValuesToBeBetween(
             column="county_respondents", min_value=int(cfg["min_respondents_per_county"]),
-            meta=_meta("warning", f"区县有效样本少于{cfg['min_respondents_per_county']}份 "
-                                  "too few respondents in a county")),
+            meta=_meta("warning", message(said, "respondents_per_county"))),
         E.ExpectColumnDistinctValuesToContainSet(
             column="area_code", value_set=county_codes(),
-            meta=_meta("warning", "每个区县都应有调查样本 every county surveyed")),
+            meta=_meta("warning", message(said, "every_county"))),
     ):
         suite.add_expectation(expectation)
     # One row per respondent with the aggregates the rules need: the answers list is
@@ -275,24 +284,23 @@ def survey_responses(period: int) -> SuitePlan:
 def monitoring_values(department_code: str, period: int) -> SuitePlan:
     """Feed batches: values mostly there and within the variable's valid range."""
     suite = gx.ExpectationSuite(name=f"monitoring_values.{department_code}")
+    said = "monitoring_values"
     for expectation in (
         E.ExpectColumnValuesToNotBeNull(
             column="value", mostly=0.95,
-            meta=_meta("warning", "监测值缺失超过5% more than 5% of monitoring values missing")),
+            meta=_meta("warning", message(said, "mostly_present"))),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value", column_B="valid_min", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "数值不得低于该指标项的最小合理值 "
-                                "value below the variable's minimum")),
+            meta=_meta("error", message(said, "below_minimum"), "valid_min")),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="valid_max", column_B="value", or_equal=True,
             ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "数值不得高于该指标项的最大合理值 "
-                                "value above the variable's maximum")),
+            meta=_meta("error", message(said, "above_maximum"), "valid_max")),
     ):
         suite.add_expectation(expectation)
     frame_sql = """
-        select m.page, m.item, m.area_code, m.variable_code, m.value,
+        select m.page, m.item, m.area_code, m.variable_code, m.value, v.unit_zh as unit,
                try_cast(v.valid_min as double) as valid_min,
                try_cast(v.valid_max as double) as valid_max
         from raw.monitoring_values as m
@@ -312,10 +320,10 @@ def task_progress(period: int) -> SuitePlan:
     for expectation in (
         E.ExpectColumnValuesToBeBetween(
             column="progress_pct", min_value=0, max_value=100,
-            meta=_meta("error", "进度须在0-100之间 progress within 0..100")),
+            meta=_meta("error", message("task_progress", "progress_range"))),
         E.ExpectTableRowCountToEqual(
             value=len(tasks) * len(cities),
-            meta=_meta("warning", "每市每项任务均应报送 every task reported by every city")),
+            meta=_meta("warning", message("task_progress", "every_task"))),
     ):
         suite.add_expectation(expectation)
     frame_sql = """
@@ -332,17 +340,17 @@ def project_progress(period: int) -> SuitePlan:
     for expectation in (
         E.ExpectColumnValuesToBeBetween(
             column="progress_pct", min_value=0, max_value=100,
-            meta=_meta("error", "形象进度须在0-100之间 progress within 0..100")),
+            meta=_meta("error", message("project_progress", "progress_range"))),
         E.ExpectColumnValuesToBeBetween(
             column="planned_investment", min_value=0, strict_min=True,
-            meta=_meta("error", "计划总投资须为正 planned investment must be positive")),
+            meta=_meta("error", message("project_progress", "investment_positive"))),
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="planned_end", column_B="planned_start", or_equal=True,
-            meta=_meta("error", "计划完工不得早于计划开工 planned end before planned start")),
+            meta=_meta("error", message("project_progress", "end_after_start"),
+                       "planned_start")),
         E.ExpectColumnValuesToBeBetween(
             column="invested_share", min_value=0, max_value=1.5,
-            meta=_meta("warning", "累计完成投资超过计划总投资1.5倍 invested more than 1.5x "
-                                  "the plan")),
+            meta=_meta("warning", message("project_progress", "invested_share"))),
     ):
         suite.add_expectation(expectation)
     frame_sql = """

@@ -2,7 +2,11 @@
 
 * A delivery is archived byte for byte (``archive/<sha256>.<ext>``) and recorded in
   ``raw.load_batches`` before it is parsed, so nothing received is ever lost.
-* The same bytes delivered again for the same source are a no-op.
+* The same bytes delivered again for the same source are a no-op, once the first
+  delivery of them counts as received: loaded (or validated since) or quarantined. A
+  delivery whose load was interrupted (the process killed between its ledger row and
+  the commit of its rows: a power cut, the OOM killer, a task killed by the scheduler)
+  still has status ``received`` and no rows; the next run loads it again and says so.
 * A corrected delivery for a period records which batch it corrects
   (``supersedes_batch_id``); when it passes validation the earlier batch becomes
   ``superseded`` and leaves the current view, but stays queryable.
@@ -55,12 +59,38 @@ def now() -> datetime:
     return datetime.now(CHINA).replace(tzinfo=None)
 
 
+# The raw tables a batch's rows go to (cityhealth/warehouse/raw_schema.sql).
+RAW_TABLES = ("department_values", "third_party_values", "survey_responses",
+              "monitoring_values", "task_progress", "project_progress")
+
+
 def already_received(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> str | None:
-    """The batch that already holds these bytes for this source, if any."""
+    """The batch that already holds these bytes for this source, if any: one whose load
+    finished (loaded, promoted, superseded) or that was quarantined. A batch still in
+    ``received`` was interrupted and does not count (:func:`interrupted`)."""
     found = con.execute(
         "select batch_id from raw.load_batches where source_id = ? and sha256 = ? "
-        "order by received_at limit 1", [delivery.source.source_id, delivery.sha256]).fetchone()
+        "and status <> 'received' order by received_at limit 1",
+        [delivery.source.source_id, delivery.sha256]).fetchone()
     return found[0] if found else None
+
+
+def interrupted(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> bool:
+    """Whether an earlier load of this delivery began and never ended (status
+    ``received``: the ledger row is written before the load's transaction)."""
+    found = con.execute("select count(*) from raw.load_batches where batch_id = ? "
+                        "and status = 'received'", [delivery.batch_id]).fetchone()
+    return bool(found[0])
+
+
+def forget_interrupted(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
+    """Clear what an interrupted load left: its ledger row and any of its rows (a load's
+    rows are committed with its status, so there should be none), so that it is
+    recorded and loaded again from the start."""
+    for table in RAW_TABLES:
+        con.execute(f"delete from raw.{table} where batch_id = ?", [delivery.batch_id])
+    con.execute("delete from raw.load_batches where batch_id = ? and status = 'received'",
+                [delivery.batch_id])
 
 
 def archive(delivery: Delivery) -> Path:

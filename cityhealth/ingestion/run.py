@@ -3,6 +3,8 @@
 ``ingest_source`` never stops at a bad delivery: each file ends as a batch that is
 ``loaded`` (waiting for validation), ``quarantined`` (with an error naming source,
 file, row and column) or a ``duplicate`` (the same bytes again: nothing is written).
+A delivery whose earlier load was interrupted (killed before it committed) is not a
+duplicate: it is loaded again, and its outcome's ``note`` says so.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class BatchOutcome:
     status: str            # loaded | quarantined | duplicate
     rows: int | None = None
     error: str | None = None
+    note: str | None = None  # e.g. "retrying <file>: an earlier load of it was interrupted"
 
 
 def kind_module(kind: str):
@@ -67,6 +70,11 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
         earlier = deliveries.already_received(con, delivery)
         if earlier:
             return BatchOutcome(spec.source_id, period, path.name, earlier, "duplicate")
+        note = None
+        if deliveries.interrupted(con, delivery):
+            note = f"retrying {path.name}: an earlier load of it was interrupted"
+            log.warning("%s: %s", spec.source_id, note)
+            deliveries.forget_interrupted(con, delivery)
         archived = deliveries.archive(delivery)
         deliveries.record_received(con, delivery, archived)
         con.begin()
@@ -85,9 +93,10 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
             deliveries.quarantine(con, delivery, archived, message)
             log.error("quarantined %s: %s", delivery.batch_id, message)
             return BatchOutcome(spec.source_id, period, path.name, delivery.batch_id,
-                                "quarantined", error=message)
+                                "quarantined", error=message, note=note)
     log.info("loaded %s: %s rows from %s", delivery.batch_id, rows, path.name)
-    return BatchOutcome(spec.source_id, period, path.name, delivery.batch_id, "loaded", rows)
+    return BatchOutcome(spec.source_id, period, path.name, delivery.batch_id, "loaded", rows,
+                        note=note)
 
 
 def ingest_source(source_id: str, period: str) -> list[BatchOutcome]:

@@ -60,6 +60,11 @@ def retry_args(policy: RetryPolicy) -> dict:
 def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None) -> list:
     """Ingest → validate per source of a cadence; returns the validate tasks.
 
+    A bad delivery fails its source's ingest task (so the UI shows a failed task for it,
+    and the validate task after it does not run), but only once every other delivery of
+    the source was loaded and validated: the good ones beside a bad one are promoted in
+    the same run (``pipeline.ingest``).
+
     An ingest task retries as its source's transport says (sources.yaml: pulled HTTP
     feeds with backoff, since a retry can help; dropped files not, since the same bad
     file fails the same way); validation never retries.

@@ -75,20 +75,39 @@ def sources_with_cadence(cadence: str) -> list[str]:
 
 
 def ingest(source_id: str, period: str) -> dict[str, int]:
-    """Load every new delivery of one source for one period into the raw layer."""
+    """Load every new delivery of one source for one period into the raw layer.
+
+    Every delivery is loaded or quarantined on its own. When one was quarantined, the
+    step fails – after it has validated the source's loaded batches, so that the good
+    deliveries beside a bad one are promoted in the same run (the validate task that
+    follows a failed ingest does not run). The failure names every bad delivery.
+    """
+    from cityhealth.expectations.gate import validate_pending
     from cityhealth.ingestion.run import ingest_source
 
-    outcomes = ingest_source(source_id, Period.parse(period).label)
+    label = Period.parse(period).label
+    outcomes = ingest_source(source_id, label)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.note:
+            counts["retried"] = counts.get("retried", 0) + 1
+            log.warning("%s: %s", source_id, outcome.note)
         log.info("%s %s %s rows=%s", outcome.status, outcome.batch_id, outcome.file, outcome.rows)
-    failed = [o for o in outcomes if o.status == "quarantined"]
-    if failed:
-        lines = "\n".join(f"- {o.error}" for o in failed[:5])
-        summary = f"{len(failed)} of {len(outcomes)} deliveries quarantined"
-        raise StepFailed(f"{source_id} {period}: {summary}\n{lines}")
-    return counts
+    failed = [o.error for o in outcomes if o.status == "quarantined"]
+    if not failed:
+        return counts
+    validated = validate_pending(source_id=source_id, period=label)
+    promoted = [v.file for v in validated if v.success]
+    failed += [v.summary() for v in validated if not v.success]
+    notes = [f"- {o.note}" for o in outcomes if o.note]
+    lines = "\n".join("- " + error.replace("\n", "\n  ") for error in failed[:5])
+    more = f"\n- and {len(failed) - 5} more" if len(failed) > 5 else ""
+    passed = (f"; validated and promoted beside them: {', '.join(promoted)}" if promoted
+              else "")
+    raise StepFailed("\n".join([
+        f"{source_id} {period}: {len(failed)} of {len(outcomes)} deliveries quarantined"
+        f"{passed}", *notes, lines + more]))
 
 
 def validate(source_id: str, period: str) -> dict[str, int]:

@@ -7,11 +7,13 @@ create schema if not exists raw;
 create schema if not exists quality;
 
 -- One row per delivery attempt. status:
---   received    archived, not yet parsed
+--   received    archived, its load begun and not ended; found so by a later run,
+--               the load was interrupted (killed before its commit): loaded again
 --   loaded      parsed into raw tables, waiting for validation
 --   promoted    passed validation: visible to dbt staging
 --   quarantined failed parsing or validation (error says where)
---   duplicate   same bytes as an earlier batch of the same source (no-op)
+--   duplicate   same bytes as an earlier loaded or quarantined batch of the same
+--               source (no-op)
 --   superseded  a later corrected delivery for the same source and period replaced it
 create table if not exists raw.load_batches (
     batch_id            varchar primary key,   -- <source_id>:<period>:<sha256[:12]>

@@ -91,14 +91,20 @@ def set_value(variable: str, area: str, value):
     ("case", "change", "expected_in_error"),
     [
         ("above_max", set_value("POP_RESIDENT", OTHER, 9.9e12),
-         "expect_column_pair_values_a_to_be_greater_than_b(value)"),
-        ("negative", set_value("GDP", FIRST, -5.0), f"{FIRST}/GDP=-5.0"),
+         "数值高于该项的最大合理值，数量级不合理，请核对数值及表头中的单位(如元与万元、公顷与平方公里)后"
+         "更正 (value above the variable's maximum: implausible magnitude) (1 row): data row "
+         f"{COUNTIES.index(OTHER) + 1}, column 常住人口(人): 9.9e+12人, 最大合理值 50000000人 "
+         f"({OTHER}/POP_RESIDENT)"),
+        ("negative", set_value("GDP", FIRST, -5.0), f"-5万元, 最小合理值 0万元 ({FIRST}/GDP)"),
         ("null_base_number", set_value("POP_RESIDENT", LAST, None),
-         "expect_column_values_to_not_be_null(base_value)"),
+         "统一底数(常住人口、建成区面积等)不得为空，请填写 (base numbers must not be empty) "
+         "(1 row): "
+         f"data row {COUNTIES.index(LAST) + 1}, column 常住人口(人): 空 empty"),
         ("county_missing", lambda r: None if r[4] == FIRST else r,
-         f"expect_column_distinct_values_to_contain_set(area_code) 0 rows, e.g. missing {FIRST}"),
+         "每个区县都须报送，请补上缺少的区县行 (every county must be delivered): "
+         f"缺少 missing {FIRST}"),
         ("variable_missing", lambda r: None if r[8] == "HOUSEHOLDS" else r,
-         "missing HOUSEHOLDS"),
+         "缺少 missing HOUSEHOLDS"),
     ],
 )
 def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, change,
@@ -111,9 +117,12 @@ def test_each_rule_quarantines_its_bad_batch(cityhealth_home: Path, case: str, c
     status, error = status_and_error(case)
     assert status == "quarantined"
     assert expected_in_error in error, error
-    assert error.startswith(f"dept_stats 2025 (batch {case})")
+    assert error.startswith(f"dept_stats: {case}.csv: ")
+    assert f" of 7 checks failed (period 2025, batch {case}):\n- " in error
     report = cityhealth_home / "quarantine" / case / "validation_report.json"
     assert json.loads(report.read_text(encoding="utf-8"))["failed"]
+    assert (cityhealth_home / "quarantine" / case / "error.txt").read_text(
+        encoding="utf-8").startswith(error)
     with pytest.raises(ValidationFailed, match=case):
         raise_if_failed(list(results.values()))
 
@@ -123,11 +132,15 @@ def test_an_error_names_the_file_the_row_the_heading_and_the_rule(cityhealth_hom
     [result] = validate_pending()
     assert status_and_error("low")[0] == "quarantined"
     row = COUNTIES.index(FIRST) + 1
-    assert result.summary().startswith("dept_stats 2025 (batch low): low.csv: ")
+    assert result.summary() == (
+        "dept_stats: low.csv: 1 of 6 checks failed (period 2025, batch low):\n"
+        "- 数值低于该项的最小合理值，请核对数值、正负号及表头中的单位后更正 (value below the "
+        f"variable's minimum) (1 row): data row {row}, column 地区生产总值(万元): -5万元, "
+        f"最小合理值 0万元 ({FIRST}/GDP)")
     [failed] = result.errors
     assert failed.rule in failed.describe()
-    assert "数值不得低于该指标项的最小合理值 value below the variable's minimum" in failed.rule
-    assert failed.examples == [f"{FIRST}/GDP=-5.0 (data row {row}, column 地区生产总值(万元))"]
+    assert failed.examples == [
+        f"data row {row}, column 地区生产总值(万元): -5万元, 最小合理值 0万元 ({FIRST}/GDP)"]
 
 
 def test_year_over_year_jump_is_a_warning_not_a_block(cityhealth_home: Path) -> None:
@@ -194,8 +207,8 @@ def test_third_party_batches(cityhealth_home: Path) -> None:
     results = {r.batch_id: r for r in validate_pending(source_id="third_party")}
     assert results["t_good"].success
     [failed] = results["t_bad"].errors
-    assert failed.column == "value" and "测评值高于指标最大合理值" in failed.rule
-    assert failed.examples == [f"{FIRST}/EL02=140.0 (data row 1, column 测评值)"]
+    assert failed.column == "value" and "测评值高于该指标的最大合理值" in failed.rule
+    assert failed.examples == [f"data row 1, column 测评值: 140%, 最大合理值 100% ({FIRST}/EL02)"]
 
 
 def test_data_docs_open_offline(cityhealth_home: Path) -> None:

@@ -97,7 +97,7 @@ def test_progress_beyond_100_percent_is_quarantined_by_the_gate(landed: Path) ->
     [(status, error)] = query(f"select status, error from raw.load_batches "
                               f"where batch_id = '{batch_id}'")
     assert status == "quarantined"
-    for text in (f"project_register {PERIOD} (batch {batch_id}): {bad.name}: ",
-                 "形象进度须在0-100之间 progress within 0..100", "=130.0 (data row 3, "
-                 "column 形象进度(%))"):
+    for text in (f"project_register: {bad.name}: ", f"(period {PERIOD}, batch {batch_id})",
+                 "形象进度须在0到100之间(百分数，不带%号)，请更正 (progress within 0..100)",
+                 "data row 3, column 形象进度(%): 130 ("):
         assert text in error, error

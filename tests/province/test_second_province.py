@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from cityhealth.core import reference
+from cityhealth.core.periods import Period
 from cityhealth.core.settings import REPO_ROOT, settings
 from tests.province.build_province import MONTH
 
@@ -89,7 +90,7 @@ def second_province(tmp_path_factory: pytest.TempPathFactory) -> dict:
     copy, home = root / "project", root / "home"
     copy_project(copy)
     replace_seeds(copy / "dbt_project" / "seeds")
-    year = settings().profile.plan_period[1]
+    year = Period.plan_of(settings().profile.check_year).last_year
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITYHEALTH_")}
     env.update(PYTHONPATH=str(copy), CITYHEALTH_HOME=str(home), CITYHEALTH_PROFILE="demo")
     started = time.monotonic()
@@ -173,7 +174,8 @@ def test_reports_name_the_new_province_and_no_jiangxi_place(second_province: dic
     city_pages = [p for p in files if p.name.startswith("城市体检报告_")]
     assert sorted(p.name.split("_")[1] for p in city_pages) == sorted(cities)
     assert all(f"{name}城市体检评估" in _report_text(p) for p in city_pages)
-    first, last = settings().profile.plan_period
+    plan = Period.plan_of(year)
+    first, last = plan.first_year, plan.last_year
     titles = {
         reports / str(year) / "index.html": f"{name}{year}年度城市体检报告",
         reports / f"plan-{first}-{last}": f"{name}城市体检{first}—{last}年五年评估报告",
