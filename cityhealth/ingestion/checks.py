@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import areas, province
-from cityhealth.ingestion.errors import shown
+from cityhealth.ingestion.errors import LEVELS_ZH, Problem, problem, shown
 
 AREA_CODE = re.compile(r"^\d{6}$")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -20,33 +20,41 @@ def area_codes(levels: tuple[str, ...] = ("county",)) -> frozenset[str]:
     return frozenset(a["area_code"] for a in areas() if a["area_level"] in levels)
 
 
-def area_code_problem(code: str, levels: tuple[str, ...] = ("county",)) -> str | None:
-    """Why a delivered area code is not usable, or None."""
+def area_code_problem(code: str, levels: tuple[str, ...] = ("county",)) -> Problem | None:
+    """Why a delivered area code is not usable, or None (place it with ``Problem.at``)."""
     if not code:
-        return "the area code is empty"
+        return problem("area_empty", "the area code is empty")
     if not AREA_CODE.match(code):
-        return f"'{shown(code)}' is not a six-digit GB/T 2260 area code"
+        return problem("area_format", f"'{shown(code)}' is not a six-digit GB/T 2260 area code")
     if code not in area_codes(levels):
-        level = "/".join(levels)
-        return (f"unknown area code {code} (not a {level} of {province()['area_name_en']} "
-                "in ref_areas.csv)")
+        return unknown_area(code, levels)
     return None
+
+
+def unknown_area(code: str, levels: tuple[str, ...] = ("county",)) -> Problem:
+    """An area code of the right form that is not one of the province's areas."""
+    level = "/".join(levels)
+    return problem("area_unknown", f"unknown area code {code} (not a {level} of "
+                   f"{province()['area_name_en']} in ref_areas.csv)",
+                   province=province()["area_name_zh"],
+                   level="或".join(LEVELS_ZH.get(lv, lv) for lv in levels))
 
 
 def current_year() -> int:
     return datetime.now(CHINA).year
 
 
-def year_problem(text: str, period: str) -> str | None:
+def year_problem(text: str, period: str) -> Problem | None:
     """Why a delivered year does not belong to the delivery's period, or None."""
     try:
         year = int(float(text))
     except ValueError:
-        return f"'{shown(text)}' is not a year"
+        return problem("year_format", f"'{shown(text)}' is not a year")
     if year > current_year():
-        return f"year {year} is in the future"
+        return problem("year_future", f"year {year} is in the future")
     if year != Period.parse(period).check_year:
-        return f"year {year} does not match the delivery period {period}"
+        return problem("year_other", f"year {year} does not match the delivery period {period}",
+                       period=period)
     return None
 
 

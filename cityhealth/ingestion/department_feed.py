@@ -38,7 +38,7 @@ import requests
 from cityhealth.core.reference import unit_factors, variables_by_name
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.checks import area_code_problem, parse_period
-from cityhealth.ingestion.errors import DeliveryError, Problem, shown
+from cityhealth.ingestion.errors import DeliveryError, Problem, problem, shown
 from cityhealth.ingestion.registry import Source
 from cityhealth.warehouse.connection import insert_frame
 
@@ -256,40 +256,46 @@ def _page_items(source: Source, period: str, number: int, record: dict,
                 contents: dict[str, int]) -> tuple[list, list[Problem]]:
     where = f"page {number}"
     if record.get("status") != 200:
-        return [], [Problem(f"HTTP {record.get('status')} ({record.get('request')})", where)]
+        return [], [problem("http_status", f"HTTP {record.get('status')} "
+                            f"({record.get('request')})", where)]
     text = record.get("body", "")
     if "html" in record.get("content_type", "") or \
             text.lstrip().lower().startswith(("<!doctype", "<html")):
-        return [], [Problem("an HTML page instead of JSON (a maintenance or login page?)",
-                            where)]
+        return [], [problem("feed_html", "an HTML page instead of JSON (a maintenance or login "
+                            "page?)", where)]
     if (issue := _undecodable(text, record.get("content_type", ""))) is not None:
-        return [], [Problem(issue, where)]
+        return [], [problem("feed_encoding", issue, where)]
     try:
         body = json.loads(text)
     except ValueError as error:
-        return [], [Problem(f"not the feed's JSON ({type(error).__name__}: "
+        return [], [problem("feed_format", f"not the feed's JSON ({type(error).__name__}: "
                             f"{shown(str(error), 120)})", where)]
     if (found := api_error(body)) is not None:
         code, message = found
-        return [], [Problem(f"the API answered with an error instead of data: code "
-                            f"{shown(code)}, msg '{shown(message, 200)}'", where)]
+        return [], [problem("feed_api_error", "the API answered with an error instead of "
+                            f"data: code "
+                            f"{shown(code)}, msg '{shown(message, 200)}'", where,
+                            msg=shown(message, 200))]
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        return [], [Problem("not the feed's JSON (no list of items)", where)]
+        return [], [problem("feed_format", "not the feed's JSON (no list of items)", where)]
     problems: list[Problem] = []
     for field, asked in (("department", source.department), ("period", period)):
         if str(body.get(field)) != str(asked):
             answered = f"for {field} {shown(body[field])}" if body.get(field) is not None \
                 else f"without a {field}"
-            problems.append(Problem(f"the answer is {answered}; the request was for {field} "
+            problems.append(problem(f"feed_other_{field}", f"the answer is {answered}; the "
+                                    f"request was for {field} "
                                     f"{asked}", where, field))
     match = REQUESTED_PAGE.search(str(record.get("request", "")))
     if match and body.get("page") is not None and str(body["page"]) != match[1]:
-        problems.append(Problem(f"the API answered page {shown(body['page'])} to the request "
+        problems.append(problem("feed_pages", f"the API answered page {shown(body['page'])} "
+                                f"to the request "
                                 f"for page {match[1]} (it does not advance its pages)",
                                 where, "page"))
     signature = _content(body)
     if signature is not None and signature in contents:
-        problems.append(Problem(f"repeats page {contents[signature]} (the same content): the "
+        problems.append(problem("feed_pages", f"repeats page {contents[signature]} (the same "
+                                "content): the "
                                 "API does not advance its pages", where))
     elif signature is not None:
         contents[signature] = number
@@ -311,46 +317,51 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     year = parse_period(period)[0]
     text = path.read_text(encoding="utf-8")
     if not text.strip():
-        raise DeliveryError(source.source_id, path.name, "the delivery is empty")
+        raise DeliveryError(source.source_id, path.name,
+                            problem("feed_empty", "the delivery is empty"))
     received = len(text.splitlines())
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             record = json.loads(line)
         except ValueError:
-            problems.append(Problem("not a recorded response", f"page {number}"))
+            problems.append(problem("feed_record", "not a recorded response", f"page {number}"))
             continue
         items, page_problems = _page_items(source, period, number, record, contents)
         problems += page_problems
         for index, item in enumerate(items, start=1):
             where = f"page {number} item {index}"
             if not isinstance(item, dict):
-                problems.append(Problem("not an object", where))
+                problems.append(problem("feed_item", "not an object", where))
                 continue
             code = str(item.get("area_code", ""))
             if (issue := area_code_problem(code)) is not None:
-                problems.append(Problem(issue, where, "area_code"))
+                problems.append(issue.at(where, "area_code"))
                 continue
             variable = variables_by_name().get(str(item.get("variable", "")))
             if variable is None or variable["department_code"] != source.department:
-                problems.append(Problem(f"'{shown(item.get('variable'))}' is not a variable "
+                problems.append(problem("feed_variable", f"'{shown(item.get('variable'))}' is "
+                                        f"not a variable "
                                         f"of {source.department} (ref_variables.csv)", where,
                                         "variable"))
                 continue
             factor = unit_factors().get((str(item.get("unit", "")), variable["unit_zh"]))
             if factor is None:
-                problems.append(Problem(f"unit '{shown(item.get('unit'))}' cannot be converted "
+                problems.append(problem("feed_unit", f"unit '{shown(item.get('unit'))}' cannot "
+                                        f"be converted "
                                         f"to {variable['unit_zh']}", where, "unit"))
                 continue
             key = (code, variable["variable_code"])
             if key in seen:
-                problems.append(Problem(f"{code} {variable['variable_name_zh']} delivered "
+                problems.append(problem("delivered_twice", f"{code} "
+                                        f"{variable['variable_name_zh']} delivered "
                                         f"twice (also {seen[key]})", where, "variable"))
                 continue
             seen[key] = where
             value = item.get("value")
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, int | float)):
-                problems.append(Problem(f"'{shown(value)}' is not a number", where, "value"))
+                problems.append(problem("not_number", f"'{shown(value)}' is not a number",
+                                        where, "value"))
                 continue
             records.append((source.source_id, source.department, number, index, code, period,
                             year, variable["variable_name_zh"], variable["variable_code"],
@@ -360,7 +371,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
         limit = source.max_pages
         why = (f"the pull stopped at max_pages {limit} (sources.yaml, kinds: department_feed)"
                if received >= limit else "the pull stopped early")
-        problems.append(Problem(f"the API announces {announced} pages, {received} were "
+        problems.append(problem("feed_incomplete", f"the API announces {announced} pages, "
+                                f"{received} were "
                                 f"received: {why}", f"page {received}", "pages"))
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)

@@ -23,7 +23,7 @@ import pandas as pd
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import unit_factors, variables_by_name
 from cityhealth.ingestion.checks import area_code_problem, year_problem
-from cityhealth.ingestion.errors import DeliveryError, Problem
+from cityhealth.ingestion.errors import DeliveryError, Problem, problem, problem_of
 from cityhealth.ingestion.registry import Source
 from cityhealth.ingestion.tables import (
     Placeholder,
@@ -46,24 +46,26 @@ HEADER = re.compile(r"^(?P<name>.+?)\s*[(（](?P<unit>[^()（）]+)[)）]\s*$")
 def _map_columns(header: list[str], department: str) -> tuple[dict[str, tuple], list[Problem]]:
     """Header -> (variable_code, delivered unit, factor) for every value column."""
     mapped: dict[str, tuple] = {}
-    problems = [Problem(f"missing column {name}") for name in KEY_COLUMNS if name not in header]
+    problems = [problem("missing_column", f"missing column {name}", heading=name)
+                for name in KEY_COLUMNS if name not in header]
     for label in header:
         if label in KEY_COLUMNS or not label:
             continue
         match = HEADER.match(label)
         variable = variables_by_name().get(match["name"]) if match else None
         if variable is None:
-            problems.append(Problem("not a catalogue variable (header must be "
-                                    "<ref_variables.variable_name_zh>(<unit>))", column=label))
+            problems.append(problem("unknown_heading", "not a catalogue variable (header must "
+                                    "be <ref_variables.variable_name_zh>(<unit>))", column=label))
             continue
         if variable["department_code"] != department:
-            problems.append(Problem(
+            problems.append(problem(
+                "other_department",
                 f"{variable['variable_name_zh']} is delivered by {variable['department_code']}, "
                 f"not {department}: is this another department's file?", column=label))
             continue
         factor = unit_factors().get((match["unit"], variable["unit_zh"]))
         if factor is None:
-            problems.append(Problem(f"unit {match['unit']} cannot be converted to "
+            problems.append(problem("unit", f"unit {match['unit']} cannot be converted to "
                                     f"{variable['unit_zh']} (ref_units.csv)", column=label))
             continue
         mapped[label] = (variable["variable_code"], match["unit"], factor)
@@ -88,26 +90,28 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
             where = row.where(table.sheet)
             code = row.cells[CODE]
             if (issue := area_code_problem(code)) is not None:
-                problems.append(Problem(issue, where, CODE))
+                problems.append(issue.at(where, CODE))
                 continue
             if (issue := year_problem(row.cells[YEAR], period)) is not None:
-                problems.append(Problem(issue, where, YEAR))
+                problems.append(issue.at(where, YEAR))
                 continue
             if code in rows_seen:
-                problems.append(Problem(f"duplicate row for {code} (also {rows_seen[code]})",
+                problems.append(problem("duplicate_row",
+                                        f"duplicate row for {code} (also {rows_seen[code]})",
                                         where, CODE))
                 continue
             rows_seen[code] = where
             for label, (variable, unit, factor) in mapped.items():
                 if (code, variable) in seen:
-                    problems.append(Problem(
-                        f"{code} delivered twice (also {seen[code, variable]})", where, label))
+                    problems.append(problem(
+                        "delivered_twice", f"{code} delivered twice (also "
+                        f"{seen[code, variable]})", where, label))
                     continue
                 seen[code, variable] = where
                 try:
                     value = parse_number(row.cells[label])
                 except ValueError as error:
-                    problems.append(Problem(str(error), where, label))
+                    problems.append(problem_of(error, where, label))
                     continue
                 if (found := placeholder(row, table.sheet, label)) is not None:
                     placeholders.append(found)
@@ -117,7 +121,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)
     if not records:
-        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+        raise DeliveryError(source.source_id, path.name,
+                            problem("no_rows", "no data rows below the header"))
     frame = pd.DataFrame.from_records(records, columns=[
         "source_id", "department_code", "row_number", "area_code", "area_name", "period_year",
         "column_label", "variable_code", "value", "delivered_unit"])

@@ -32,7 +32,7 @@ def _columns() -> list[Column]:
         Column("项目名称", "project_name", text),
         Column("行政区划代码", "area_code", area(("county",))),
         Column("项目类型", "project_type_code", one_of(types, "project type of "
-                                                          "ref_project_types.csv")),
+                                                          "ref_project_types.csv", "项目类型目录")),
         Column("针对问题指标", "indicator_codes", indicator_list, allow_empty=True),
         Column("责任单位", "department", text, allow_empty=True),
         Column("计划总投资(万元)", "planned_investment", number),

@@ -21,13 +21,14 @@ import pandas as pd
 
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem
-from cityhealth.ingestion.errors import DeliveryError, Problem, shown
+from cityhealth.ingestion.errors import DeliveryError, Refused, problem, problem_of, shown
 from cityhealth.ingestion.registry import Source
 from cityhealth.ingestion.tables import Placeholder, parse_number, placeholder, read_tables
 from cityhealth.warehouse.connection import insert_frame
 
 TASK_STATUS = {"未启动": "not_started", "推进中": "in_progress", "已完成": "done",
                "滞后": "delayed"}
+MAX_CHOICES_SHOWN = 8  # more choices than this are not listed in the Chinese rule
 PROJECT_STATUS = {"谋划": "planned", "储备": "planned", "在建": "under_construction",
                   "完工": "completed", "已完工": "completed"}
 
@@ -58,7 +59,7 @@ def percent(cell: str) -> float | None:
 def month(cell: str) -> str:
     match = re.match(r"^(\d{4})[-/年.](\d{1,2})", cell)
     if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"'{shown(cell)}' is not a month (YYYY-MM)")
+        raise Refused("not_month", f"'{shown(cell)}' is not a month (YYYY-MM)")
     return f"{match[1]}-{int(match[2]):02d}"
 
 
@@ -67,10 +68,15 @@ def month_start(cell: str) -> date:
     return date(int(year), int(mon), 1)
 
 
-def one_of(mapping: dict[str, str], what: str) -> Callable[[str], str]:
+def one_of(mapping: dict[str, str], what: str, catalogue_zh: str = "") -> Callable[[str], str]:
+    """A cell that must be one of ``mapping``'s keys; a long list is a catalogue
+    (``catalogue_zh``, e.g. '规划任务目录') that the Chinese rule names instead of listing."""
     def parse(cell: str) -> str:
         if cell not in mapping:
-            raise ValueError(f"'{shown(cell)}' is not a {what} ({'/'.join(mapping)})")
+            message = f"'{shown(cell)}' is not a {what} ({'/'.join(mapping)})"
+            if catalogue_zh or len(mapping) > MAX_CHOICES_SHOWN:
+                raise Refused("not_in_catalogue", message, catalogue=catalogue_zh or "目录")
+            raise Refused("not_one_of", message, choices="、".join(mapping))
         return mapping[cell]
     return parse
 
@@ -78,7 +84,7 @@ def one_of(mapping: dict[str, str], what: str) -> Callable[[str], str]:
 def area(levels: tuple[str, ...]) -> Callable[[str], str]:
     def parse(cell: str) -> str:
         if (issue := area_code_problem(cell, levels)) is not None:
-            raise ValueError(issue)
+            raise Refused(issue)
         return cell
     return parse
 
@@ -88,8 +94,8 @@ def indicator_list(cell: str) -> list[str]:
     codes = [c for c in re.split(r"[\s,;，；、]+", cell) if c]
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ValueError(f"unknown indicator code(s) {', '.join(map(shown, unknown))} "
-                         "(ref_indicators.csv)")
+        raise Refused("unknown_indicator", f"unknown indicator code(s) "
+                      f"{', '.join(map(shown, unknown))} (ref_indicators.csv)")
     return codes
 
 
@@ -103,7 +109,8 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
     for table in tables:
         missing = [c.header for c in columns if c.required and c.header not in table.header]
         if missing:
-            problems += [Problem(f"missing column {name}") for name in missing]
+            problems += [problem("missing_column", f"missing column {name}", heading=name)
+                         for name in missing]
             continue
         for row in table.rows:
             where = row.where(table.sheet)
@@ -113,41 +120,46 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
                 cell = row.cells.get(column.header, "")
                 if not cell:
                     if not column.allow_empty:
-                        problems.append(Problem("the cell is empty", where, column.header))
+                        problems.append(problem("cell_empty", "the cell is empty", where,
+                                                column.header))
                         ok = False
                     record[column.field] = None
                     continue
                 try:
                     record[column.field] = column.parse(cell)
                 except ValueError as error:
-                    problems.append(Problem(str(error), where, column.header))
+                    problems.append(problem_of(error, where, column.header))
                     ok = False
                     continue
                 if column.parse in (number, percent) and \
                         (found := placeholder(row, table.sheet, column.header)) is not None:
                     if not column.allow_empty:
-                        problems.append(Problem(f"'{shown(cell)}' stands for no figure; the "
-                                                "cell must be filled", where, column.header))
+                        problems.append(problem("placeholder_required", f"'{shown(cell)}' "
+                                                "stands for no figure; the cell must be filled",
+                                                where, column.header))
                         ok = False
                     placeholders.append(found)
             if not ok:
                 continue
             if record[period_field] != period:
                 header = next(c.header for c in columns if c.field == period_field)
-                problems.append(Problem(f"{record[period_field]} is not the delivery period "
-                                        f"{period}", where, header))
+                problems.append(problem("period_other", f"{record[period_field]} is not the "
+                                        f"delivery period {period}", where, header,
+                                        period=period))
                 continue
             key = tuple(record[f] for f in unique)
             if key in seen:
-                problems.append(Problem(f"duplicate row for {'/'.join(map(str, key))} (also "
-                                        f"{seen[key]})", where, columns[0].header))
+                problems.append(problem("duplicate_record", f"duplicate row for "
+                                        f"{'/'.join(map(str, key))} (also {seen[key]})", where,
+                                        columns[0].header))
                 continue
             seen[key] = where
             records.append(record)
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)
     if not records:
-        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+        raise DeliveryError(source.source_id, path.name,
+                            problem("no_rows", "no data rows below the header"))
     frame = pd.DataFrame.from_records(records)
     frame.insert(0, "source_id", source.source_id)
     frame.attrs["placeholders"] = placeholders

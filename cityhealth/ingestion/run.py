@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cityhealth.ingestion import deliveries
-from cityhealth.ingestion.errors import DeliveryError
+from cityhealth.ingestion.errors import DeliveryError, problem
 from cityhealth.ingestion.registry import Source, source, sources
 from cityhealth.warehouse.connection import writer
 
@@ -87,8 +87,8 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
             if isinstance(error, DeliveryError):
                 message = str(DeliveryError(error.source_id, path.name, error.problems))
             else:
-                message = f"{spec.source_id}: {path.name}: could not be loaded: " \
-                          f"{type(error).__name__}: {error}"
+                message = f"{spec.source_id}: {path.name}: " + problem(
+                    "not_loaded", f"could not be loaded: {type(error).__name__}: {error}").text()
                 log.exception("unexpected failure loading %s", path)
             deliveries.quarantine(con, delivery, archived, message)
             log.error("quarantined %s: %s", delivery.batch_id, message)

@@ -47,7 +47,7 @@ from cityhealth.core.reference import (
 )
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.checks import area_codes, current_year
-from cityhealth.ingestion.errors import DeliveryError, Problem, shown
+from cityhealth.ingestion.errors import LEVELS_ZH, DeliveryError, Problem, problem, shown
 from cityhealth.ingestion.registry import Source
 from cityhealth.ingestion.tables import (
     MAX_CELL_CHARS,
@@ -128,8 +128,8 @@ def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
             except UnicodeDecodeError:
                 raise DeliveryError(
                     source.source_id, path.name,
-                    f"not a readable CSV export ({encoding}): "
-                    f"{locate_undecodable(path, encoding)}") from None
+                    problem("encoding", f"not a readable CSV export ({encoding}): "
+                            f"{locate_undecodable(path, encoding)}")) from None
             if final:
                 return
 
@@ -169,20 +169,20 @@ def _unreadable(source: Source, path: Path, csv_path: Path, encoding: str,
     if "Invalid unicode" in text or not text:
         where = locate_undecodable(csv_path, "utf-8")
         if where is not None:
-            return DeliveryError(source.source_id, path.name,
-                                 f"not a readable CSV export ({encoding}): {where}")
+            return DeliveryError(source.source_id, path.name, problem(
+                "encoding", f"not a readable CSV export ({encoding}): {where}"))
     if "Maximum line size" in text or not text:
         line = _long_line(csv_path)
         if line is not None or text:
-            return DeliveryError(source.source_id, path.name, Problem(
-                f"the row is longer than {MAX_LINE_BYTES:,} bytes: a cell of more than "
-                f"{MAX_CELL_CHARS:,} characters, or a quote opened and never closed?",
+            return DeliveryError(source.source_id, path.name, problem(
+                "row_too_long", f"the row is longer than {MAX_LINE_BYTES:,} bytes: a cell of "
+                f"more than {MAX_CELL_CHARS:,} characters, or a quote opened and never closed?",
                 f"line {line}" if line is not None else ""))
     lines = [line.replace(str(csv_path), path.name) for line in text.splitlines()
              if line.strip()] or [f"{type(error).__name__}: {error}"]
     detail = "; ".join(shown(line, 200) for line in lines[:3])
-    return DeliveryError(source.source_id, path.name,
-                         f"not a readable CSV export ({encoding}): {detail}")
+    return DeliveryError(source.source_id, path.name, problem(
+        "unreadable_csv", f"not a readable CSV export ({encoding}): {detail}"))
 
 
 def _masks(count: int) -> list[list[int]]:
@@ -259,15 +259,17 @@ def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: 
 
 
 def _examples(con: duckdb.DuckDBPyConnection, row: str, condition: str, value: str,
-              column: str, message: str, total: int) -> list[Problem]:
-    """One Problem per offending row (the first few), naming row and column."""
+              column: str, kind: str, message: str, total: int,
+              **fields: object) -> list[Problem]:
+    """One Problem of a kind per offending row (the first few), naming row and column."""
     found = con.execute(
         f"select {row}, {value} from survey_in where {condition} "
         f"order by rowid limit {EXAMPLES}").fetchall()
-    problems = [Problem(message.format(value=shown(text)), f"data row {number}", column)
-                for number, text in found]
+    problems = [problem(kind, message.format(value=shown(text)), f"data row {number}", column,
+                        **fields) for number, text in found]
     if total > len(found):
-        problems.append(Problem(f"{total - len(found)} more rows like these", column=column))
+        problems.append(problem(kind, f"{total - len(found)} more rows like these",
+                                column=column, **fields))
     return problems
 
 
@@ -291,34 +293,36 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
     area, empty_id, duplicates, unparsed, future, other_year, duration = counts[:7]
     problems: list[Problem] = []
     if area:
-        problems += _examples(con, row, area_bad, "area", AREA,
+        problems += _examples(con, row, area_bad, "area", AREA, "area_unknown",
                               "unknown area code '{value}' (not a county of "
-                              f"{province()['area_name_en']} in ref_areas.csv)", area)
+                              f"{province()['area_name_en']} in ref_areas.csv)", area,
+                              province=province()["area_name_zh"], level=LEVELS_ZH["county"])
     if empty_id:
         problems += _examples(con, row, "rid is null", "rid", RESPONSE_ID,
-                              "the answer sheet number is empty", empty_id)
+                              "sheet_number_empty", "the answer sheet number is empty", empty_id)
     if duplicates > 0:  # hashes can collide: the exact duplicates decide
         twice = "rid in (select rid from survey_in group by 1 having count(*) > 1)"
         total = con.execute(f"select count(*) from survey_in where {twice}").fetchone()[0]
         if total:
-            problems += _examples(con, row, twice, "rid", RESPONSE_ID,
+            problems += _examples(con, row, twice, "rid", RESPONSE_ID, "sheet_number_twice",
                                   "answer sheet {value} appears more than once "
                                   "(duplicate rows?)", total)
     if unparsed:
         problems += _examples(con, row, "submitted_at is null", "submitted_text", SUBMITTED,
-                              "'{value}' is not a date and time (YYYY-MM-DD HH:MM:SS)",
-                              unparsed)
+                              "not_datetime",
+                              "'{value}' is not a date and time (YYYY-MM-DD HH:MM:SS)", unparsed)
     if future:
         problems += _examples(con, row, f"year(submitted_at) > {current_year()}",
-                              "submitted_text", SUBMITTED, "submitted at {value}: in the future",
-                              future)
+                              "submitted_text", SUBMITTED, "datetime_future",
+                              "submitted at {value}: in the future", future)
     if other_year:
         problems += _examples(con, row, f"year(submitted_at) <> {year}", "submitted_text",
-                              SUBMITTED, f"submitted at {{value}}: not in the survey year {year}",
-                              other_year)
+                              SUBMITTED, "datetime_other_year",
+                              f"submitted at {{value}}: not in the survey year {year}",
+                              other_year, year=year)
     if duration:
         problems += _examples(con, row, "duration_text is not null", "duration_text", DURATION,
-                              "'{value}' is not a whole number of seconds", duration)
+                              "not_seconds", "'{value}' is not a whole number of seconds", duration)
     for m, group in enumerate(masks):
         if not counts[7 + m]:
             continue
@@ -328,7 +332,7 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
             condition = f"bad{m} & {1 << bit} <> 0"
             total = con.execute(f"select count(*) from survey_in where {condition}").fetchone()[0]
             problems += _examples(con, row, condition, f"raw_answers[{position + 1}]",
-                                  questions[position],
+                                  questions[position], "not_an_answer",
                                   "'{value}' is not an answer of ref_survey_answers.csv", total)
     return problems
 
@@ -342,8 +346,10 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
         head = handle.read(4096)
     kind = sniff(head)
     if kind != "text":
-        what = {"empty": "the file is empty", "html": "the file is an HTML page, not an export",
-                "xlsx": "the file is a workbook; the survey platform exports CSV"}[kind]
+        what = {"empty": problem("empty_file", "the file is empty"),
+                "html": problem("html_page", "the file is an HTML page, not an export"),
+                "xlsx": problem("not_csv_export",
+                                "the file is a workbook; the survey platform exports CSV")}[kind]
         raise DeliveryError(source.source_id, path.name, what)
     encoding = detect_encoding(path)
     first_line = head.decode(encoding, errors="replace").splitlines()[0]
@@ -363,8 +369,9 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
             columns = _columns(con, source, path, csv_path, encoding)
             missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
             if missing:
-                raise DeliveryError(source.source_id, path.name,
-                                    [Problem(f"missing column {c}") for c in missing])
+                raise DeliveryError(source.source_id, path.name, [
+                    problem("missing_column", f"missing column {c}", heading=c)
+                    for c in missing])
             row = _read(con, source, path, csv_path, encoding, columns, questions, year)
             if utf8_copy is not None:  # parsed: the copy is not needed any more
                 utf8_copy.unlink()

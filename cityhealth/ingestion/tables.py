@@ -26,7 +26,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from cityhealth.ingestion.errors import Problem, shown
+from cityhealth.ingestion.errors import Problem, Refused, problem, problem_of, shown
 
 HEADER_SEARCH_ROWS = 20
 TOTAL_ROW_LABELS = {"合计", "总计", "小计", "全市", "全省", "全市合计", "全省合计"}
@@ -109,8 +109,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     GBK/GB18030 otherwise (a GBK file stops being UTF-8 at its first Chinese character).
     """
     if data.startswith(UTF16_BOMS):
-        raise ValueError("neither UTF-8 nor GBK/GB18030 text but UTF-16 (Excel's \"Unicode "
-                         "text\"); save the file as CSV in UTF-8 or GBK")
+        raise Refused("encoding", "neither UTF-8 nor GBK/GB18030 text but UTF-16 (Excel's "
+                      "\"Unicode text\"); save the file as CSV in UTF-8 or GBK")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -121,7 +121,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
                 not data[:utf8_error.start].isascii()
             found = undecodable(data, utf8_error, "utf-8") if is_utf8 else \
                 undecodable(data, gbk_error, "gb18030")
-            raise ValueError(f"neither UTF-8 nor GBK/GB18030 text: {found}") from None
+            raise Refused("encoding", f"neither UTF-8 nor GBK/GB18030 text: {found}") \
+                from None
 
 
 def detect_encoding(path: Path, probe_bytes: int = 1 << 20) -> str:
@@ -167,7 +168,7 @@ def locate_undecodable(path: Path, encoding: str, chunk_bytes: int = 8 << 20) ->
             lines += chunk.count(b"\n")
 
 
-def delimiter_problem(first_line: str, first_header: str) -> str | None:
+def delimiter_problem(first_line: str, first_header: str) -> Problem | None:
     """Why a CSV whose header line starts with ``first_header`` is not comma separated."""
     line = first_line.lstrip("\ufeff").lstrip('"')
     if not line.startswith(first_header):
@@ -177,8 +178,9 @@ def delimiter_problem(first_line: str, first_header: str) -> str | None:
     if found == "," or counts[found] <= counts[","]:
         return None
     shown_delimiter = "\\t" if found == "\t" else found
-    return (f"the file is separated by '{shown_delimiter}' ({DELIMITERS[found]}), expected "
-            "',' (comma): save it as CSV (comma delimited)")
+    return problem("delimiter", f"the file is separated by '{shown_delimiter}' "
+                   f"({DELIMITERS[found]}), expected ',' (comma): save it as CSV (comma "
+                   "delimited)")
 
 
 def cell_text(value: object) -> str:
@@ -218,7 +220,8 @@ def _tables_from_grid(grid: Grid, sheet: str | None, first_header: str,
         rows.append(row)
         for i, formula in formulas.items():
             if i < len(header) and header[i]:
-                problems.append(Problem(
+                problems.append(problem(
+                    "formula_without_result",
                     f"cell {get_column_letter(i + 1)}{line} holds the formula "
                     f"{shown(formula)} saved without its result (the file was written by a "
                     "program that does not calculate): open it in Excel or WPS and save it "
@@ -227,9 +230,9 @@ def _tables_from_grid(grid: Grid, sheet: str | None, first_header: str,
             if len(text) > MAX_CELL_CHARS:
                 hint = " (a quote opened in this cell and never closed?)" \
                     if "\n" in text else ""
-                problems.append(Problem(
-                    f"the cell holds {len(text):,} characters, more than a spreadsheet cell "
-                    f"holds ({MAX_CELL_CHARS:,}){hint}", row.where(sheet), name))
+                problems.append(problem(
+                    "cell_too_long", f"the cell holds {len(text):,} characters, more than a "
+                    f"spreadsheet cell holds ({MAX_CELL_CHARS:,}){hint}", row.where(sheet), name))
                 row.cells[name] = text[:MAX_CELL_CHARS]
     return Table(sheet, header, rows) if header is not None else None
 
@@ -254,8 +257,8 @@ def _xlsx_grids(data: bytes) -> Iterator[tuple[str, Grid]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValueError(f"not a readable XLSX workbook (truncated or damaged: {error})") \
-            from None
+        raise Refused("damaged_xlsx",
+                      f"not a readable XLSX workbook (truncated or damaged: {error})") from None
     for sheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets, strict=True):
         def grid(sheet=sheet, formula_sheet=formula_sheet) -> Grid:
             for row, formula_row in zip(sheet.iter_rows(), formula_sheet.iter_rows(),
@@ -277,10 +280,10 @@ def read_tables(path: Path, first_header: str) -> tuple[list[Table], list[Proble
     data = path.read_bytes()
     kind = sniff(data)
     if kind == "empty":
-        return [], [Problem("the file is empty")]
+        return [], [problem("empty_file", "the file is empty")]
     if kind == "html":
-        return [], [Problem("the file is an HTML page (an error page or a login page?), "
-                            "not a data table")]
+        return [], [problem("html_page", "the file is an HTML page (an error page or a login "
+                            "page?), not a data table")]
     tables: list[Table] = []
     problems: list[Problem] = []
     try:
@@ -291,24 +294,27 @@ def read_tables(path: Path, first_header: str) -> tuple[list[Table], list[Proble
                     tables.append(table)
         else:
             if path.suffix.lower() == ".xlsx":
-                return [], [Problem("named .xlsx but not an XLSX workbook")]
+                return [], [problem("not_xlsx", "named .xlsx but not an XLSX workbook")]
             text, _encoding = decode_text(data)
             table = _tables_from_grid(_csv_grid(text), None, first_header, problems)
             if table is None:
                 lines = text.splitlines()[:HEADER_SEARCH_ROWS]
                 for line in lines:
                     if (issue := delimiter_problem(line, first_header)) is not None:
-                        return [], [Problem(issue)]
+                        return [], [issue]
             else:
                 tables.append(table)
-    except (ValueError, csv.Error) as error:
-        return [], [Problem(str(error))]
+    except ValueError as error:
+        return [], [problem_of(error)]
+    except csv.Error as error:
+        return [], [problem("unreadable_csv", str(error))]
     if problems:
         return [], problems
     if not tables:
-        return [], [Problem(f"no header row starting with {first_header} in the first "
-                            f"{HEADER_SEARCH_ROWS} rows (a renamed column, a file of another "
-                            "source, or the wrong encoding?)")]
+        return [], [problem("no_header", f"no header row starting with {first_header} in the "
+                            f"first {HEADER_SEARCH_ROWS} rows (a renamed column, a file of "
+                            "another source, or the wrong encoding?)",
+                            first=first_header, rows=HEADER_SEARCH_ROWS)]
     return tables, []
 
 
@@ -326,20 +332,20 @@ def parse_number(text: str) -> float | None:
     """A delivered figure: '' or a placeholder (``is_placeholder``) is missing; thousands
     separators are allowed.
 
-    Raises ValueError, with the message for the clerk, for anything else.
+    Raises ``Refused`` (a ValueError), with the message for the clerk, for anything else.
     """
     cleaned = text.strip().replace(",", "").replace("，", "")
     if not cleaned or cleaned in PLACEHOLDERS:
         return None
     if cleaned.upper() in EXCEL_ERRORS:
-        raise ValueError(f"'{shown(text)}' is a spreadsheet error, not a number (the cell's "
-                         "formula failed)")
+        raise Refused("spreadsheet_error", f"'{shown(text)}' is a spreadsheet error, not a "
+                      "number (the cell's formula failed)")
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"'{shown(text)}' is not a number") from None
+        raise Refused("not_number", f"'{shown(text)}' is not a number") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"'{shown(text)}' is not a number")
+        raise Refused("not_number", f"'{shown(text)}' is not a number")
     return value
 
 

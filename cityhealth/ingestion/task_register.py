@@ -25,7 +25,8 @@ from cityhealth.ingestion.registry import Source
 def _columns() -> list[Column]:
     tasks = {r["task_code"]: r["task_code"] for r in seed_rows("ref_plan_tasks")}
     return [
-        Column("任务编号", "task_code", one_of(tasks, "task of ref_plan_tasks.csv")),
+        Column("任务编号", "task_code",
+               one_of(tasks, "task of ref_plan_tasks.csv", "规划任务目录")),
         Column("任务名称", "task_name", text, required=False, allow_empty=True),
         Column("城市代码", "city_code", area(("city",))),
         Column("报告月份", "period", month),

@@ -17,7 +17,7 @@ from cityhealth.core.periods import Period
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem, year_problem
 from cityhealth.ingestion.department_file import delivered_name
-from cityhealth.ingestion.errors import DeliveryError, Problem, shown
+from cityhealth.ingestion.errors import DeliveryError, problem, problem_of, shown
 from cityhealth.ingestion.registry import Source
 from cityhealth.ingestion.tables import (
     Placeholder,
@@ -42,7 +42,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     placeholders: list[Placeholder] = []
     seen: dict[tuple[str, str], str] = {}
     for table in tables:
-        missing = [Problem(f"missing column {c}") for c in REQUIRED if c not in table.header]
+        missing = [problem("missing_column", f"missing column {c}", heading=c)
+                   for c in REQUIRED if c not in table.header]
         if missing:
             problems += missing
             continue
@@ -50,24 +51,25 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
             where = row.where(table.sheet)
             code, indicator = row.cells[CODE], row.cells[INDICATOR]
             if (issue := area_code_problem(code)) is not None:
-                problems.append(Problem(issue, where, CODE))
+                problems.append(issue.at(where, CODE))
                 continue
             if (issue := year_problem(row.cells[YEAR], period)) is not None:
-                problems.append(Problem(issue, where, YEAR))
+                problems.append(issue.at(where, YEAR))
                 continue
             if indicator not in indicators:
-                problems.append(Problem(f"unknown indicator code '{shown(indicator)}' "
-                                        "(ref_indicators.csv)", where, INDICATOR))
+                problems.append(problem("unknown_indicator", f"unknown indicator code "
+                                        f"'{shown(indicator)}' (ref_indicators.csv)", where,
+                                        INDICATOR))
                 continue
             if (code, indicator) in seen:
-                problems.append(Problem(f"{code} {indicator} measured twice (also "
-                                        f"{seen[code, indicator]})", where, INDICATOR))
+                problems.append(problem("measured_twice", f"{code} {indicator} measured twice "
+                                        f"(also {seen[code, indicator]})", where, INDICATOR))
                 continue
             seen[code, indicator] = where
             try:
                 value = parse_number(row.cells[VALUE])
             except ValueError as error:
-                problems.append(Problem(str(error), where, VALUE))
+                problems.append(problem_of(error, where, VALUE))
                 continue
             if (found := placeholder(row, table.sheet, VALUE)) is not None:
                 placeholders.append(found)
@@ -76,8 +78,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                 try:
                     measured_on = date.fromisoformat(row.cells[MEASURED_ON][:10])
                 except ValueError:
-                    problems.append(Problem(f"'{shown(row.cells[MEASURED_ON])}' is not a date "
-                                            "(YYYY-MM-DD)", where, MEASURED_ON))
+                    problems.append(problem("not_date", f"'{shown(row.cells[MEASURED_ON])}' is "
+                                            "not a date (YYYY-MM-DD)", where, MEASURED_ON))
                     continue
             records.append((source.source_id, row.data_row, code,
                             Period.parse(period).check_year, indicator,
@@ -85,7 +87,8 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)
     if not records:
-        raise DeliveryError(source.source_id, path.name, "no data rows below the header")
+        raise DeliveryError(source.source_id, path.name,
+                            problem("no_rows", "no data rows below the header"))
     frame = pd.DataFrame.from_records(records, columns=[
         "source_id", "row_number", "area_code", "period_year", "indicator_code", "value",
         "assessor", "measured_on"])

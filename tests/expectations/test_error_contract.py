@@ -115,7 +115,8 @@ def test_every_rule_has_a_sentence_a_clerk_can_act_on() -> None:
      "data row 2, column 再生水利用量(万吨): 990000万吨, 最大合理值 100000万吨"),
     # an ingestion rejection: text in a number column
     ("文字.csv", lambda ls: with_value(ls, 4, "暂无数据"),
-     "data row 4 (line 5), column 再生水利用量(万吨): '暂无数据' is not a number"),
+     "data row 4 (line 5), column 再生水利用量(万吨): 数值须为数字，请只填写数字 "
+     "('暂无数据' is not a number)"),
 ])
 def test_every_quarantine_folder_holds_the_file_and_error_txt(
         landed: Path, name: str, edit, expected: str) -> None:

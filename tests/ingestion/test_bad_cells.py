@@ -79,9 +79,10 @@ def test_a_formula_saved_without_its_result_is_an_error_naming_the_cell(landed: 
     error = quarantined(landed, "dept_nr", "自然资源_公式.xlsx")
     assert error == (
         f"dept_nr: 自然资源_公式.xlsx: sheet {sheet.title}, data row 15 (line 17), column "
-        f"{heading}: cell E17 holds the formula =E15+E16 saved without its result (the file "
+        f"{heading}: 公式没有保存计算结果，请用Excel或WPS打开后重新保存，或粘贴为数值 "
+        "(cell E17 holds the formula =E15+E16 saved without its result (the file "
         "was written by a program that does not calculate): open it in Excel or WPS and save "
-        "it again, or paste the values")
+        "it again, or paste the values)")
     # the good delivery's figure for that county is still there
     [(value,)] = query(f"select value from raw.department_values where row_number = 15 and "
                        f"column_label = '{heading}'")
@@ -101,12 +102,13 @@ def test_every_formula_without_result_is_named_in_every_sheet(landed: Path) -> N
     error = quarantined(landed, "third_party", "测评_公式.xlsx")
     tail = ("saved without its result (the file was written by a program that does not "
             "calculate): open it in Excel or WPS and save it again, or paste the values")
+    rule = "公式没有保存计算结果，请用Excel或WPS打开后重新保存，或粘贴为数值"
     assert error == (
         f"third_party: 测评_公式.xlsx: 2 problems: "
-        f"sheet {sheet.title}, data row 1 (line 3), column 测评值: cell {letter}3 holds the "
-        f"formula =1/0 {tail}; "
-        f"sheet {sheet.title}, data row 4 (line 6), column 测评值: cell {letter}6 holds the "
-        f"formula =SUM({letter}3:{letter}5) {tail}")
+        f"sheet {sheet.title}, data row 1 (line 3), column 测评值: {rule} (cell {letter}3 "
+        f"holds the formula =1/0 {tail}); "
+        f"sheet {sheet.title}, data row 4 (line 6), column 测评值: {rule} (cell {letter}6 "
+        f"holds the formula =SUM({letter}3:{letter}5) {tail})")
 
 
 def test_an_excel_error_value_is_not_a_number(landed: Path) -> None:
@@ -118,8 +120,9 @@ def test_an_excel_error_value_is_not_a_number(landed: Path) -> None:
     drop(landed, "dept_wr", "除零.csv", ("\r\n".join(lines) + "\r\n").encode())
 
     assert quarantined(landed, "dept_wr", "除零.csv") == (
-        f"dept_wr: 除零.csv: data row 5 (line 6), column {header[3]}: '#DIV/0!' is a "
-        "spreadsheet error, not a number (the cell's formula failed)")
+        f"dept_wr: 除零.csv: data row 5 (line 6), column {header[3]}: "
+        "单元格是公式错误(如#DIV/0!)，请修正公式或直接填写数值 ('#DIV/0!' is a "
+        "spreadsheet error, not a number (the cell's formula failed))")
 
 
 def test_placeholders_are_read_as_missing_and_listed(landed: Path,
@@ -176,7 +179,8 @@ def test_a_text_that_merely_starts_with_a_dash_is_not_a_placeholder(landed: Path
     drop(landed, "dept_wr", "暂缺.csv", ("\r\n".join(lines) + "\r\n").encode())
 
     assert quarantined(landed, "dept_wr", "暂缺.csv") == (
-        f"dept_wr: 暂缺.csv: data row 3 (line 4), column {header[3]}: '- 暂缺' is not a number")
+        f"dept_wr: 暂缺.csv: data row 3 (line 4), column {header[3]}: "
+        "数值须为数字，请只填写数字 ('- 暂缺' is not a number)")
 
 
 def test_a_placeholder_where_a_register_figure_must_be_filled_is_an_error(
@@ -198,5 +202,6 @@ def test_a_placeholder_where_a_register_figure_must_be_filled_is_an_error(
     assert outcomes[path.name].status == "loaded"
     assert outcomes[bad.name].status == "quarantined"
     assert outcomes[bad.name].error == (
-        "project_register: 项目库_占位.csv: data row 6 (line 7), column 形象进度(%): '—' stands "
-        "for no figure; the cell must be filled")
+        "project_register: 项目库_占位.csv: data row 6 (line 7), column 形象进度(%): "
+        "该单元格须填写数值，请填写数字，不要用“-”“无”等代替 "
+        "('—' stands for no figure; the cell must be filled)")

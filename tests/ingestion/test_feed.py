@@ -134,7 +134,8 @@ def test_a_body_that_is_not_json_is_quarantined(feed: str) -> None:
     queue(feed, "garbage")
     [outcome] = ingest_source("feed_ee_monthly", PERIOD)
     assert outcome.status == "quarantined"
-    assert "page 1: not the feed's JSON" in outcome.error
+    assert "page 1: 接口返回的不是约定格式的数据，请联系接口维护单位 (not the feed's JSON" \
+        in outcome.error, outcome.error
 
 
 def test_periods_of_the_wrong_form_or_in_the_future_are_refused(feed: str) -> None:

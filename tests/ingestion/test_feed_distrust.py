@@ -89,31 +89,34 @@ def test_an_api_that_never_ends_stops_at_max_pages(feed: str) -> None:
     source("feed_ee_monthly").options.update(max_pages=6)
     queue(feed, *["endless"] * 6)  # a million pages announced; 4 hold data
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 6, column pages: the API announces 1000000 pages, 6 "
-        "were received: the pull stopped at max_pages 6 (sources.yaml, kinds: "
-        "department_feed)")
+        f"feed_ee_monthly: {NAME}: page 6, column pages: 只收到部分分页，请重新拉取 (the API "
+        "announces 1000000 pages, 6 were received: the pull stopped at max_pages 6 "
+        "(sources.yaml, kinds: department_feed))")
 
 
 def test_a_page_repeating_an_earlier_one_stops_the_pull(feed: str) -> None:
     queue(feed, "repeat", "repeat")  # page 2 answers page 1's items as page 2
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 2: repeats page 1 (the same content): the API does "
-        "not advance its pages")
+        f"feed_ee_monthly: {NAME}: page 2: 接口分页不前进(重复返回同一页)，请联系接口维护单位 "
+        "(repeats page 1 (the same content): the API does not advance its pages)")
 
 
 def test_an_api_that_answers_page_1_for_every_page(feed: str) -> None:
     queue(feed, "stuck", "stuck")
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: 2 problems: page 2, column page: the API answered page 1 "
-        "to the request for page 2 (it does not advance its pages); page 2: repeats page 1 "
-        "(the same content): the API does not advance its pages")
+        f"feed_ee_monthly: {NAME}: 2 problems: page 2, column page: "
+        "接口分页不前进(重复返回同一页)，请联系接口维护单位 "
+        "(the API answered page 1 to the request for page 2 (it does not advance its pages)); "
+        "page 2: 接口分页不前进(重复返回同一页)，请联系接口维护单位 "
+        "(repeats page 1 (the same content): the API does not advance its pages)")
 
 
 def test_an_error_inside_http_200_is_quarantined_with_the_apis_message(feed: str) -> None:
     queue(feed, "apierror:40001:参数错误: period 格式不正确")
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 1: the API answered with an error instead of data: "
-        "code 40001, msg '参数错误: period 格式不正确'")
+        f"feed_ee_monthly: {NAME}: page 1: 接口返回了错误信息“参数错误: period 格式不正确”"
+        "而不是数据，请稍后重新拉取；仍失败请联系接口维护单位 (the API answered with an error "
+        "instead of data: code 40001, msg '参数错误: period 格式不正确')")
 
 
 def test_system_busy_inside_http_200_is_retried(feed: str) -> None:
@@ -164,19 +167,22 @@ def test_gbk_bytes_declared_as_utf8_are_located(feed: str) -> None:
     gbk = " ".join(f"0x{b:02X}" for b in page[first:first + 2].encode("gbk"))
     queue(feed, "gbk-as-utf8")
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 1: undecodable bytes {gbk} at line 1, column "
-        f"{first + 1} of the body in its declared charset utf-8")
+        f"feed_ee_monthly: {NAME}: page 1: 接口返回的内容编码无法识别，请联系接口维护单位 "
+        f"(undecodable bytes {gbk} at line 1, column {first + 1} of the body in its declared "
+        "charset utf-8)")
 
 
 def test_data_of_another_period_is_refused_naming_both(feed: str) -> None:
     queue(feed, "period:2024-06")
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 1, column period: the answer is for period 2024-06; "
-        "the request was for period 2025-06")
+        f"feed_ee_monthly: {NAME}: page 1, column period: "
+        "接口返回的是其他期次的数据，不是所请求的期次，请联系接口维护单位 (the answer is for "
+        "period 2024-06; the request was for period 2025-06)")
 
 
 def test_data_of_another_department_is_refused_naming_both(feed: str) -> None:
     queue(feed, "department:HURD")
     assert quarantined_then_loaded(feed) == (
-        f"feed_ee_monthly: {NAME}: page 1, column department: the answer is for department "
-        "HURD; the request was for department EE")
+        f"feed_ee_monthly: {NAME}: page 1, column department: "
+        "接口返回的是其他部门的数据，不是所请求的部门，请联系接口维护单位 (the answer is for "
+        "department HURD; the request was for department EE)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -242,6 +243,21 @@ BAD_DELIVERIES = {
 }
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# where a problem sits: 'sheet 数据, data row 3 (line 4), column 再生水利用量(万吨)', 'page 2
+# item 5, column value', 'line 8', or nothing for the file as a whole
+PLACE = (r"(?:(?:sheet [^,]+, )?data row \d+(?: \(line \d+\))?|page \d+(?: item \d+)?"
+         r"|line \d+)?(?:(?:, )?column [^:]+)?")
+
+
+def rule_of(problems: str) -> str:
+    """The rule stated by the first problem of an error (after the source and file): the
+    text between its place and the English detail in brackets."""
+    match = re.match(rf"(?:\d+ problems: )?(?:{PLACE}: )?(?P<rule>.+?) \(", problems)
+    assert match, problems
+    return match["rule"]
+
+
 @pytest.mark.parametrize("case", list(BAD_DELIVERIES))
 def test_bad_delivery_is_quarantined_with_a_clear_error(landed: Path, case: str) -> None:
     source_id, name, make, expected = BAD_DELIVERIES[case]
@@ -255,6 +271,9 @@ def test_bad_delivery_is_quarantined_with_a_clear_error(landed: Path, case: str)
     assert outcome.error.startswith(f"{source_id}: {name}: ")
     for text in expected:
         assert text in outcome.error, outcome.error
+    # the rule as a Chinese sentence a clerk can act on, before the English detail
+    rule = rule_of(outcome.error.removeprefix(f"{source_id}: {name}: "))
+    assert CJK.search(rule) and "，请" in rule, outcome.error
 
     frame = batches().set_index("batch_id")
     assert frame.loc[outcome.batch_id, "status"] == "quarantined"
@@ -269,3 +288,26 @@ def test_bad_delivery_is_quarantined_with_a_clear_error(landed: Path, case: str)
         [(rows,)] = query(f"select count(*) from raw.{table} where batch_id = "
                           f"'{outcome.batch_id}'")
         assert rows == 0
+
+
+@pytest.mark.parametrize(("name", "edit", "expected"), [
+    ("缺列.csv", lambda ls: [",".join(ln.split(",")[:1] + ln.split(",")[2:]) for ln in ls],
+     "缺少必填列“地区名称”，请使用报送模板的表头 (missing column 地区名称)"),
+    ("重复行.csv", lambda ls: ls + [ls[1]],
+     f"data row {len(COUNTIES) + 1} (line {len(COUNTIES) + 2}), column 行政区划代码: "
+     f"同一区县出现两行，请合并为一行 (duplicate row for {FIRST_COUNTY['area_code']} (also "
+     "data row 1 (line 2)))"),
+    ("错码.csv", set_cell(7, 0, unknown_county_code()),
+     f"data row 7 (line 8), column 行政区划代码: 行政区划代码不是{PROVINCE['area_name_zh']}的"
+     f"区县，请核对代码 (unknown area code {unknown_county_code()} (not a county of "
+     f"{PROVINCE['area_name_en']} in ref_areas.csv))"),
+])
+def test_a_rejection_states_its_rule_in_chinese_then_in_english(
+        landed: Path, name: str, edit: Callable[[list[str]], list[str]], expected: str) -> None:
+    """The whole error as the department reads it in raw.load_batches and error.txt."""
+    drop(landed, "dept_wr", name, edited_csv("dept_wr", edit)(landed))
+    outcome = {o.file: o for o in ingest_source("dept_wr", YEAR)}[name]
+    assert outcome.status == "quarantined"
+    assert outcome.error == f"dept_wr: {name}: {expected}"
+    folder = settings().quarantine_dir / outcome.batch_id.replace(":", "_")
+    assert (folder / "error.txt").read_text(encoding="utf-8") == outcome.error + "\n"

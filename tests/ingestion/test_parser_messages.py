@@ -68,8 +68,10 @@ def test_a_file_separated_by_another_delimiter_says_which(landed: Path, delimite
     lines = [line.replace(",", delimiter) for line in lines_of(landed, "dept_wr")]
     drop(landed, "dept_wr", "水利局_导出.csv", as_csv(lines))
     assert quarantined(landed, "dept_wr", "水利局_导出.csv") == (
-        f"dept_wr: 水利局_导出.csv: the file is separated by {named}, expected ',' (comma): "
-        "save it as CSV (comma delimited)")
+        "dept_wr: 水利局_导出.csv: "
+        "文件不是用逗号分隔的，请另存为“CSV(逗号分隔)”后报送 "
+        f"(the file is separated by {named}, "
+        "expected ',' (comma): save it as CSV (comma delimited))")
 
 
 def test_a_semicolon_separated_gbk_file_with_decimal_commas(landed: Path) -> None:
@@ -78,16 +80,20 @@ def test_a_semicolon_separated_gbk_file_with_decimal_commas(landed: Path) -> Non
     lines = [line.replace(",", ";") for line in lines]
     drop(landed, "dept_ee", "生态环境_分号.csv", as_csv(lines, "gbk"))
     assert quarantined(landed, "dept_ee", "生态环境_分号.csv") == (
-        "dept_ee: 生态环境_分号.csv: the file is separated by ';' (semicolon), expected ',' "
-        "(comma): save it as CSV (comma delimited)")
+        "dept_ee: 生态环境_分号.csv: "
+        "文件不是用逗号分隔的，请另存为“CSV(逗号分隔)”后报送 "
+        "(the file is separated by ';' "
+        "(semicolon), expected ',' (comma): save it as CSV (comma delimited))")
 
 
 def test_a_semicolon_separated_survey_export(landed: Path) -> None:
     lines = [line.replace(",", ";") for line in lines_of(landed, "survey", "gb18030")]
     drop(landed, "survey", "问卷_分号.csv", as_csv(lines, "gb18030"))
     assert quarantined(landed, "survey", "问卷_分号.csv") == (
-        "survey: 问卷_分号.csv: the file is separated by ';' (semicolon), expected ',' "
-        "(comma): save it as CSV (comma delimited)")
+        "survey: 问卷_分号.csv: "
+        "文件不是用逗号分隔的，请另存为“CSV(逗号分隔)”后报送 "
+        "(the file is separated by ';' "
+        "(semicolon), expected ',' (comma): save it as CSV (comma delimited))")
 
 
 # --- undecodable bytes -----------------------------------------------------------------
@@ -102,9 +108,11 @@ def test_a_bad_byte_in_a_gbk_file_is_located_by_line_and_column(landed: Path) ->
     data[name_end:name_end] = b"\xff"
     drop(landed, "dept_ee", "生态环境_坏字节.csv", bytes(data))
     assert quarantined(landed, "dept_ee", "生态环境_坏字节.csv") == (
-        f"dept_ee: 生态环境_坏字节.csv: neither UTF-8 nor GBK/GB18030 text: undecodable "
-        f"bytes at line 6, column {column} (byte {name_end}: 0xFF) in GBK/GB18030 text; save "
-        "the file as CSV in UTF-8 or GBK")
+        "dept_ee: 生态环境_坏字节.csv: "
+        "文件中有无法识别的字符编码，请另存为UTF-8或GBK编码的CSV后报送 "
+        f"(neither UTF-8 nor GBK/GB18030 "
+        f"text: undecodable bytes at line 6, column {column} (byte {name_end}: 0xFF) in "
+        "GBK/GB18030 text; save the file as CSV in UTF-8 or GBK)")
 
 
 def test_a_bad_byte_in_a_utf8_file_is_located_in_utf8_not_at_offset_0(landed: Path) -> None:
@@ -117,17 +125,21 @@ def test_a_bad_byte_in_a_utf8_file_is_located_in_utf8_not_at_offset_0(landed: Pa
         "\r\n".join(lines[9:]).encode() + b"\r\n"
     drop(landed, "dept_wr", "水利局_坏字节.csv", data)
     assert quarantined(landed, "dept_wr", "水利局_坏字节.csv") == (
-        f"dept_wr: 水利局_坏字节.csv: neither UTF-8 nor GBK/GB18030 text: undecodable bytes "
-        f"at line 9, column {column} (byte {len(before)}: 0xE5) in UTF-8 text; save the file "
-        "as CSV in UTF-8 or GBK")
+        "dept_wr: 水利局_坏字节.csv: "
+        "文件中有无法识别的字符编码，请另存为UTF-8或GBK编码的CSV后报送 "
+        f"(neither UTF-8 nor GBK/GB18030 "
+        f"text: undecodable bytes at line 9, column {column} (byte {len(before)}: 0xE5) in "
+        "UTF-8 text; save the file as CSV in UTF-8 or GBK)")
 
 
 def test_a_utf16_file_is_named(landed: Path) -> None:
     data = "\r\n".join(lines_of(landed, "dept_wr")).encode("utf-16")
     drop(landed, "dept_wr", "水利局_unicode.csv", data)
     assert quarantined(landed, "dept_wr", "水利局_unicode.csv") == (
-        "dept_wr: 水利局_unicode.csv: neither UTF-8 nor GBK/GB18030 text but UTF-16 (Excel's "
-        "\"Unicode text\"); save the file as CSV in UTF-8 or GBK")
+        "dept_wr: 水利局_unicode.csv: "
+        "文件中有无法识别的字符编码，请另存为UTF-8或GBK编码的CSV后报送 "
+        "(neither UTF-8 nor GBK/GB18030 "
+        "text but UTF-16 (Excel's \"Unicode text\"); save the file as CSV in UTF-8 or GBK)")
 
 
 def test_a_bad_byte_in_a_gbk_survey_export_is_located(landed: Path) -> None:
@@ -139,8 +151,11 @@ def test_a_bad_byte_in_a_gbk_survey_export_is_located(landed: Path) -> None:
     drop(landed, "survey", "问卷_坏字节.csv", bytes(data))
     column = len(bytes(data[start:at]).decode("gb18030")) + 1
     assert quarantined(landed, "survey", "问卷_坏字节.csv") == (
-        f"survey: 问卷_坏字节.csv: not a readable CSV export (gb18030): undecodable bytes at "
-        f"line 12, column {column} (byte {at}: 0x81) in GBK/GB18030 text")
+        "survey: 问卷_坏字节.csv: "
+        "文件中有无法识别的字符编码，请另存为UTF-8或GBK编码的CSV后报送 "
+        f"(not a readable CSV export "
+        f"(gb18030): undecodable bytes at line 12, column {column} (byte {at}: 0x81) in "
+        "GBK/GB18030 text)")
 
 
 def test_a_bad_byte_in_a_utf8_survey_export_is_located(landed: Path) -> None:
@@ -151,8 +166,10 @@ def test_a_bad_byte_in_a_utf8_survey_export_is_located(landed: Path) -> None:
     data[at:at] = b"\xff"
     drop(landed, "survey", "问卷_utf8.csv", bytes(data))
     assert quarantined(landed, "survey", "问卷_utf8.csv") == (
-        f"survey: 问卷_utf8.csv: not a readable CSV export (utf-8): undecodable bytes at "
-        f"line 21, column 4 (byte {at}: 0xFF) in UTF-8 text")
+        "survey: 问卷_utf8.csv: "
+        "文件中有无法识别的字符编码，请另存为UTF-8或GBK编码的CSV后报送 "
+        f"(not a readable CSV export (utf-8): "
+        f"undecodable bytes at line 21, column 4 (byte {at}: 0xFF) in UTF-8 text)")
 
 
 # --- cell size -------------------------------------------------------------------------
@@ -165,8 +182,9 @@ def test_a_megabyte_cell_is_named_by_row_and_heading(landed: Path) -> None:
     lines[3] = ",".join(cells)
     drop(landed, "dept_wr", "水利局_大单元格.csv", as_csv(lines))
     assert quarantined(landed, "dept_wr", "水利局_大单元格.csv") == (
-        f"dept_wr: 水利局_大单元格.csv: data row 3 (line 4), column {header[3]}: the cell "
-        "holds 1,048,576 characters, more than a spreadsheet cell holds (32,767)")
+        f"dept_wr: 水利局_大单元格.csv: data row 3 (line 4), column {header[3]}: "
+        "单元格内容过长，请检查是否有未闭合的引号或误粘贴的内容 (the cell holds 1,048,576 "
+        "characters, more than a spreadsheet cell holds (32,767))")
 
 
 def test_a_quote_never_closed_is_suspected(landed: Path) -> None:
@@ -179,9 +197,10 @@ def test_a_quote_never_closed_is_suspected(landed: Path) -> None:
     drop(landed, "dept_wr", "水利局_引号.csv", as_csv(lines))
     error = quarantined(landed, "dept_wr", "水利局_引号.csv")
     assert error.startswith(f"dept_wr: 水利局_引号.csv: data row 2 (line 3), column {header[1]}: "
-                            "the cell holds ")
+                            "单元格内容过长，请检查是否有未闭合的引号或误粘贴的内容 (the cell "
+                            "holds ")
     assert error.endswith(" characters, more than a spreadsheet cell holds (32,767) (a quote "
-                          "opened in this cell and never closed?)")
+                          "opened in this cell and never closed?))")
 
 
 def test_an_oversized_survey_line_is_named_not_a_field_limit(landed: Path) -> None:
@@ -191,8 +210,9 @@ def test_an_oversized_survey_line_is_named_not_a_field_limit(landed: Path) -> No
     lines[7] = ",".join(cells)
     drop(landed, "survey", "问卷_大单元格.csv", as_csv(lines, "utf-8"))
     assert quarantined(landed, "survey", "问卷_大单元格.csv") == (
-        "survey: 问卷_大单元格.csv: line 8: the row is longer than 2,097,152 bytes: a cell of "
-        "more than 32,767 characters, or a quote opened and never closed?")
+        "survey: 问卷_大单元格.csv: line 8: 该行过长，请检查是否有未闭合的引号或超长内容后"
+        "重新导出 (the row is longer than 2,097,152 bytes: a cell of more than 32,767 "
+        "characters, or a quote opened and never closed?)")
 
 
 # --- invisible characters --------------------------------------------------------------
@@ -206,7 +226,8 @@ def test_a_zero_width_space_after_an_area_code_is_shown(landed: Path) -> None:
     drop(landed, "dept_wr", "水利局_零宽.csv", as_csv(lines))
     assert quarantined(landed, "dept_wr", "水利局_零宽.csv") == (
         f"dept_wr: 水利局_零宽.csv: data row 2 (line 3), column 行政区划代码: "
-        f"'{code}<U+200B>' is not a six-digit GB/T 2260 area code")
+        "行政区划代码须为六位数字，请按GB/T 2260填写，不要加空格或其他字符 "
+        f"('{code}<U+200B>' is not a six-digit GB/T 2260 area code)")
 
 
 def test_an_invisible_character_in_a_heading_is_shown(landed: Path) -> None:
@@ -217,8 +238,9 @@ def test_an_invisible_character_in_a_heading_is_shown(landed: Path) -> None:
     drop(landed, "dept_ee", "生态环境_零宽.csv", as_csv(lines, "gb18030"))
     shown_heading = header[3][:2] + "<U+200C>" + header[3][3:]
     assert quarantined(landed, "dept_ee", "生态环境_零宽.csv") == (
-        f"dept_ee: 生态环境_零宽.csv: column {shown_heading}: not a catalogue variable "
-        "(header must be <ref_variables.variable_name_zh>(<unit>))")
+        f"dept_ee: 生态环境_零宽.csv: column {shown_heading}: "
+        "表头不是指标目录中的变量，请按“变量名称(单位)”填写报送模板的表头 (not a catalogue "
+        "variable (header must be <ref_variables.variable_name_zh>(<unit>)))")
 
 
 def test_a_no_break_space_inside_a_figure_is_shown(landed: Path) -> None:
@@ -230,7 +252,7 @@ def test_a_no_break_space_inside_a_figure_is_shown(landed: Path) -> None:
     drop(landed, "dept_wr", "水利局_空格.csv", as_csv(lines))
     assert quarantined(landed, "dept_wr", "水利局_空格.csv") == (
         f"dept_wr: 水利局_空格.csv: data row 4 (line 5), column {header[3]}: "
-        "'12<U+00A0>345' is not a number")
+        "数值须为数字，请只填写数字 ('12<U+00A0>345' is not a number)")
 
 
 def test_a_zero_width_character_in_a_survey_answer_is_shown(landed: Path) -> None:
@@ -243,8 +265,9 @@ def test_a_zero_width_character_in_a_survey_answer_is_shown(landed: Path) -> Non
     lines[4] = ",".join(cells)
     drop(landed, "survey", "问卷_零宽.csv", as_csv(lines, "gb18030"))
     assert quarantined(landed, "survey", "问卷_零宽.csv") == (
-        f"survey: 问卷_零宽.csv: data row 4, column {questions[0]}: '满意<U+FEFF>' is not an "
-        "answer of ref_survey_answers.csv")
+        f"survey: 问卷_零宽.csv: data row 4, column {questions[0]}: "
+        "答案不是问卷的选项，请按问卷选项填写 ('满意<U+FEFF>' is not an answer of "
+        "ref_survey_answers.csv)")
 
 
 @pytest.mark.parametrize(("text", "expected"), [

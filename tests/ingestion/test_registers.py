@@ -67,14 +67,19 @@ def drop_correction(landed: Path, change) -> Path:
 
 @pytest.mark.parametrize(("change", "expected"), [
     (lambda ls: with_cell(ls, 2, 4, "修路"),
-     ["data row 2", "column 项目类型", "'修路' is not a project type"]),
+     ["data row 2", "column 项目类型",
+      ": 填写的内容不在项目类型目录中，请按项目类型目录填写 ('修路' is not a project type"]),
     (lambda ls: with_cell(ls, 4, 5, "EL03 XX01"),
-     ["data row 4", "column 针对问题指标", "unknown indicator code(s) XX01"]),
+     ["data row 4", "column 针对问题指标",
+      ": 指标代码不在指标目录中，请核对指标代码 (unknown indicator code(s) XX01"]),
     (lambda ls: with_cell(ls, 5, 10, "2025-06"),
-     ["data row 5", "column 报告月份", "2025-06 is not the delivery period 2025-07"]),
+     ["data row 5", "column 报告月份", ": 报送期与本次报送期2025-07不符，请核对月份，或按对应期次"
+      "报送 (2025-06 is not the delivery period 2025-07)"]),
     (lambda ls: ls + [ls[1]], [f"data row {PROJECTS_PER_COUNTY * len(COUNTIES) + 1}",
-                               f"duplicate row for GX{FIRST_COUNTY['area_code']}01"]),
-    (lambda ls: [ls[0].replace("项目状态", "状态"), *ls[1:]], ["missing column 项目状态"]),
+                               "同一记录出现两行，请删除重复行或合并为一行 (duplicate row for "
+                               f"GX{FIRST_COUNTY['area_code']}01"]),
+    (lambda ls: [ls[0].replace("项目状态", "状态"), *ls[1:]],
+     ["缺少必填列“项目状态”，请使用报送模板的表头 (missing column 项目状态)"]),
 ])
 def test_bad_project_register_is_quarantined(landed: Path, change, expected) -> None:
     bad = drop_correction(landed, change)
