@@ -122,13 +122,10 @@ def required_variables(department_code: str, period: int) -> list[str]:
     return sorted(v for v in own if v in used_now or v not in used_ever)
 
 
-def department_values(department_code: str, period: int) -> SuitePlan:
-    said = "department_values"
-    own = variables()[variables().department_code == department_code]
-    base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
-    factor = float(rules()["department_values"]["year_over_year_max_factor"])
-    suite = gx.ExpectationSuite(name=f"department_values.{department_code}")
-    for expectation in (
+def _within_valid_range(said: str) -> tuple:
+    """``value`` between the frame's ``valid_min`` and ``valid_max`` (the catalogue's
+    plausible range), each bound with its own sentence from rules.yaml."""
+    return (
         E.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="value", column_B="valid_min", or_equal=True,
             ignore_row_if="either_value_is_missing",
@@ -137,6 +134,17 @@ def department_values(department_code: str, period: int) -> SuitePlan:
             column_A="valid_max", column_B="value", or_equal=True,
             ignore_row_if="either_value_is_missing",
             meta=_meta("error", message(said, "above_maximum"), "valid_max")),
+    )
+
+
+def department_values(department_code: str, period: int) -> SuitePlan:
+    said = "department_values"
+    own = variables()[variables().department_code == department_code]
+    base = sorted(own.loc[own.is_base_number == "true", "variable_code"])
+    factor = float(rules()["department_values"]["year_over_year_max_factor"])
+    suite = gx.ExpectationSuite(name=f"department_values.{department_code}")
+    for expectation in (
+        *_within_valid_range(said),
         E.ExpectColumnValuesToBeBetween(
             column="yoy_ratio", min_value=1 / factor, max_value=factor,
             meta=_meta("warning", message(said, "year_over_year"), "previous_value")),
@@ -189,14 +197,7 @@ def third_party_values(period: int) -> SuitePlan:
     for expectation in (
         E.ExpectColumnValuesToNotBeNull(
             column="value", meta=_meta("error", message(said, "value_not_empty"))),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="value", column_B="valid_min", or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=_meta("error", message(said, "below_minimum"), "valid_min")),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_max", column_B="value", or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=_meta("error", message(said, "above_maximum"), "valid_max")),
+        *_within_valid_range(said),
     ):
         suite.add_expectation(expectation)
     frame_sql = """
@@ -289,14 +290,7 @@ def monitoring_values(department_code: str, period: int) -> SuitePlan:
         E.ExpectColumnValuesToNotBeNull(
             column="value", mostly=0.95,
             meta=_meta("warning", message(said, "mostly_present"))),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="value", column_B="valid_min", or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=_meta("error", message(said, "below_minimum"), "valid_min")),
-        E.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="valid_max", column_B="value", or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=_meta("error", message(said, "above_maximum"), "valid_max")),
+        *_within_valid_range(said),
     ):
         suite.add_expectation(expectation)
     frame_sql = """
