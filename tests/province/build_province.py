@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline.validate(source_id, period)
     run_dbt(["build", "--exclude", "test_type:unit"],
             vars=pipeline.dbt_vars(year))
-    for kind, period in (("annual", year), ("five_year", pipeline.plan_period().label),
+    for kind, period in (("annual", year), ("five_year", pipeline.plan_period(year).label),
                          ("monthly", month)):
         folder = pipeline.publish_release(period, run_id="second-province")["folder"]
         pipeline.write_reports(kind, period, folder)
