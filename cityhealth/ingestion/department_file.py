@@ -75,6 +75,7 @@ def _map_columns(header: list[str], department: str) -> tuple[dict[str, tuple], 
 def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     """The delivered cells as raw.department_values rows (without batch_id)."""
     tables, problems = read_tables(path, CODE)
+    year = Period.parse(period).check_year
     records: list[tuple] = []
     placeholders: list[Placeholder] = []
     seen: dict[tuple[str, str], str] = {}
@@ -116,7 +117,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                 if (found := placeholder(row, table.sheet, label)) is not None:
                     placeholders.append(found)
                 records.append((source.source_id, source.department, row.data_row, code,
-                                row.cells[NAME], Period.parse(period).check_year, label, variable,
+                                row.cells[NAME], year, label, variable,
                                 None if value is None else value * factor, unit))
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)

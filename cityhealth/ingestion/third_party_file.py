@@ -37,6 +37,7 @@ REQUIRED = (CODE, YEAR, INDICATOR, VALUE)
 
 def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
     tables, problems = read_tables(path, CODE)
+    year = Period.parse(period).check_year
     indicators = {r["indicator_code"] for r in seed_rows("ref_indicators")}
     records: list[tuple] = []
     placeholders: list[Placeholder] = []
@@ -82,7 +83,7 @@ def parse(source: Source, period: str, path: Path) -> pd.DataFrame:
                                             "not a date (YYYY-MM-DD)", where, MEASURED_ON))
                     continue
             records.append((source.source_id, row.data_row, code,
-                            Period.parse(period).check_year, indicator,
+                            year, indicator,
                             value, row.cells.get(ASSESSOR) or None, measured_on))
     if problems:
         raise DeliveryError(source.source_id, path.name, problems)
