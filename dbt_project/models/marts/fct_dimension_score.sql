@@ -74,10 +74,7 @@ scored as (
         dimension_code,
         count(*) as indicators_expected,
         count(score) as indicators_scored,
-        {{ clamp_to_range(
-            'sum(indicator_weight * score) filter (where score is not null)
-            / nullif(sum(indicator_weight) filter (where score is not null), 0)', 0, 100) }}
-            as dimension_score
+        {{ weighted_score_mean('score', 'indicator_weight') }} as dimension_score
 
     from indicator_scores
     group by area_code, period_year, dimension_code

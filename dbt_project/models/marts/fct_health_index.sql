@@ -21,15 +21,7 @@ area_index as (
         max(dimension_score) filter (where dimension_code = '{{ code }}')
             as score_{{ code | lower }},
         {% endfor -%}
-        -- clamped: a county scoring 100 everywhere gets exactly 100, not 100.00000000000001
-        {{ clamp_to_range(
-            'sum(dimension_weight * dimension_score)
-                filter (where dimension_score is not null and dimension_weight is not null)
-            / nullif(
-                sum(dimension_weight)
-                    filter (where dimension_score is not null and dimension_weight is not null),
-                0
-            )', 0, 100) }} as health_index,
+        {{ weighted_score_mean('dimension_score', 'dimension_weight') }} as health_index,
         cast(count(dimension_score) as integer) as dimensions_scored,
         cast(sum(indicators_scored) as integer) as indicators_scored,
         cast(sum(indicators_expected) as integer) as indicators_expected
