@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,8 @@ from cityhealth.core import settings as settings_module
 
 # Airflow reads its home at import: never let a test touch ~/airflow or the demo's var/.
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="cityhealth-test-airflow-")
+# removed when the session ends: a test run leaves no Airflow home behind in /tmp
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(settings_module.REPO_ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
