@@ -7,7 +7,7 @@
 -- relative: the compound rate ((end / start)^(1/years) − 1) × 100 when both values are
 -- positive), whether the indicator improved (goodness up) and whether it attains the
 -- standard of its end year's catalogue version. The start and end values are also scored
--- under one method, the current one (int_indicator_score__current_method: the catalogue
+-- under one method, the current one (fct_indicator_score_current_method: the catalogue
 -- of min(plan_end, check year)), so that score_change_current_method is real change and
 -- score_change − score_change_current_method the part of the score change that comes
 -- from the catalogue changing between the two years.
@@ -29,7 +29,7 @@ current_method_scores as (
         period_year,
         indicator_code,
         score
-    from {{ ref('int_indicator_score__current_method') }}
+    from {{ ref('fct_indicator_score_current_method') }}
 
 ),
 

@@ -2,7 +2,7 @@
 -- baseline year (var('plan_start') − 1) to var('plan_end') or the check year, with the
 -- change on the year before and on the baseline, the rank of a city and its change on
 -- the baseline (positive = moved up); and beside each year's own figure the index
--- recomputed under the current method (int_health_index__current_method: the catalogue
+-- recomputed under the current method (fct_health_index_current_method: the catalogue
 -- and dimension weights of the trajectory's last year), the method effect (own −
 -- current method) and the real change on the baseline under that one method.
 -- No change here depends on the min–max scores of the uncertainty analysis: the rank
@@ -25,7 +25,7 @@ current_method as (
         method_year,
         health_index_current_method,
         rank_in_province_current_method
-    from {{ ref('int_health_index__current_method') }}
+    from {{ ref('fct_health_index_current_method') }}
 
 ),
 

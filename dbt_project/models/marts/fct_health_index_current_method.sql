@@ -1,5 +1,5 @@
 -- The health index of every area and year of the plan period recomputed under the
--- current method: the indicator scores of int_indicator_score__current_method (the
+-- current method: the indicator scores of fct_indicator_score_current_method (the
 -- catalogue of the trajectory's last year) averaged into dimension scores and the index
 -- by the same rule as fct_dimension_score / fct_health_index (macro weighted_score_mean),
 -- with the dimension weights (ref_index_weights) of that last year for the area's tier.
@@ -10,7 +10,7 @@ with
 
 indicator_scores as (
 
-    select * from {{ ref('int_indicator_score__current_method') }}
+    select * from {{ ref('fct_indicator_score_current_method') }}
 
 ),
 
