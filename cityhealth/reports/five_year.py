@@ -31,10 +31,14 @@ from cityhealth.reports.coverage import (
     missing,
     number,
     require_period,
+    tables,
     whole,
     years_zh,
 )
 from cityhealth.reports.html import ReportSet, esc, fmt, page, release, save_report, table
+
+# Columns of pub_index_trajectory that hold the index under one method (the last year's).
+CURRENT_METHOD = ("method_year", "health_index_current_method")
 
 STATUS_ZH = {"attained": "期末达标", "improved_not_attained": "改善但未达标",
              "not_improved": "未改善", "no_data": "数据不足"}
@@ -71,7 +75,13 @@ def assessment_frames(con: duckdb.DuckDBPyConnection, plan: Period) -> dict[str,
         "select * from pub_five_year_assessment where area_level = 'city' "
         "and plan_start = ? and plan_end = ? order by area_code, indicator_code",
         [start, end]).df()
-    return {"trajectory": trajectory, "dimensions": dimensions, "attainment": attainment}
+    overlap = (con.execute(
+        "select * exclude (sort_order_a, sort_order_b) from pub_dimension_correlation "
+        "where area_level = 'city' and period_year between ? and ? "
+        "order by period_year, sort_order_a, sort_order_b", [start - 1, end]).df()
+        if "pub_dimension_correlation" in tables(con) else pd.DataFrame())
+    return {"trajectory": trajectory, "dimensions": dimensions, "attainment": attainment,
+            "overlap": overlap}
 
 
 def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFrame]) -> str:
@@ -91,6 +101,8 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
     # release holds no trajectory of this plan period (the same published values).
     columns = ["area_code", "area_name_zh", "period_year", "health_index", "rank_in_province"]
     source = trajectory if not trajectory.empty else dims_by_year
+    if set(CURRENT_METHOD) <= set(source.columns):
+        columns += list(CURRENT_METHOD)
     index = (source[columns] if not source.empty else pd.DataFrame(columns=columns))
     index = index[index.health_index.notna()]
     years = sorted(int(y) for y in index.period_year.unique())
@@ -111,6 +123,7 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
 
     headline, index_section = _index_section(index, years, names, start, end, gaps)
     dim_section = _dimension_section(dims_by_year, names, gaps)
+    overlap_note = _overlap_warning(frames.get("overlap", pd.DataFrame()))
     leader, attain_section = _attainment_section(attainment, names, start, end, gaps)
     if leader:
         headline += f";{leader}"
@@ -127,10 +140,12 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
 <h2>一、各设区市城市健康指数变化</h2>
 {index_section}
 <h2>二、八个维度变化</h2>
-{dim_section}
+{overlap_note}{dim_section}
 <h2>三、期末目标达成</h2>
 {attain_section}
-<p class="note">名次变化为正表示名次前移。达标指期末值达到期末标准;改善指按指标方向向好。
+<p class="note">名次变化为正表示名次前移。“同一方法下变化”按最后一年的指标体系和维度权重
+重算各年指数后计算,“其中方法调整”为各年自身口径的变化与之之差(指标增减、标准和权重
+调整所致,不是实际变化)。达标指期末值达到期末标准;改善指按指标方向向好。
 “—”表示缺少所需年份的数据,无法计算。{source_note}</p>
 """
     return page(title, body)
@@ -173,7 +188,12 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
                       if not missing(_at(g, last, "rank_in_province")))
     show_rank = ranked_last >= MIN_RANKED
     show_rank_change = show_rank and ranked_first >= MIN_RANKED
+    same_method = {c: _difference(_at(g, last, "health_index_current_method"),
+                                  _at(g, first, "health_index_current_method"))
+                   for c, g in by_city.items()} if "health_index_current_method" in index else {}
+    show_method = any(change is not None for change in same_method.values())
     headers = ["设区市", f"{first}年指数", f"{last}年指数", f"{first}—{last}年变化"]
+    headers += ["同一方法下变化", "其中方法调整"] if show_method else []
     headers += [f"{last}年排名"] if show_rank else []
     headers += ["名次变化"] if show_rank_change else []
     rows = []
@@ -181,6 +201,10 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
         g = by_city[code]
         row = [esc(names.get(code, code)), fmt(_at(g, first, "health_index")),
                fmt(_at(g, last, "health_index")), _signed(changes[code])]
+        if show_method:
+            real = same_method.get(code)
+            row += [_signed(real), _signed(None if real is None or changes[code] is None
+                                           else changes[code] - real)]
         if show_rank:
             row.append(fmt(_at(g, last, "rank_in_province"), 0))
         if show_rank_change:
@@ -214,8 +238,61 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
     chart = charts.to_data_uri(charts.lines(
         years, series, f"{first}—{last}年 各设区市城市健康指数", unit="指数"))
     section = (f'<div class="charts"><img alt="城市健康指数变化" src="{chart}"></div>'
+               + _method_paragraph(index, changes, same_method, names, first, last, gaps)
                + table(headers, rows, set(range(1, len(headers)))))
     return headline, section
+
+
+def _method_paragraph(index: pd.DataFrame, changes: dict, same_method: dict,
+                      names: dict[str, str], first: int, last: int, gaps: list[str]) -> str:
+    """How much of the change is the method's: the change under one method beside it.
+
+    Stated over the cities that have both years under both methods; when the release
+    holds no index under one method, the page says that its changes include the
+    method's."""
+    both = [c for c, real in same_method.items()
+            if real is not None and changes.get(c) is not None]
+    if not both:
+        gaps.append(f"发布版本未含按同一方法重算的指数,{first}—{last}年指数变化包含指标体系"
+                    "和权重调整的影响,不全是实际变化。")
+        return ""
+    method_years = sorted({int(y) for y in index.method_year.dropna()})
+    method_zh = f"{method_years[-1]}年" if len(method_years) == 1 else "最后一年"
+    naive = sum(changes[c] for c in both) / len(both)
+    real = sum(same_method[c] for c in both) / len(both)
+    text = (f"按{method_zh}的指标体系和维度权重重算各年指数(同一方法),{first}—{last}年"
+            f"{len(both)}个设区市指数平均变化 <b>{_signed(real)}</b>,各年自身口径为 "
+            f"<b>{_signed(naive)}</b>,其中 <b>{_signed(naive - real)}</b> 来自指标体系和权重的调整")
+    if round(naive, 1) != 0:
+        text += f"(占{abs(naive - real) / abs(naive) * 100:.0f}%)"
+    largest = max(both, key=lambda c: (abs(changes[c] - same_method[c]), c))
+    part = changes[largest] - same_method[largest]
+    if round(part, 1) != 0:
+        text += (f";方法调整影响最大的是{esc(names.get(largest, largest))}"
+                 f"({_signed(part)}")
+        text += (f",占其变化的{abs(part) / abs(changes[largest]) * 100:.0f}%)"
+                 if round(changes[largest], 1) != 0 else ")")
+    return f"<p>{text}。</p>"
+
+
+def _overlap_warning(overlap: pd.DataFrame) -> str:
+    """One line when dimension pairs correlate above the threshold across the cities in
+    the last year of the period that has correlations (nothing otherwise)."""
+    if overlap.empty or overlap.correlation.notna().sum() == 0:
+        return ""
+    scored = overlap[overlap.correlation.notna()]
+    year = int(scored.period_year.max())
+    latest = scored[scored.period_year == year]
+    over = latest[latest.is_over_threshold.fillna(False).astype(bool)]
+    if over.empty:
+        return ""
+    top = over.sort_values("correlation", ascending=False).iloc[0]
+    threshold = float(top.warning_threshold)
+    sentence = (f"维度重叠提示:{year}年设区市间{len(over)}对维度(共{len(latest)}对)得分"
+                f"相关系数超过{threshold:g},最高为{esc(top.dimension_name_zh_a)}与"
+                f"{esc(top.dimension_name_zh_b)}({float(top.correlation):.3f});"
+                "这些维度反映的情况高度重合,其变化不宜视为相互独立的进展。")
+    return f'<p class="miss">{sentence}</p>'
 
 
 def _dimension_section(dims_by_year: pd.DataFrame, names: dict[str, str],
@@ -349,4 +426,5 @@ def write_five_year_report(label: str, release_dir: Path | None = None,
     return save_report(plan.label, out_dir, f"五年评估报告_{start}-{end}.html", html_text,
                        f"五年评估数据_{start}-{end}.xlsx", f"{start}—{end}年五年评估",
                        {"指数变化": frames["trajectory"], "维度得分": frames["dimensions"],
-                        "期末目标达成": frames["attainment"]})
+                        "期末目标达成": frames["attainment"],
+                        "维度相关": frames["overlap"]})

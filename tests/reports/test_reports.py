@@ -185,6 +185,31 @@ def test_five_year_report_shows_trajectories_and_attainment(
     assert "期末目标达成" in text and "达标率最低的指标" in text
 
 
+def test_five_year_report_says_how_much_of_the_change_is_method_change(
+        demo_platform: DemoPlatform, written) -> None:
+    """The change under one method and the method's part, as the release holds them,
+    and the overlap warning when dimension pairs exceed the threshold."""
+    text = written["five_year"].index.read_text(encoding="utf-8")
+    start, end = demo_platform.plan_period
+    period = demo_platform.plan_label
+    (naive, real, cities), = published(
+        demo_platform, period,
+        "select avg(index_change_from_baseline), avg(index_change_from_baseline_current_method), "
+        "count(*) from pub_index_trajectory where area_level = 'city' and period_year = ?",
+        [end])
+    assert (f"按{end}年的指标体系和维度权重重算各年指数(同一方法),{start - 1}—{end}年"
+            f"{cities}个设区市指数平均变化 <b>{real:+.1f}</b>,各年自身口径为 "
+            f"<b>{naive:+.1f}</b>,其中 <b>{naive - real:+.1f}</b> 来自指标体系和权重的调整"
+            ) in text
+    assert "<th>同一方法下变化</th><th>其中方法调整</th>" in text
+    (over, pairs), = published(
+        demo_platform, period,
+        "select count(*) filter (where is_over_threshold), count(*) "
+        "from pub_dimension_correlation where area_level = 'city' and period_year = ?", [end])
+    assert over > 0  # the demo's dimensions overlap across the cities
+    assert f"维度重叠提示:{end}年设区市间{over}对维度(共{pairs}对)得分相关系数超过0.9" in text
+
+
 def test_charts_font_draws_every_chinese_name_the_reports_use(
         demo_platform: DemoPlatform, written) -> None:
     """No empty boxes: the embedded CJK font has a glyph for every character shown."""

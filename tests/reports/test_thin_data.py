@@ -318,7 +318,8 @@ EMPTY = {
                "pub_satisfaction", "pub_reconciliation", "pub_problem_history", "pub_recheck"],
     "monthly": ["pub_task_progress_monthly", "pub_project_progress_monthly", "pub_problem_list"],
     "quarterly": ["pub_quarterly_bulletin", "pub_early_warning"],
-    "five_year": ["pub_health_index", "pub_index_trajectory", "pub_five_year_assessment"],
+    "five_year": ["pub_health_index", "pub_index_trajectory", "pub_five_year_assessment",
+                  "pub_dimension_correlation"],
 }
 
 

@@ -6,7 +6,11 @@
 -- with a value), the change and the average annual change (absolute: change / years;
 -- relative: the compound rate ((end / start)^(1/years) − 1) × 100 when both values are
 -- positive), whether the indicator improved (goodness up) and whether it attains the
--- standard of its end year's catalogue version.
+-- standard of its end year's catalogue version. The start and end values are also scored
+-- under one method, the current one (fct_indicator_score_current_method: the catalogue
+-- of min(plan_end, check year)), so that score_change_current_method is real change and
+-- score_change − score_change_current_method the part of the score change that comes
+-- from the catalogue changing between the two years.
 {%- set baseline_year = plan_baseline_year() %}
 {%- set period_end = [plan_end(), check_year()] | min %}
 with
@@ -15,6 +19,17 @@ indicator_scores as (
 
     select * from {{ ref('fct_indicator_score') }}
     where period_year between {{ baseline_year }} and {{ period_end }}
+
+),
+
+current_method_scores as (
+
+    select
+        area_code,
+        period_year,
+        indicator_code,
+        score
+    from {{ ref('fct_indicator_score_current_method') }}
 
 ),
 
@@ -59,6 +74,8 @@ joined as (
         end_values.goodness as end_goodness,
         start_values.score as start_score,
         end_values.score as end_score,
+        start_current.score as start_score_current_method,
+        end_current.score as end_score_current_method,
         start_values.is_attained as start_attained,
         end_values.is_attained as end_attained,
         end_values.standard_value as end_standard_value,
@@ -74,6 +91,14 @@ joined as (
         on series.area_code = end_values.area_code
         and series.indicator_code = end_values.indicator_code
         and series.end_year = end_values.period_year
+    left join current_method_scores as start_current
+        on series.area_code = start_current.area_code
+        and series.indicator_code = start_current.indicator_code
+        and series.start_year = start_current.period_year
+    left join current_method_scores as end_current
+        on series.area_code = end_current.area_code
+        and series.indicator_code = end_current.indicator_code
+        and series.end_year = end_current.period_year
 
 ),
 
@@ -108,6 +133,11 @@ final as (
         start_score,
         end_score,
         case when end_year > start_year then end_score - start_score end as score_change,
+        start_score_current_method,
+        end_score_current_method,
+        case when end_year > start_year
+            then end_score_current_method - start_score_current_method
+        end as score_change_current_method,
         start_attained,
         end_attained,
         end_standard_value,

@@ -1,7 +1,12 @@
 -- The health index over the plan period (五年一评估): every area's index from the
 -- baseline year (var('plan_start') − 1) to var('plan_end') or the check year, with the
 -- change on the year before and on the baseline, the rank of a city and its change on
--- the baseline (positive = moved up), and the rank interval of the uncertainty analysis.
+-- the baseline (positive = moved up); and beside each year's own figure the index
+-- recomputed under the current method (fct_health_index_current_method: the catalogue
+-- and dimension weights of the trajectory's last year), the method effect (own −
+-- current method) and the real change on the baseline under that one method.
+-- No change here depends on the min–max scores of the uncertainty analysis: the rank
+-- interval is joined in the published view (pub_index_trajectory) only.
 {%- set baseline_year = plan_baseline_year() %}
 with
 
@@ -12,15 +17,43 @@ health_index as (
 
 ),
 
-uncertainty as (
+current_method as (
 
     select
         area_code,
         period_year,
-        rank_median,
-        rank_p05,
-        rank_p95
-    from {{ ref('fct_health_index_uncertainty') }}
+        method_year,
+        health_index_current_method,
+        rank_in_province_current_method
+    from {{ ref('fct_health_index_current_method') }}
+
+),
+
+joined as (
+
+    select
+        health_index.area_code,
+        health_index.area_level,
+        health_index.period_year,
+        health_index.health_index,
+        health_index.rank_in_province,
+        health_index.indicator_coverage_pct,
+        current_method.method_year,
+        -- in the method year the current method is the year's own: its own figure, not the
+        -- recomputation (equal up to the floating-point order of the sums, ~1e-14)
+        case when health_index.period_year = current_method.method_year
+            then health_index.health_index
+            else current_method.health_index_current_method
+        end as health_index_current_method,
+        case when health_index.period_year = current_method.method_year
+            then health_index.rank_in_province
+            else current_method.rank_in_province_current_method
+        end as rank_in_province_current_method
+
+    from health_index
+    left join current_method
+        on health_index.area_code = current_method.area_code
+        and health_index.period_year = current_method.period_year
 
 ),
 
@@ -33,39 +66,44 @@ with_history as (
         max(health_index) filter (where period_year = {{ baseline_year }})
             over (partition by area_code) as baseline_index,
         max(rank_in_province) filter (where period_year = {{ baseline_year }})
-            over (partition by area_code) as baseline_rank
+            over (partition by area_code) as baseline_rank,
+        max(health_index_current_method) filter (where period_year = {{ baseline_year }})
+            over (partition by area_code) as baseline_index_current_method,
+        max(rank_in_province_current_method) filter (where period_year = {{ baseline_year }})
+            over (partition by area_code) as baseline_rank_current_method
 
-    from health_index
+    from joined
 
 ),
 
 final as (
 
     select
-        with_history.area_code,
-        with_history.area_level,
-        with_history.period_year,
+        area_code,
+        area_level,
+        period_year,
         {{ plan_start() }} as plan_start,
         {{ plan_end() }} as plan_end,
         {{ baseline_year }} as baseline_year,
-        with_history.period_year = {{ baseline_year }} as is_baseline_year,
-        with_history.health_index,
-        case when with_history.previous_year = with_history.period_year - 1
-            then with_history.health_index - with_history.previous_index
+        period_year = {{ baseline_year }} as is_baseline_year,
+        health_index,
+        case when previous_year = period_year - 1
+            then health_index - previous_index
         end as index_change_yoy,
-        with_history.health_index - with_history.baseline_index as index_change_from_baseline,
-        with_history.rank_in_province,
-        cast(with_history.baseline_rank - with_history.rank_in_province as integer)
-            as rank_change_from_baseline,
-        uncertainty.rank_median,
-        uncertainty.rank_p05,
-        uncertainty.rank_p95,
-        with_history.indicator_coverage_pct
+        health_index - baseline_index as index_change_from_baseline,
+        rank_in_province,
+        cast(baseline_rank - rank_in_province as integer) as rank_change_from_baseline,
+        method_year,
+        health_index_current_method,
+        health_index - health_index_current_method as method_effect,
+        health_index_current_method - baseline_index_current_method
+            as index_change_from_baseline_current_method,
+        rank_in_province_current_method,
+        cast(baseline_rank_current_method - rank_in_province_current_method as integer)
+            as rank_change_from_baseline_current_method,
+        indicator_coverage_pct
 
     from with_history
-    left join uncertainty
-        on with_history.area_code = uncertainty.area_code
-        and with_history.period_year = uncertainty.period_year
 
 )
 

@@ -1,9 +1,24 @@
--- Published: the health index of every area over the plan period (fct_index_trajectory).
+-- Published: the health index of every area over the plan period (fct_index_trajectory),
+-- each year's own figure beside the figure under the current method, and a city's rank
+-- interval of the uncertainty analysis (fct_health_index_uncertainty), joined here only
+-- so that no change of the trajectory depends on its min–max scores.
 with
 
 trajectory as (
 
     select * from {{ ref('fct_index_trajectory') }}
+
+),
+
+uncertainty as (
+
+    select
+        area_code,
+        period_year,
+        rank_median,
+        rank_p05,
+        rank_p95
+    from {{ ref('fct_health_index_uncertainty') }}
 
 ),
 
@@ -33,11 +48,20 @@ select
     trajectory.index_change_from_baseline,
     trajectory.rank_in_province,
     trajectory.rank_change_from_baseline,
-    trajectory.rank_median,
-    trajectory.rank_p05,
-    trajectory.rank_p95,
+    trajectory.method_year,
+    trajectory.health_index_current_method,
+    trajectory.method_effect,
+    trajectory.index_change_from_baseline_current_method,
+    trajectory.rank_in_province_current_method,
+    trajectory.rank_change_from_baseline_current_method,
+    uncertainty.rank_median,
+    uncertainty.rank_p05,
+    uncertainty.rank_p95,
     areas.sort_order
 
 from trajectory
 inner join areas
     on trajectory.area_code = areas.area_code
+left join uncertainty
+    on trajectory.area_code = uncertainty.area_code
+    and trajectory.period_year = uncertainty.period_year
