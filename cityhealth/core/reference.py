@@ -23,6 +23,15 @@ def seed_rows(name: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(handle))
 
 
+def assessment_parameter(code: str) -> float:
+    """One parameter of ref_assessment_parameters (what dbt's macro assessment_parameter
+    reads), e.g. the survey's screening thresholds the quality gate shares."""
+    for row in seed_rows("ref_assessment_parameters"):
+        if row["parameter_code"] == code:
+            return float(row["value"])
+    raise KeyError(f"no parameter {code!r} in ref_assessment_parameters.csv")
+
+
 def areas(level: str | None = None) -> list[dict[str, str]]:
     """Areas (ref_areas) in their sort order, optionally of one level."""
     rows = sorted(seed_rows("ref_areas"), key=lambda r: int(r["sort_order"]))

@@ -30,7 +30,7 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from cityhealth.core.reference import seed_frame
+from cityhealth.core.reference import assessment_parameter, seed_frame
 from cityhealth.ingestion import (
     project_register,
     survey_export,
@@ -67,11 +67,23 @@ def variables() -> pd.DataFrame:
     return seed_frame("ref_variables")
 
 
+def thresholds(suite: str) -> dict:
+    """A suite's thresholds: rules.yaml, and for the survey the screening thresholds of
+    the satisfaction statistics (ref_assessment_parameters), so that the gate warns about
+    the very answer sheets the statistics will screen out."""
+    values = dict(rules().get(suite, {}))
+    if suite == "survey":
+        values["speeder_seconds"] = int(assessment_parameter("survey_min_duration_seconds"))
+        values["straight_lining_min_questions"] = int(
+            assessment_parameter("survey_straight_lining_min_questions"))
+    return values
+
+
 def message(suite: str, name: str) -> str:
     """The sentence a sender is told when a rule fails (rules.yaml ``messages``), its
     placeholders filled from the suite's thresholds."""
     text = " ".join(str(rules()["messages"][suite][name]).split())
-    return text.format(**rules().get(suite, {}))
+    return text.format(**thresholds(suite))
 
 
 def _meta(severity: str, rule: str, bound: str | None = None) -> dict:
@@ -214,13 +226,15 @@ def third_party_values(period: int) -> SuitePlan:
 
 
 def survey_responses(period: int) -> SuitePlan:
-    cfg = rules()["survey"]
+    cfg = thresholds("survey")
     suite = gx.ExpectationSuite(name="survey_responses")
     said = "survey"
     for expectation in (
+        # a repeat respondent is expected of a web survey: the statistics keep the later
+        # sheet (dbt int_survey__submissions), so the sender is told, not refused
         E.ExpectColumnValuesToBeUnique(
             column="respondent_key",
-            meta=_meta("error", message(said, "one_sheet_per_respondent"))),
+            meta=_meta("warning", message(said, "one_sheet_per_respondent"))),
         E.ExpectColumnValuesToBeBetween(
             column="duration_seconds", min_value=0,
             meta=_meta("error", message(said, "duration_not_negative"))),
@@ -249,14 +263,15 @@ def survey_responses(period: int) -> SuitePlan:
             row_number, area_code, duration_seconds::double as duration_seconds,
             (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
                 as is_speeder,
-            (coalesce(min_score = max_score, false) and answered > 1)::tinyint
+            (coalesce(min_score = max_score, false)
+             and scored >= {int(cfg['straight_lining_min_questions'])})::tinyint
                 as is_straight_liner,
             county_respondents"""
     frame_sql = f"""
         with batch as not materialized (
             select row_number, respondent_key, area_code, duration_seconds,
                    list_min(answers) as min_score, list_max(answers) as max_score,
-                   len(answers) as answered
+                   len(list_filter(answers, a -> a is not null)) as scored
             from raw.survey_responses
             where batch_id = $batch_id
         ),

@@ -284,15 +284,16 @@ def _warnings(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
 
 def _satisfaction(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
     rows = con.execute(
-        "select dimension_name_zh, respondents, satisfaction_score, ci_low, ci_high "
-        "from pub_satisfaction where area_code = ? and period_year = ? "
+        "select dimension_name_zh, respondents, satisfaction_score, ci_low, ci_high, "
+        "confidence_level from pub_satisfaction where area_code = ? and period_year = ? "
         "order by not is_overall, dimension_code", [city_code, year]).fetchall()
     if not rows:
         return "<p>本年度无居民满意度调查数据。</p>"
     cells = [[esc(d), fmt(n, 0), fmt(score),
               f"{fmt(low)}–{fmt(high)}" if not (missing(low) or missing(high)) else "—"]
-             for d, n, score, low, high in rows]
-    return table(["方面", "有效样本", "满意度得分", "95% 置信区间"], cells, {1, 2, 3})
+             for d, n, score, low, high, _ in rows]
+    level = rows[0][5]
+    return table(["方面", "有效样本", "满意度得分", f"{level:.0%} 置信区间"], cells, {1, 2, 3})
 
 
 def _reconciliation(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:

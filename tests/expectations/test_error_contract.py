@@ -106,7 +106,7 @@ def test_every_rule_has_a_sentence_a_clerk_can_act_on() -> None:
             assert all("\u4e00" <= c <= "\u9fff" or not c.isalpha() for c in chinese), text
             assert english.endswith(")") and english[0].isascii(), (suite, name, text)
     assert message("survey", "speeders") == (
-        "答题过快(少于60秒)的问卷占比超过5%，请核实样本质量 (too many speeders)")
+        "答题过快(少于120秒)的问卷占比超过5%，请核实样本质量 (too many speeders)")
 
 
 @pytest.mark.parametrize(("name", "edit", "expected"), [

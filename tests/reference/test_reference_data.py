@@ -189,3 +189,44 @@ def test_survey_questions_cover_every_dimension() -> None:
     assert set(questions.dimension_code) == set(seed("ref_dimensions").dimension_code)
     answers = seed("ref_survey_answers")
     assert set(answers.answer_score) - {""} == {"1", "2", "3", "4", "5"}
+
+
+def test_t_quantiles_are_scipys_and_the_textbooks() -> None:
+    """ref_t_quantiles holds t_{1 − (1 − level)/2, df} for df 1 … 200 and z (empty df) as
+    scipy.stats computes them; a few against printed tables; the confidence level of the
+    satisfaction intervals has its rows."""
+    from scipy import stats
+
+    quantiles = seed("ref_t_quantiles")
+    levels = {num(v) for v in quantiles.confidence_level}
+    assert levels == {0.9, 0.95, 0.99}
+    for level in levels:
+        rows = quantiles[quantiles.confidence_level.astype(float) == level]
+        assert sorted(num(d) for d in rows.degrees_of_freedom if d) == list(range(1, 201))
+        assert (rows.degrees_of_freedom == "").sum() == 1
+        p = 1 - (1 - level) / 2
+        for df, value in zip(rows.degrees_of_freedom, rows.critical_value, strict=True):
+            exact = stats.norm.ppf(p) if df == "" else stats.t.ppf(p, int(df))
+            assert float(value) == pytest.approx(exact, abs=1e-9), (level, df)
+    table = {(row.confidence_level, row.degrees_of_freedom): float(row.critical_value)
+             for row in quantiles.itertuples()}
+    assert table[("0.95", "1")] == pytest.approx(12.706, abs=5e-4)   # Student's t tables
+    assert table[("0.95", "4")] == pytest.approx(2.776, abs=5e-4)
+    assert table[("0.95", "30")] == pytest.approx(2.042, abs=5e-4)
+    assert table[("0.99", "10")] == pytest.approx(3.169, abs=5e-4)
+    assert table[("0.95", "")] == pytest.approx(1.960, abs=5e-4)
+    parameters = seed("ref_assessment_parameters").set_index("parameter_code")
+    assert (parameters.value["survey_confidence_level"], "4") in table
+
+
+@pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
+def test_t_beyond_the_table_expands_from_the_normal_quantile(level: float) -> None:
+    """The macro t_critical_value's expansion for df > 200 (Abramowitz & Stegun 26.7.5, two
+    terms) is within 2·10⁻⁶ of scipy's t quantile."""
+    from scipy import stats
+
+    p = 1 - (1 - level) / 2
+    z = stats.norm.ppf(p)
+    for df in (201, 250, 531, 1000, 5900, 100_000):
+        expanded = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        assert expanded == pytest.approx(stats.t.ppf(p, df), abs=2e-6), df

@@ -5,6 +5,13 @@ data (name, phone, ID number, IP address: fake but shaped like real ones, so tha
 ingestion has something to remove), county, then one column per question with the
 answer as text. Vectorised with numpy so that benchmark-sized exports (millions of
 rows) are written in seconds per million.
+
+As on a real survey platform, some answer sheets are careless or repeated, so that the
+statistics' screening and de-duplication (dbt int_survey__submissions) have work: a few
+respondents answer in under two minutes (the durations start at 90 s), a few give one
+and the same answer to every question (STRAIGHT_LINER_SHARE), and a few answer twice,
+the second time a little later (REPEAT_SHARE: same name, phone and ID number, so the
+same respondent_key at ingestion).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ GIVEN = list(
 ANSWERS = np.array(["非常不满意", "不满意", "一般", "满意", "非常满意", "不了解"])
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 ID_CHECK = np.array(list("10X98765432"))
+STRAIGHT_LINER_SHARE = 0.02  # respondents giving one answer to every question
+REPEAT_SHARE = 0.02          # answer sheets of a respondent who already answered
+IDENTITY = ("姓名", "手机号码", "身份证号", "IP地址")
 
 
 def _id_numbers(rng: np.random.Generator, area_code: str, n: int) -> np.ndarray:
@@ -68,7 +78,36 @@ def respondents(county: dict[str, str], year: int, n: int, quality: float,
         scores = np.clip(np.rint(rng.normal(lean, 0.9, n)), 1, 5).astype(int) - 1
         scores[rng.random(n) < 0.04] = 5  # 不了解
         frame[question["question_zh"]] = ANSWERS[scores]
+    _straight_liners(rng, frame, [q["question_zh"] for q in questions], n)
+    _repeat_respondents(rng, frame, submitted, n)
     return pd.DataFrame(frame)
+
+
+def _straight_liners(rng: np.random.Generator, frame: dict[str, object],
+                     questions: list[str], n: int) -> None:
+    """A few respondents tick one and the same scored answer for every question."""
+    rows = np.flatnonzero(rng.random(n) < STRAIGHT_LINER_SHARE)
+    answers = ANSWERS[rng.integers(0, 5, rows.size)]
+    for question in questions:
+        column = np.asarray(frame[question]).copy()
+        column[rows] = answers
+        frame[question] = column
+
+
+def _repeat_respondents(rng: np.random.Generator, frame: dict[str, object],
+                        submitted: np.ndarray, n: int) -> None:
+    """A few sheets are a second answer of an earlier respondent of the county: the same
+    identity (hence respondent_key), submitted 10 minutes to 3 days after the first."""
+    rows = np.flatnonzero((rng.random(n) < REPEAT_SHARE) & (np.arange(n) > 0))
+    first = (rng.random(rows.size) * rows).astype(int)  # an earlier sheet of the county
+    for column in IDENTITY:
+        values = np.asarray(frame[column]).copy()
+        values[rows] = values[first]
+        frame[column] = values
+    later = submitted.copy()
+    later[rows] = submitted[first] + rng.integers(600, 3 * 86400, rows.size).astype(
+        "timedelta64[s]")
+    frame["提交时间"] = np.char.replace(later.astype(str), "T", " ")
 
 
 def write_survey_export(path: Path, year: int, counties: Sequence[dict[str, str]],

@@ -2,9 +2,10 @@
 -- statistics (fct_satisfaction): the mean of the respondent's answers (5 非常满意 … 1
 -- 非常不满意; 不了解 has no score and is left out) over the questions of the dimension,
 -- or over all questions for the overall row (dimension_code ALL), and the same on a
--- 0–100 scale: (mean − 1) × 25. A respondent who answered twice in a year (same
--- respondent_key) counts once, with the later submission. A respondent without any
--- scored answer in a dimension has no row for it.
+-- 0–100 scale: (mean − 1) × 25. Only counted answer sheets enter
+-- (int_survey__submissions: a respondent who answered twice in a year counts once,
+-- with the later submission; too fast, straight-lining and empty sheets are screened
+-- out). A respondent without any scored answer in a dimension has no row for it.
 with
 
 answers as (
@@ -14,17 +15,13 @@ answers as (
 
 ),
 
--- one submission per respondent and year: the latest
-latest_responses as (
+counted_sheets as (
 
     select
         batch_id,
         response_id
-    from answers
-    qualify row_number() over (
-        partition by respondent_key, period_year
-        order by submitted_at desc nulls last, batch_id desc, response_id desc
-    ) = 1
+    from {{ ref('int_survey__submissions') }}
+    where is_counted
 
 ),
 
@@ -32,9 +29,9 @@ kept_answers as (
 
     select answers.*
     from answers
-    semi join latest_responses
-        on answers.batch_id = latest_responses.batch_id
-        and answers.response_id = latest_responses.response_id
+    semi join counted_sheets
+        on answers.batch_id = counted_sheets.batch_id
+        and answers.response_id = counted_sheets.response_id
 
 ),
 

@@ -1,5 +1,7 @@
 -- Published: resident satisfaction per area, year and dimension (ALL = overall) with
--- sample size and 95 % confidence interval (fct_satisfaction), labelled for BI tools.
+-- sample size, confidence interval (Student's t) and what became of the answer sheets
+-- received (repeat submissions removed, respondents screened out by reason)
+-- (fct_satisfaction), labelled for BI tools.
 with
 
 satisfaction as (
@@ -46,10 +48,21 @@ final as (
         satisfaction.satisfaction_score,
         satisfaction.ci_low,
         satisfaction.ci_high,
+        satisfaction.confidence_level,
         satisfaction.standard_error,
+        satisfaction.degrees_of_freedom,
+        satisfaction.critical_value,
         satisfaction.mean_answer,
         satisfaction.counties_surveyed,
         satisfaction.counties_expected,
+        satisfaction.answer_sheets_received,
+        satisfaction.repeat_submissions_removed,
+        satisfaction.respondents_received,
+        satisfaction.respondents_screened_too_fast,
+        satisfaction.respondents_screened_straight_lining,
+        satisfaction.respondents_screened_no_answer,
+        satisfaction.respondents_screened_out,
+        satisfaction.share_screened_out,
         areas.sort_order
 
     from satisfaction
