@@ -17,6 +17,7 @@ from cityhealth.core.settings import settings
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     MIN_RANKED,
+    attainment_zh,
     basis,
     esc_list,
     gap,
@@ -63,17 +64,20 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
     gaps: list[str] = []
 
     index_value, rank = number(city.health_index), whole(city.rank_in_province)
+    attainment = attainment_zh(city.get("indicators_attained"), city.get("indicators_scored"),
+                               city.get("attainment_pct"), city.get("indicators_at_100"))
+    attainment = f"({attainment})" if attainment else ""
     ranked = int(cities.rank_in_province.notna().sum())
     indexed = cities[cities.health_index.notna()]
     if index_value is None:
         headline = f"{year}年城市健康指数<b>无法计算</b>(维度得分或指标数据缺失),不作排名"
         gaps.append(f"{esc(name)}{year}年城市健康指数缺失,无法计算,不作排名。")
     elif rank is None or ranked < MIN_RANKED:
-        headline = f"城市健康指数 <b>{fmt(index_value)}</b>,不作排名"
+        headline = f"城市健康指数 <b>{fmt(index_value)}</b>{attainment},不作排名"
         gaps.append(f"{year}年全省仅有{ranked}个设区市有排名,不作排名比较。"
                     if ranked < MIN_RANKED else f"{esc(name)}{year}年无全省排名。")
     else:
-        headline = (f"城市健康指数 <b>{fmt(index_value)}</b>,"
+        headline = (f"城市健康指数 <b>{fmt(index_value)}</b>{attainment},"
                     f"在全省{ranked}个设区市中排名第<b>{rank}</b> 位{_rank_interval(city)}")
     coverage = f"{fmt(city.indicators_scored, 0)}/{fmt(city.indicators_expected, 0)}"
     attained_text = f"未达标 <b>{len(missed)}</b> 项"
@@ -350,11 +354,12 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             "select distinct period_year from pub_health_index where area_level = 'city' "
             "and health_index is not null order by 1").fetchall()]
         cities = con.execute(
-            "select area_code, area_name_zh, health_index, rank_in_province "
+            "select area_code, area_name_zh, health_index, rank_in_province, "
+            "indicators_attained, indicators_scored, attainment_pct, indicators_at_100 "
             "from pub_health_index where area_level = 'city' and period_year = ? "
             "order by rank_in_province nulls last, sort_order, area_code", [year]).fetchall()
         files = []
-        for code, name, _index, _rank in cities:
+        for code, name, *_ in cities:
             _title, html_text = city_report(con, code, year, manifest, held)
             path = out_dir / f"城市体检报告_{code}_{name}_{year}.html"
             path.write_text(html_text, encoding="utf-8")
@@ -379,19 +384,20 @@ def _index_page(year: int, release_id: str, held: list[int], cities: list[tuple]
     ranked = sum(1 for c in cities if not missing(c[3]))
     if cities and ranked < MIN_RANKED:
         gaps.append(f"{year}年全省仅有{ranked}个设区市有排名,不作排名。")
-    unindexed = [name for _code, name, index, _rank in cities if missing(index)]
+    unindexed = [name for _code, name, index, *_ in cities if missing(index)]
     if unindexed:
         gaps.append(f"{esc_list(unindexed)}{year}年城市健康指数缺失。")
     links = [f'<a href="{html.escape(path.name)}">{html.escape(name)}</a>'
-             for (_code, name, _index, _rank), path in zip(cities, files, strict=True)]
+             for (_code, name, *_), path in zip(cities, files, strict=True)]
+    # the index with its attainment beside it: 达标 attained/scored 项,share;满分 at 100
+    rows = [[link, code, fmt(index), attainment_zh(*attainment) or "—"]
+            for (code, _name, index, _rank, *attainment), link in zip(cities, links, strict=True)]
+    headers = ["城市", "代码", "城市健康指数", "指标达标情况"]
     if ranked >= MIN_RANKED:
-        rows = [[fmt(rank, 0), link, code, fmt(index)]
-                for (code, _name, index, rank), link in zip(cities, links, strict=True)]
-        listing = table(["排名", "城市", "代码", "城市健康指数"], rows, {3})
+        rows = [[fmt(city[3], 0), *row] for city, row in zip(cities, rows, strict=True)]
+        listing = table(["排名", *headers], rows, {3})
     else:
-        rows = [[link, code, fmt(index)]
-                for (code, _name, index, _rank), link in zip(cities, links, strict=True)]
-        listing = table(["城市", "代码", "城市健康指数"], rows, {2}) if rows else ""
+        listing = table(headers, rows, {2}) if rows else ""
     return page(
         f"{year}年度城市体检报告",
         f"<h1>{html.escape(province()['area_name_zh'])}{year}年度城市体检报告</h1>"

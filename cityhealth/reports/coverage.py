@@ -66,6 +66,20 @@ def flags(series: pd.Series) -> pd.Series:
     return series.map(is_true).astype(bool) if len(series) else series.astype(bool)
 
 
+def attainment_zh(attained, scored, pct, at_100, unit: str = "项") -> str:
+    """The attainment stated beside an index: "达标 2/66 项,3.0%;满分 2 项".
+
+    From the columns indicators_attained, indicators_scored, attainment_pct and
+    indicators_at_100 of pub_health_index (summed over areas, with ``unit`` "项次"); empty
+    when no indicator is scored, so that no share is made up from nothing.
+    """
+    attained, scored, at_100, pct = whole(attained), whole(scored), whole(at_100), number(pct)
+    if attained is None or not scored or pct is None:
+        return ""
+    text = f"达标 {attained}/{scored} {unit},{pct:.1f}%"
+    return text + (f";满分 {at_100} {unit}" if at_100 is not None else "")
+
+
 # -- periods in Chinese -------------------------------------------------------------------
 
 def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ from cityhealth.core.reference import province, seed_rows
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
     MIN_RANKED,
+    attainment_zh,
     basis,
     esc_list,
     gap,
@@ -121,7 +122,8 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
         gaps.append(f"规划期末({end}年)尚无数据,"
                     + (f"期末值取最新的{last}年。" if last > baseline else "无法评估期末状况。"))
 
-    headline, index_section = _index_section(index, years, names, start, end, gaps)
+    headline, index_section = _index_section(index, years, names, start, end, gaps,
+                                             dims_by_year)
     dim_section = _dimension_section(dims_by_year, names, gaps)
     overlap_note = _overlap_warning(frames.get("overlap", pd.DataFrame()))
     leader, attain_section = _attainment_section(attainment, names, start, end, gaps)
@@ -160,9 +162,29 @@ def _names(*frames: pd.DataFrame) -> dict[str, str]:
     return names
 
 
+def _attained(yearly: pd.DataFrame, codes, year: int, unit: str = "项") -> str:
+    """The attainment beside the index of ``codes`` in ``year`` (pub_health_index rows),
+    summed over the cities when there are several: "达标 a/b 项次,p%;满分 c 项次"."""
+    columns = ["indicators_attained", "indicators_scored", "indicators_at_100"]
+    if yearly.empty or not set(columns) <= set(yearly.columns):
+        return ""  # a release published before the index carried its attainment
+    rows = yearly[(yearly.period_year == year) & yearly.area_code.isin(list(codes))]
+    if rows.empty or rows[columns].isna().any().any():
+        return ""
+    attained, scored, at_100 = (int(rows[c].sum()) for c in columns)
+    pct = 100.0 * attained / scored if scored else None
+    return attainment_zh(attained, scored, pct, at_100, unit)
+
+
+def _beside(year: int, attained: str) -> str:
+    return f"({year}年" + (f",各市合计{attained})" if attained else ")")
+
+
 def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
-                   start: int, end: int, gaps: list[str]) -> tuple[str, str]:
-    """(headline, section) of the index: levels, changes and ranks as far as data go."""
+                   start: int, end: int, gaps: list[str],
+                   yearly: pd.DataFrame) -> tuple[str, str]:
+    """(headline, section) of the index: levels, changes and ranks as far as data go,
+    the indicators attained beside every index stated."""
     if not years:
         return (f"{start}—{end}年设区市城市健康指数无数据",
                 gap("无城市健康指数数据,不作变化与排名判断。"))
@@ -172,12 +194,17 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
     order = sorted(by_city, key=lambda c: (whole(_at(by_city[c], last, "rank_in_province"))
                                            or 10**6, c))
     if len(years) < 2:
-        rows = [[esc(names.get(c, c)), fmt(_at(by_city[c], first, "health_index"))]
+        rows = [[esc(names.get(c, c)), fmt(_at(by_city[c], first, "health_index")),
+                 _attained(yearly, [c], first) or "—"]
                 for c in sorted(by_city)]
+        attained = _attained(yearly, by_city, first, "项次")
         headline = (f"仅有{first}年一年数据:全省{len(rows)}个设区市城市健康指数平均为 "
-                    f"<b>{fmt(index.health_index.mean())}</b>,不作变化与排名判断")
+                    f"<b>{fmt(index.health_index.mean())}</b>"
+                    + (f"(各市合计{attained})" if attained else "")
+                    + ",不作变化与排名判断")
         return headline, (gap(f"仅有{first}年一年数据,不绘制指数变化趋势图。")
-                          + table(["设区市", f"{first}年指数"], rows, {1}))
+                          + table(["设区市", f"{first}年指数", f"{first}年指标达标情况"],
+                                  rows, {1}))
 
     changes = {c: _difference(_at(g, last, "health_index"), _at(g, first, "health_index"))
                for c, g in by_city.items()}
@@ -196,6 +223,7 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
     headers += ["同一方法下变化", "其中方法调整"] if show_method else []
     headers += [f"{last}年排名"] if show_rank else []
     headers += ["名次变化"] if show_rank_change else []
+    headers += [f"{last}年指标达标情况"]
     rows = []
     for code in order:
         g = by_city[code]
@@ -210,6 +238,7 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
         if show_rank_change:
             row.append(_signed(_difference(_at(g, first, "rank_in_province"),
                                            _at(g, last, "rank_in_province")), 0))
+        row.append(_attained(yearly, [code], last) or "—")
         rows.append(row)
     lacking = [names.get(c, c) for c in by_city if c not in both]
     if lacking:
@@ -220,9 +249,11 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
     if both:
         mean_first = sum(float(_at(by_city[c], first, "health_index")) for c in both) / len(both)
         mean_last = sum(float(_at(by_city[c], last, "health_index")) for c in both) / len(both)
+        attained_first = _attained(yearly, both, first, "项次")
+        attained_last = _attained(yearly, both, last, "项次")
         headline = (f"{first}—{last}年,全省{len(both)}个设区市城市健康指数平均由 "
-                    f"<b>{fmt(mean_first)}</b>({first}年)变为 <b>{fmt(mean_last)}</b>"
-                    f"({last}年)")
+                    f"<b>{fmt(mean_first)}</b>{_beside(first, attained_first)}变为 "
+                    f"<b>{fmt(mean_last)}</b>{_beside(last, attained_last)}")
         if len(both) >= MIN_RANKED:
             best = max(round(changes[c], 1) for c in both)
             leaders = [names.get(c, c) for c in both if round(changes[c], 1) == best]
@@ -239,7 +270,7 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
         years, series, f"{first}—{last}年 各设区市城市健康指数", unit="指数"))
     section = (f'<div class="charts"><img alt="城市健康指数变化" src="{chart}"></div>'
                + _method_paragraph(index, changes, same_method, names, first, last, gaps)
-               + table(headers, rows, set(range(1, len(headers)))))
+               + table(headers, rows, set(range(1, len(headers) - 1))))
     return headline, section
 
 

@@ -50,3 +50,27 @@ def test_rank_intervals_are_ordered_and_published(demo: DemoPlatform) -> None:
     non_cities = demo.query(
         "select count(rank_median) from published.pub_health_index where area_level <> 'city'")
     assert non_cities == [(0,)]
+
+
+@pytest.mark.slow
+def test_attainment_beside_the_index_is_true_to_the_indicator_scores(demo: DemoPlatform) -> None:
+    """indicators_attained, attainment_pct and indicators_at_100 of every area and year
+    (all the demo's years) recomputed from fct_indicator_score: attained rows, their
+    share of the scored ones, rows scoring 100. (A missing score counting in none is the
+    unit test of fct_health_index: the demo has no missing value.)"""
+    published = {(code, year): rest for code, year, *rest in demo.query(
+        "select area_code, period_year, indicators_attained, indicators_scored, "
+        "attainment_pct, indicators_at_100 from published.pub_health_index")}
+    recomputed = demo.query(
+        "select area_code, period_year, count(*) filter (where is_attained), count(score), "
+        "count(*) filter (where score = 100) "
+        "from marts.fct_indicator_score group by all")
+    assert len(published) == len(recomputed) and len(demo.years) >= 2
+    for code, year, attained, scored, at_100 in recomputed:
+        published_attained, published_scored, pct, published_at_100 = published[(code, year)]
+        assert (published_attained, published_scored, published_at_100) == (
+            attained, scored, at_100), (code, year)
+        assert abs(pct - 100 * attained / scored) <= 0.05 + 1e-9, (code, year)  # one decimal
+    cities = [r for (code, _), r in published.items() if code in demo.cities]
+    assert any(attained < scored for attained, scored, *_ in cities), \
+        "some city misses a standard: attainment tells what the index does not"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from cityhealth.core.settings import SEEDS_DIR
+from cityhealth.core.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
 
 def seed(name: str) -> pd.DataFrame:
@@ -230,3 +231,60 @@ def test_t_beyond_the_table_expands_from_the_normal_quantile(level: float) -> No
     for df in (201, 250, 531, 1000, 5900, 100_000):
         expanded = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
         assert expanded == pytest.approx(stats.t.ppf(p, df), abs=2e-6), df
+# The parameters of the method and the columns naming their basis (seed → source columns).
+SOURCE_COLUMNS = {
+    "ref_indicators": ["standard_source_zh", "score_zero_source_zh", "warning_source_zh",
+                       "weight_source_zh"],
+    "ref_index_weights": ["source_zh"],
+}
+
+
+def is_documented_source(text: str) -> bool:
+    """The rule of the dbt test is_documented_source, with the same patterns (vars of
+    dbt_project.yml): a document with its clause, or an expert judgement with body and date."""
+    variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text("utf-8"))["vars"]
+    return any(re.fullmatch(variables[name], text) for name in
+               ("source_document_pattern", "source_judgement_pattern"))
+
+
+@pytest.mark.parametrize("name", list(SOURCE_COLUMNS))
+def test_every_parameter_names_its_basis(name: str) -> None:
+    """Every standard, zero point, warning threshold and weight says where it comes from;
+    the columns are the seed's last (appended, so other columns can be added before)."""
+    frame = seed(name)
+    for column in SOURCE_COLUMNS[name]:
+        assert column in frame.columns, column
+        bad = frame[~frame[column].map(is_documented_source)]
+        assert bad.empty, f"{name}.{column}: {bad.iloc[0].to_dict()}"
+
+
+@pytest.mark.parametrize("text, documented", [
+    ("", False),
+    ("住房和城乡建设部2021年城市体检指标体系", False),
+    ("专家判断：项目维护者", False),  # no date
+    ("专家判断：2026-11-24", False),  # no body
+    ("文件：GB 3095-2012；条款：表1", False),  # no titled document
+    ("文件：GB 3095-2012《环境空气质量标准》", False),  # no clause
+    ("文件：GB 3095-2012《环境空气质量标准》；条款：表1", True),
+    ("专家判断：省城市体检评估专家组，2027-03-01", True),
+    ("专家判断：项目维护者，2026-11-24；示例默认值", True),
+])
+def test_source_rule_rejects_empty_and_unnamed_sources(text: str, documented: bool) -> None:
+    assert is_documented_source(text) is documented
+
+
+def test_only_a_value_the_document_sets_is_cited_to_it(indicators: pd.DataFrame) -> None:
+    """The one standard cited to a document is GB 3095-2012's annual PM2.5 limit
+    (grade II, 35 μg/m³); a change of the value must change its source too."""
+    cited = indicators[indicators.standard_source_zh.str.startswith("文件：")]
+    assert list(cited.indicator_code) == ["EL06"]
+    assert "GB 3095-2012" in cited.standard_source_zh.iloc[0]
+    assert num(cited.standard_value.iloc[0]) == 35.0
+
+
+def test_index_weights_say_why_they_changed_and_that_tiers_share_them() -> None:
+    weights = seed("ref_index_weights")
+    assert weights.groupby("valid_from_year").source_zh.nunique().eq(1).all()
+    assert weights.source_zh.str.contains("四个层级").all()
+    later = weights[weights.valid_from_year.astype(int) > weights.valid_from_year.astype(int).min()]
+    assert later.source_zh.str.contains("理由").all()

@@ -112,6 +112,33 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     assert "95% 置信区间" in text
 
 
+def attainment(attained: int, scored: int, pct: float, at_100: int, unit: str = "项") -> str:
+    return f"达标 {attained}/{scored} {unit},{pct:.1f}%;满分 {at_100} {unit}"
+
+
+def test_annual_headline_and_index_page_state_attainment_beside_the_index(
+        demo_platform: DemoPlatform, written) -> None:
+    """Every city's index is read with how many of its scored indicators attain their
+    standard, their share and how many score 100, in the report's headline and on the
+    year's index page, as pub_health_index publishes them."""
+    year = demo_platform.check_year
+    rows = published(
+        demo_platform, str(year),
+        "select area_code, health_index, indicators_attained, indicators_scored, "
+        "attainment_pct, indicators_at_100 from pub_health_index "
+        "where area_level = 'city' and period_year = ?", [year])
+    assert len(rows) == len(CITIES)
+    index_page = written["annual"].index.read_text(encoding="utf-8")
+    for code, index, *figures in rows:
+        assert figures[0] < figures[1], "a city attaining everything would test nothing"
+        path = next(p for p in written["annual"].files if code in p.name)
+        headline = re.search(r'<div class="headline">(.*?)</div>',
+                             path.read_text(encoding="utf-8"), re.S)[1]
+        assert f"城市健康指数 <b>{index:,.1f}</b>({attainment(*figures)})" in headline, code
+        assert attainment(*figures) in index_page, code
+    assert "指标达标情况" in index_page
+
+
 def test_annual_index_and_workbook(demo_platform: DemoPlatform, written) -> None:
     report_set = written["annual"]
     htmls = [p for p in report_set.files if p.suffix == ".html"]
@@ -183,6 +210,16 @@ def test_five_year_report_shows_trajectories_and_attainment(
     assert all(name in text for name in names)
     assert text.count('src="data:image/png;base64,') == 2  # index lines, dimension lines
     assert "期末目标达成" in text and "达标率最低的指标" in text
+    # the cities' attainment beside the mean index of the baseline and the end year
+    headline = re.search(r'<div class="headline">(.*?)</div>', text, re.S)[1]
+    for year in (start - 1, end):
+        [figures] = published(
+            demo_platform, demo_platform.plan_label,
+            "select sum(indicators_attained), sum(indicators_scored), "
+            "100.0 * sum(indicators_attained) / sum(indicators_scored), "
+            "sum(indicators_at_100) from pub_health_index "
+            "where area_level = 'city' and period_year = ?", [year])
+        assert f"({year}年,各市合计{attainment(*figures, unit='项次')})" in headline, year
 
 
 def test_five_year_report_says_how_much_of_the_change_is_method_change(

@@ -137,7 +137,8 @@ def test_five_year_report_states_changes_and_leaders_on_full_data(
     best = max(change.values())
     top = headline(text)
     assert f"{baseline}—{end}年,全省{len(cities)}个设区市城市健康指数平均由" in top
-    assert f"<b>{mean[baseline]:.1f}</b>({baseline}年)变为 <b>{mean[end]:.1f}</b>" in top
+    assert (f"<b>{mean[baseline]:.1f}</b>({baseline}年,各市合计达标 " in top
+            and f"变为 <b>{mean[end]:.1f}</b>({end}年,各市合计达标 " in top)
     assert "提高最多的是" in top and f"{best:+.1f})" in top
     assert all(city in top.split("提高最多的是")[1].split(")")[0]
                for city, value in change.items() if value == best)

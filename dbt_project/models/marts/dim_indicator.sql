@@ -54,7 +54,11 @@ final as (
         catalogue.typical_high,
         catalogue.indicator_weight,
         catalogue.is_jiangxi_specific,
-        catalogue.reference_zh
+        catalogue.reference_zh,
+        catalogue.standard_source_zh,
+        catalogue.score_zero_source_zh,
+        catalogue.warning_source_zh,
+        catalogue.weight_source_zh
 
     from catalogue
     left join dimensions

@@ -1,12 +1,32 @@
 -- The city health index (城市健康指数): one row per area × year with the eight dimension
 -- scores side by side, the index = Σ dimension weight × dimension score (weights of the
 -- area's tier; re-normalised over the dimensions that have a score), its coverage, and
--- the rank among the cities of the province.
+-- the rank among the cities of the province, and beside it the attainment: how many of
+-- the scored indicators attain their standard and how many score 100.
 with
 
 dimension_scores as (
 
     select * from {{ ref('fct_dimension_score') }}
+
+),
+
+indicator_scores as (
+
+    select * from {{ ref('fct_indicator_score') }}
+
+),
+
+-- attainment beside the index (an index near 100 can stand on few attained standards)
+attainment as (
+
+    select
+        area_code,
+        period_year,
+        cast(count(*) filter (where is_attained) as integer) as indicators_attained,
+        cast(count(*) filter (where score = 100) as integer) as indicators_at_100
+    from indicator_scores
+    group by area_code, period_year
 
 ),
 
@@ -61,12 +81,20 @@ final as (
         area_index.indicators_expected,
         round(
             100.0 * area_index.indicators_scored / nullif(area_index.indicators_expected, 0), 1
-        ) as indicator_coverage_pct
+        ) as indicator_coverage_pct,
+        attainment.indicators_attained,
+        round(
+            100.0 * attainment.indicators_attained / nullif(area_index.indicators_scored, 0), 1
+        ) as attainment_pct,
+        attainment.indicators_at_100
 
     from area_index
     left join city_ranks
         on area_index.area_code = city_ranks.area_code
         and area_index.period_year = city_ranks.period_year
+    left join attainment
+        on area_index.area_code = attainment.area_code
+        and area_index.period_year = attainment.period_year
 
 )
 

@@ -1,5 +1,6 @@
 -- Published: the city health index per area and year, for BI tools (stable columns),
--- with the rank interval of the uncertainty analysis (fct_health_index_uncertainty).
+-- with the rank interval of the uncertainty analysis (fct_health_index_uncertainty) and,
+-- beside the index, its attainment (indicators attained, attainment_pct, at 100).
 with
 
 health_index as (
@@ -49,6 +50,9 @@ final as (
         uncertainty.rank_p95,
         health_index.indicators_scored,
         health_index.indicators_expected,
+        health_index.indicators_attained,
+        health_index.attainment_pct,
+        health_index.indicators_at_100,
         areas.sort_order
 
     from health_index

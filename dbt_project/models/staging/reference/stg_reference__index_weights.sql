@@ -15,7 +15,8 @@ typed as (
         cast(valid_to_year as integer) as valid_to_year,
         weight_tier,
         dimension_code,
-        cast(weight as double) as weight
+        cast(weight as double) as weight,
+        source_zh
 
     from source
 

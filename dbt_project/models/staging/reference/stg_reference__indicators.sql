@@ -40,7 +40,11 @@ typed as (
         cast(check_year_from as integer) as check_year_from,
         cast(check_year_to as integer) as check_year_to,
         cast(is_jiangxi_specific as boolean) as is_jiangxi_specific,
-        reference_zh
+        reference_zh,
+        standard_source_zh,
+        score_zero_source_zh,
+        warning_source_zh,
+        weight_source_zh
 
     from source
 
