@@ -1,5 +1,5 @@
 -- Published: the city health index per area and year, for BI tools (stable columns),
--- with the rank interval of the uncertainty analysis (fct_health_index_uncertainty).
+-- with the index and rank intervals of the uncertainty analysis (fct_health_index_uncertainty).
 with
 
 health_index as (
@@ -15,7 +15,11 @@ uncertainty as (
         period_year,
         rank_median,
         rank_p05,
-        rank_p95
+        rank_p95,
+        index_median,
+        index_p05,
+        index_p95,
+        simulations
     from {{ ref('fct_health_index_uncertainty') }}
 
 ),
@@ -47,6 +51,10 @@ final as (
         uncertainty.rank_median,
         uncertainty.rank_p05,
         uncertainty.rank_p95,
+        uncertainty.index_median,
+        uncertainty.index_p05,
+        uncertainty.index_p95,
+        uncertainty.simulations as uncertainty_simulations,
         health_index.indicators_scored,
         health_index.indicators_expected,
         areas.sort_order
