@@ -91,6 +91,15 @@ def questionnaire_for_year(year: int) -> str:
     return usable[-1]
 
 
+def assessment_parameter(code: str) -> float:
+    """One parameter of ref_assessment_parameters (the seed dbt reads with the macro
+    assessment_parameter), so that a report's threshold is the method's, not a copy."""
+    for row in seed_rows("ref_assessment_parameters"):
+        if row["parameter_code"] == code:
+            return float(row["value"])
+    raise KeyError(f"no parameter {code!r} in ref_assessment_parameters")
+
+
 def seed_frame(name: str) -> pd.DataFrame:
     """All rows of one seed as a DataFrame of text (built from ``seed_rows``; a new
     frame on every call, so a caller's changes never leak into another's)."""
