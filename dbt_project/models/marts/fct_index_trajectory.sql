@@ -21,6 +21,7 @@ uncertainty as (
         rank_p05,
         rank_p95
     from {{ ref('fct_health_index_uncertainty') }}
+    where area_level = 'city'
 
 ),
 
