@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cityhealth.core.reference import province, seed_frame
+from cityhealth.core.reference import assessment_parameter, province, seed_frame
 from cityhealth.core.settings import settings
 from cityhealth.reports import charts
 from cityhealth.reports.coverage import (
@@ -77,8 +77,9 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         gaps.append(f"{year}年全省仅有{ranked}个设区市有排名,不作排名比较。"
                     if ranked < MIN_RANKED else f"{esc(name)}{year}年无全省排名。")
     else:
+        interval = _uncertainty(city, year, gaps)
         headline = (f"城市健康指数 <b>{fmt(index_value)}</b>{attainment},"
-                    f"在全省{ranked}个设区市中排名第<b>{rank}</b> 位{_rank_interval(city)}")
+                    f"在全省{ranked}个设区市中排名第<b>{rank}</b> 位{interval}")
     coverage = f"{fmt(city.indicators_scored, 0)}/{fmt(city.indicators_expected, 0)}"
     attained_text = f"未达标 <b>{len(missed)}</b> 项"
     if len(unknown):
@@ -226,13 +227,31 @@ def _treatment(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str
     return text
 
 
-def _rank_interval(city) -> str:
-    if pd.isna(city.get("rank_p05")) or pd.isna(city.get("rank_p95")):
+def _uncertainty(city, year: int, gaps: list[str]) -> str:
+    """The index and rank intervals of the uncertainty analysis (pub_health_index), or,
+    with no analysis or fewer simulations than uncertainty_min_simulations, no interval
+    and a line in the list of what the report cannot say."""
+    name = esc(city.area_name_zh)
+    simulations = whole(city.get("uncertainty_simulations"))
+    needed = int(assessment_parameter("uncertainty_min_simulations"))
+    if simulations is None:
+        gaps.append(f"{name}{year}年无不确定性分析结果,不给出指数与排名的区间。")
         return ""
-    low, high = int(city.rank_p05), int(city.rank_p95)
-    if low == high:
-        return f"(权重扰动模拟下排名稳定在第 {low} 位)"
-    return f"(权重扰动模拟的 90% 排名区间:第 {low}–{high} 位)"
+    if simulations < needed:
+        gaps.append(f"{name}{year}年不确定性分析仅有{simulations}次模拟(少于{needed}次),"
+                    "不给出指数与排名的区间。")
+        return ""
+    parts = []
+    if not (pd.isna(city.get("index_p05")) or pd.isna(city.get("index_p95"))):
+        parts.append(f"指数 90% 区间 {fmt(city.index_p05)}–{fmt(city.index_p95)}")
+    if not (pd.isna(city.get("rank_p05")) or pd.isna(city.get("rank_p95"))):
+        low, high = int(city.rank_p05), int(city.rank_p95)
+        parts.append(f"排名稳定在第 {low} 位" if low == high
+                     else f"90% 排名区间:第 {low}–{high} 位")
+    if not parts:
+        return ""
+    return (f"(变动权重、标准值与零分点、聚合方式、指标取舍和测量误差的 {simulations} 次"
+            f"模拟中,{';'.join(parts)})")
 
 
 def _diagnosis(con: duckdb.DuckDBPyConnection, city_code: str, year: int,

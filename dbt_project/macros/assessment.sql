@@ -19,8 +19,8 @@
     "Goodness" of a value, whatever the indicator's direction: larger is always better.
       higher_better: v;  lower_better: −v;
       target_range:  −(distance outside [low, high]), i.e. 0 anywhere inside the range.
-    Used to compare a value with the year before (worsening), to rank areas and for the
-    min–max normalisation. Null stays null.
+    Used to compare a value with the year before (worsening) and to rank areas. Null
+    stays null.
 -#}
 {% macro goodness(direction, value, low, high) -%}
     case

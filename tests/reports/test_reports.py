@@ -88,9 +88,10 @@ def test_external_references_are_caught() -> None:
 
 def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     year = str(demo_platform.check_year)
-    [(name, index, rank, low, high)] = published(
+    [(name, index, rank, low, high, index_low, index_high)] = published(
         demo_platform, year,
-        "select area_name_zh, health_index, rank_in_province, rank_p05, rank_p95 "
+        "select area_name_zh, health_index, rank_in_province, rank_p05, rank_p95, "
+        "index_p05, index_p95 "
         "from pub_health_index where area_code = ? and period_year = ?",
         [FIRST_CITY["area_code"], int(year)])
     problem = published(
@@ -104,6 +105,7 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     assert f"{PROVINCE['area_name_zh']}城市体检评估" in text
     assert f"<b>{index:,.1f}</b>" in text and f"排名第<b>{rank}</b>" in text
     assert (f"第 {low}–{high} 位" if low != high else f"稳定在第 {low} 位") in text
+    assert f"指数 90% 区间 {index_low:,.1f}–{index_high:,.1f}" in text
     assert problem in text
     for section in ("八个维度得分", "未达标指标", "问题诊断", "预警", "居民满意度",
                     "第三方评估核对", "问题清单与整治复查", "附录"):

@@ -195,6 +195,24 @@ def test_annual_report_of_a_city_without_an_index(
     assert city.count(IMAGE) == 1  # the province's bars, not the radar
 
 
+def test_annual_report_with_too_few_simulations_gives_no_interval(
+        demo_platform: DemoPlatform, make, tmp_path: Path) -> None:
+    """Fewer simulations than uncertainty_min_simulations: the rank stands, no interval,
+    and the report says why."""
+    year = demo_platform.check_year
+    release = make("annual_few_simulations", [
+        "update pub_health_index set uncertainty_simulations = 20 "
+        f"where area_code = '{FIRST_CITY['area_code']}' and period_year = {year}"], str(year))
+    out = tmp_path / "annual"
+    write(demo_platform, "annual", str(year), release, out)
+    city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
+    name = FIRST_CITY["area_name_zh"]
+    assert (f"{name}{year}年不确定性分析仅有20次模拟(少于100次),"
+            "不给出指数与排名的区间。") in city
+    assert "排名第" in headline(city)
+    assert "区间" not in headline(city) and "稳定在第" not in headline(city)
+
+
 def test_annual_report_on_the_last_year_only_names_its_year(
         demo_platform: DemoPlatform, source: Path, make, tmp_path: Path) -> None:
     year = demo_platform.check_year

@@ -1,39 +1,18 @@
--- Rank uncertainty of the city health index (a Monte Carlo sensitivity analysis in the
--- sense of the OECD/JRC handbook): for every year the cities are ranked again under
--- many alternative index constructions, and the spread of each city's rank is reported.
--- Simulation s (1 … uncertainty_simulations of ref_assessment_parameters):
---   * normalisation: odd s use the standard score (linear to the standard, as the
---     index), even s the min–max score across the cities of the year
---     (fct_indicator_score_min_max);
---   * weights: every dimension weight of the area's tier and year × a factor
---     low + (high − low) · u(s, dimension), u = hash(s, dimension_code) % 10000 / 10000
---     (deterministic pseudo-random numbers in [0, 1): same inputs, same ranks), then
---     re-normalised over the dimensions scored.
--- Dimension scores are the catalogue-weighted means of the indicator scores present, as
--- in fct_dimension_score. The rank per simulation is rank() by the simulated index
--- (1 = best); the median and the 5 % and 95 % quantiles are quantile_disc (actual ranks).
+-- Uncertainty of the health index and of the rank (a Monte Carlo uncertainty analysis in
+-- the sense of the OECD/JRC handbook; doc block index_method, section 5): per city or
+-- county and year, the spread of its index and of its rank (cities among the cities,
+-- counties among the counties of the province) over the simulations of
+-- int_uncertainty__simulated_index, beside the published index and rank. Index
+-- quantiles are quantile_cont, rank quantiles quantile_disc (actual ranks).
 with
 
-indicator_scores as (
+simulated as (
 
-    select * from {{ ref('fct_indicator_score_min_max') }}
-
-),
-
-dimension_weights as (
-
-    select
-        area_code,
-        period_year,
-        dimension_code,
-        dimension_weight
-    from {{ ref('fct_dimension_score') }}
-    where area_level = 'city'
-        and dimension_weight is not null
+    select * from {{ ref('int_uncertainty__simulated_index') }}
 
 ),
 
-baseline as (
+published as (
 
     select
         area_code,
@@ -41,102 +20,18 @@ baseline as (
         health_index,
         rank_in_province
     from {{ ref('fct_health_index') }}
-    where area_level = 'city'
+    where area_level in ('city', 'county')
 
 ),
 
-simulations as (
+areas_ranked as (
 
     select
-        cast(range as integer) as simulation_id,
-        case when range % 2 = 1 then 'standard' else 'min_max' end as normalisation
-    from range(1, cast({{ assessment_parameter('uncertainty_simulations') }} as bigint) + 1)
-
-),
-
--- dimension scores of each city and year under both normalisations
-dimension_scores as (
-
-    select
-        area_code,
+        area_level,
         period_year,
-        dimension_code,
-        sum(indicator_weight * standard_score) filter (where standard_score is not null)
-            / nullif(sum(indicator_weight) filter (where standard_score is not null), 0)
-            as standard_dimension_score,
-        sum(indicator_weight * min_max_score) filter (where min_max_score is not null)
-            / nullif(sum(indicator_weight) filter (where min_max_score is not null), 0)
-            as min_max_dimension_score
-
-    from indicator_scores
-    group by area_code, period_year, dimension_code
-
-),
-
-weight_factors as (
-
-    select
-        simulations.simulation_id,
-        simulations.normalisation,
-        dimensions.dimension_code,
-        {{ assessment_parameter('uncertainty_weight_factor_low') }}
-            + (
-                {{ assessment_parameter('uncertainty_weight_factor_high') }}
-                - {{ assessment_parameter('uncertainty_weight_factor_low') }}
-            )
-            * (hash(simulations.simulation_id, dimensions.dimension_code) % 10000 / 10000.0)
-            as weight_factor
-
-    from simulations
-    cross join (select dimension_code from {{ ref('stg_reference__dimensions') }}) as dimensions
-
-),
-
-simulated_index as (
-
-    select
-        weight_factors.simulation_id,
-        dimension_scores.area_code,
-        dimension_scores.period_year,
-        sum(
-            dimension_weights.dimension_weight * weight_factors.weight_factor
-            * case weight_factors.normalisation
-                when 'standard' then dimension_scores.standard_dimension_score
-                else dimension_scores.min_max_dimension_score
-            end
-        ) / nullif(sum(
-            dimension_weights.dimension_weight * weight_factors.weight_factor
-        ) filter (
-            where case weight_factors.normalisation
-                when 'standard' then dimension_scores.standard_dimension_score
-                else dimension_scores.min_max_dimension_score
-            end is not null
-        ), 0) as simulated_index
-
-    from dimension_scores
-    inner join dimension_weights
-        on dimension_scores.area_code = dimension_weights.area_code
-        and dimension_scores.period_year = dimension_weights.period_year
-        and dimension_scores.dimension_code = dimension_weights.dimension_code
-    inner join weight_factors
-        on dimension_scores.dimension_code = weight_factors.dimension_code
-    group by weight_factors.simulation_id, dimension_scores.area_code, dimension_scores.period_year
-
-),
-
-simulated_ranks as (
-
-    select
-        simulation_id,
-        area_code,
-        period_year,
-        simulated_index,
-        rank() over (
-            partition by simulation_id, period_year order by simulated_index desc
-        ) as simulated_rank
-
-    from simulated_index
-    where simulated_index is not null
+        cast(count(distinct area_code) as integer) as areas_ranked
+    from simulated
+    group by area_level, period_year
 
 ),
 
@@ -144,16 +39,20 @@ summarised as (
 
     select
         area_code,
+        area_level,
         period_year,
         cast(count(*) as integer) as simulations,
+        quantile_cont(simulated_index, 0.5) as index_median,
+        quantile_cont(simulated_index, 0.05) as index_p05,
+        quantile_cont(simulated_index, 0.95) as index_p95,
         cast(quantile_disc(simulated_rank, 0.5) as integer) as rank_median,
         cast(quantile_disc(simulated_rank, 0.05) as integer) as rank_p05,
         cast(quantile_disc(simulated_rank, 0.95) as integer) as rank_p95,
         cast(min(simulated_rank) as integer) as rank_best,
         cast(max(simulated_rank) as integer) as rank_worst
 
-    from simulated_ranks
-    group by area_code, period_year
+    from simulated
+    group by area_code, area_level, period_year
 
 ),
 
@@ -161,20 +60,28 @@ final as (
 
     select
         summarised.area_code,
+        summarised.area_level,
         summarised.period_year,
-        baseline.health_index,
-        baseline.rank_in_province,
+        published.health_index,
+        published.rank_in_province,
+        summarised.index_median,
+        summarised.index_p05,
+        summarised.index_p95,
         summarised.rank_median,
         summarised.rank_p05,
         summarised.rank_p95,
         summarised.rank_best,
         summarised.rank_worst,
-        summarised.simulations
+        summarised.simulations,
+        areas_ranked.areas_ranked
 
     from summarised
-    left join baseline
-        on summarised.area_code = baseline.area_code
-        and summarised.period_year = baseline.period_year
+    inner join areas_ranked
+        on summarised.area_level = areas_ranked.area_level
+        and summarised.period_year = areas_ranked.period_year
+    left join published
+        on summarised.area_code = published.area_code
+        and summarised.period_year = published.period_year
 
 )
 

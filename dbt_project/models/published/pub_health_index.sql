@@ -1,6 +1,6 @@
 -- Published: the city health index per area and year, for BI tools (stable columns),
--- with the rank interval of the uncertainty analysis (fct_health_index_uncertainty) and,
--- beside the index, its attainment (indicators attained, attainment_pct, at 100).
+-- with the index and rank intervals of the uncertainty analysis (fct_health_index_uncertainty)
+-- and, beside the index, its attainment (indicators attained, attainment_pct, at 100).
 with
 
 health_index as (
@@ -16,7 +16,11 @@ uncertainty as (
         period_year,
         rank_median,
         rank_p05,
-        rank_p95
+        rank_p95,
+        index_median,
+        index_p05,
+        index_p95,
+        simulations
     from {{ ref('fct_health_index_uncertainty') }}
 
 ),
@@ -48,6 +52,10 @@ final as (
         uncertainty.rank_median,
         uncertainty.rank_p05,
         uncertainty.rank_p95,
+        uncertainty.index_median,
+        uncertainty.index_p05,
+        uncertainty.index_p95,
+        uncertainty.simulations as uncertainty_simulations,
         health_index.indicators_scored,
         health_index.indicators_expected,
         health_index.indicators_attained,

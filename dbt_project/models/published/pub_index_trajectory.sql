@@ -19,6 +19,8 @@ uncertainty as (
         rank_p05,
         rank_p95
     from {{ ref('fct_health_index_uncertainty') }}
+    -- the trajectory ranks cities only: a county's interval (among counties) stays out
+    where area_level = 'city'
 
 ),
 
