@@ -2,13 +2,13 @@
 -- the sense of the OECD/JRC handbook; doc block index_method, section 5): per city or
 -- county and year, the spread of its index and of its rank (cities among the cities,
 -- counties among the counties of the province) over the simulations of
--- int_uncertainty__simulated_index, beside the published index and rank. Index
+-- fct_health_index_simulated, beside the published index and rank. Index
 -- quantiles are quantile_cont, rank quantiles quantile_disc (actual ranks).
 with
 
 simulated as (
 
-    select * from {{ ref('int_uncertainty__simulated_index') }}
+    select * from {{ ref('fct_health_index_simulated') }}
 
 ),
 

@@ -9,13 +9,13 @@ with
 
 simulated as (
 
-    select * from {{ ref('int_uncertainty__simulated_index') }}
+    select * from {{ ref('fct_health_index_simulated') }}
 
 ),
 
 simulations as (
 
-    select * from {{ ref('int_uncertainty__simulations') }}
+    select * from {{ ref('dim_uncertainty_simulation') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- The simulated indices of the uncertainty analysis (doc block index_method, section 5):
 -- one row per simulation × area (city or county) × year with the index computed under
--- the simulation's states (int_uncertainty__simulations) and its rank among the areas of
+-- the simulation's states (dim_uncertainty_simulation) and its rank among the areas of
 -- the same level in the simulation and year (1 = best). Per indicator value:
 --   (b) standard (or target bounds) and zero point shifted by the standards state,
 --   (d) the indicator left out of the simulation dropped for every area,
@@ -34,7 +34,7 @@ indicator_scores as (
 
 simulations as (
 
-    select * from {{ ref('int_uncertainty__simulations') }}
+    select * from {{ ref('dim_uncertainty_simulation') }}
 
 ),
 
@@ -45,7 +45,7 @@ measurement_errors as (
         error_number,
         errors_available,
         relative_error
-    from {{ ref('int_uncertainty__measurement_errors') }}
+    from {{ ref('dim_uncertainty_measurement_error') }}
 
 ),
 
