@@ -5,7 +5,7 @@
 -- recomputed under the current method (fct_health_index_current_method: the catalogue
 -- and dimension weights of the trajectory's last year), the method effect (own −
 -- current method) and the real change on the baseline under that one method.
--- No change here depends on the min–max scores of the uncertainty analysis: the rank
+-- No change here depends on the simulations of the uncertainty analysis: the rank
 -- interval is joined in the published view (pub_index_trajectory) only.
 {%- set baseline_year = plan_baseline_year() %}
 with

@@ -1,7 +1,7 @@
 -- Published: the health index of every area over the plan period (fct_index_trajectory),
 -- each year's own figure beside the figure under the current method, and a city's rank
 -- interval of the uncertainty analysis (fct_health_index_uncertainty), joined here only
--- so that no change of the trajectory depends on its min–max scores.
+-- so that no change of the trajectory depends on its simulations.
 with
 
 trajectory as (
