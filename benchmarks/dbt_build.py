@@ -15,10 +15,12 @@ definitions reaching back to the first year) and a scratch run profile
 (``<workdir>/project/config/bench.yaml``). The platform reads both locations from the
 module constants of ``cityhealth.core.settings`` (``SEEDS_DIR``, ``DBT_PROJECT_DIR``,
 ``CONFIG_DIR``; no environment variable exists for them), so every measured step runs in
-a spawned process that points those constants at the scratch copy before it imports
-anything else of the platform. The repository is never written.
+a process of its own (``benchmarks.child``: its own process group, killed after
+``--step-timeout`` seconds) that points those constants at the scratch copy before it
+imports anything else of the platform. The repository is never written.
 
-    .venv/bin/python -m benchmarks.dbt_build [--scale N] [--years Y] [--workdir DIR] [--keep]
+    .venv/bin/python -m benchmarks.dbt_build [--scale N] [--years Y] [--workdir DIR]
+        [--step-timeout S] [--keep]
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import multiprocessing
 import os
 import platform
 import resource
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from benchmarks.child import DEFAULT_STEP_TIMEOUT, run_step
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = REPO_ROOT / "var" / "benchmarks" / "dbt_build"
@@ -256,18 +258,15 @@ def step_build(root: str, home: str) -> dict:
             **counts, "warehouse_bytes": cfg.warehouse_path.stat().st_size}
 
 
-def _plain_errors(function, *args) -> dict:
-    """Run a step; re-raise its error as a RuntimeError (some platform errors don't pickle)."""
-    try:
-        return function(*args)
-    except Exception as error:  # noqa: BLE001 - reported to the parent with its text
-        raise RuntimeError(f"{function.__name__}: {type(error).__name__}: {error}") from None
+# Seconds one step may run before its process group is killed (--step-timeout).
+STEP_TIMEOUT = {"limit": DEFAULT_STEP_TIMEOUT}
 
 
 def in_child(function, *args) -> dict:
-    with ProcessPoolExecutor(max_workers=1,
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_plain_errors, function, *args).result()
+    """Run one step in a fresh process under the step time limit (``benchmarks.child``:
+    StepTimeout when its process group was killed, StepFailed with the error's last lines)."""
+    return run_step("benchmarks.dbt_build", function.__name__, *args,
+                    timeout=STEP_TIMEOUT["limit"])
 
 
 # --- figures -------------------------------------------------------------------------
@@ -335,12 +334,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
                         help=f"scratch project, platform home, results.json "
                              f"(default {DEFAULT_WORKDIR})")
+    parser.add_argument("--step-timeout", type=float, default=DEFAULT_STEP_TIMEOUT,
+                        help="seconds each step (generation, ingest, dbt build) may run "
+                             f"before its processes are killed (default {DEFAULT_STEP_TIMEOUT:g})")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (landing, warehouse) after the run")
     args = parser.parse_args(argv)
     years = args.years if args.years is not None else DEMO_YEARS * args.scale
     if args.scale < 1 or years < DEMO_YEARS:
         parser.error(f"--scale must be >= 1 and --years >= {DEMO_YEARS} (the plan period)")
+    STEP_TIMEOUT["limit"] = args.step_timeout
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     root, home = workdir / "project", workdir / "home"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +26,13 @@ SOURCES_FILE = REPO_ROOT / "cityhealth" / "ingestion" / "sources.yaml"
 
 
 LOCK_TIMEOUT_ENV = "CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT"
+QUERY_TIMEOUT_ENV = "CITYHEALTH_QUERY_TIMEOUT_SECONDS"
+TASK_TIMEOUT_ENV = "CITYHEALTH_TASK_TIMEOUT_SECONDS"
+# DuckDB's resources, for every connection of the platform and for dbt (profiles.yml
+# reads the same names through env_var; cityhealth.warehouse.dbt sets them from here).
+MEMORY_LIMIT_ENV = "CITYHEALTH_DUCKDB_MEMORY_LIMIT"
+THREADS_ENV = "CITYHEALTH_DUCKDB_THREADS"
+TEMP_DIRECTORY_ENV = "CITYHEALTH_DUCKDB_TEMP_DIRECTORY"
 
 
 class SettingsError(ValueError):
@@ -141,6 +148,15 @@ class Settings:
     feed_token: str | None
     # Seconds a warehouse writer waits for readers to let go of the file.
     warehouse_lock_timeout: float = 120.0
+    # Seconds one warehouse query may run before it is interrupted (0: no limit).
+    query_timeout: float = 1800.0
+    # Seconds one Airflow task may run before Airflow stops it (0: no limit).
+    task_timeout: float = 10800.0
+    # DuckDB's memory limit (beyond it DuckDB spills to duckdb_temp_directory), its
+    # worker threads, and the folder of its spill files and of ingestion's scratch copies.
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    duckdb_temp_directory: Path | None = None  # settings(): <home>/tmp/duckdb unless set
 
     # Where things live. All under one home so that a backup is one folder.
     @property
@@ -253,6 +269,40 @@ def _seconds(name: str, default: float) -> float:
     return seconds
 
 
+# DuckDB's memory sizes: a number and a unit, e.g. 4GB, 512MB, 1.5GiB
+_MEMORY = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*",
+                     re.IGNORECASE)
+
+
+def _memory(name: str, default: str) -> str:
+    value = _env(name)
+    if value is None:
+        return default
+    size = _MEMORY.fullmatch(value)
+    if not size or float(size.group(1)) <= 0:
+        raise _bad(name, "an amount of memory with its unit, e.g. 4GB or 512MB", value)
+    return "".join(value.split())
+
+
+def _count(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    if not re.fullmatch(r"\s*[0-9]{1,4}\s*", value) or int(value) < 1:
+        raise _bad(name, "a whole number of at least 1", value)
+    return int(value)
+
+
+def _folder(name: str) -> Path | None:
+    value = _env(name)
+    if value is None:
+        return None
+    path = Path(value.strip())
+    if not path.is_absolute():
+        raise _bad(name, "an absolute path, e.g. /data/tmp/duckdb", value)
+    return path
+
+
 def _profile_name(name: str, default: str) -> str:
     value = (_env(name) or default).strip()
     if value not in profile_names():
@@ -285,4 +335,9 @@ def settings() -> Settings:
         feed_base_url=_url("CITYHEALTH_FEED_BASE_URL"),
         feed_token=_env("CITYHEALTH_FEED_TOKEN"),
         warehouse_lock_timeout=_seconds(LOCK_TIMEOUT_ENV, 120.0),
+        query_timeout=_seconds(QUERY_TIMEOUT_ENV, 1800.0),
+        task_timeout=_seconds(TASK_TIMEOUT_ENV, 10800.0),
+        duckdb_memory_limit=_memory(MEMORY_LIMIT_ENV, "4GB"),
+        duckdb_threads=_count(THREADS_ENV, os.cpu_count() or 1),
+        duckdb_temp_directory=_folder(TEMP_DIRECTORY_ENV) or home / "tmp" / "duckdb",
     )

@@ -37,6 +37,7 @@ from cityhealth.ingestion import (
     task_register,
     third_party_file,
 )
+from cityhealth.warehouse.connection import query_timeout
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 E = gx.expectations
@@ -259,14 +260,10 @@ def survey_responses(period: int) -> SuitePlan:
     # characters) becomes a 63-bit integer that is equal exactly when the keys are: its
     # hash when no two keys of the batch share one, else (a duplicate or a collision) the
     # data row of the key's first answer sheet.
-    columns = f"""
-            row_number, area_code, duration_seconds::double as duration_seconds,
-            (coalesce(duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
-                as is_speeder,
-            (coalesce(min_score = max_score, false)
-             and scored >= {int(cfg['straight_lining_min_questions'])})::tinyint
-                as is_straight_liner,
-            county_respondents"""
+    # No window function and no UNION: a window over a UNION ALL of two scans of the
+    # batch (the earlier shape of this query) can hang DuckDB 1.5 with every worker idle
+    # (benchmarks/README.md, "Known upstream issue"). The first data row per key is an
+    # aggregate, computed only when the hashes are not distinct, and joined back.
     frame_sql = f"""
         with batch as not materialized (
             select row_number, respondent_key, area_code, duration_seconds,
@@ -281,13 +278,28 @@ def survey_responses(period: int) -> SuitePlan:
         ),
         counties as (
             select area_code, count(*)::bigint as county_respondents from batch group by 1
+        ),
+        first_rows as (
+            select respondent_key, min(row_number) as first_row
+            from batch
+            where not (select hashes_distinct from keys)
+            group by 1
         )
-        select {columns}, (hash(respondent_key) >> 1)::bigint as respondent_key
-        from batch left join counties using (area_code) where (select hashes_distinct from keys)
-        union all
-        select {columns},
-               min(row_number) over (partition by respondent_key) as respondent_key
-        from batch left join counties using (area_code) where not (select hashes_distinct from keys)
+        select
+            batch.row_number,
+            batch.area_code,
+            batch.duration_seconds::double as duration_seconds,
+            (coalesce(batch.duration_seconds, 0) < {int(cfg['speeder_seconds'])})::tinyint
+                as is_speeder,
+            (coalesce(batch.min_score = batch.max_score, false)
+             and batch.scored >= {int(cfg['straight_lining_min_questions'])})::tinyint
+                as is_straight_liner,
+            counties.county_respondents,
+            coalesce(first_rows.first_row, (hash(batch.respondent_key) >> 1)::bigint)
+                as respondent_key
+        from batch
+        left join counties using (area_code)
+        left join first_rows using (respondent_key)
     """
     # a row is named by its county and its data row in the export (as ingestion does)
     return SuitePlan(suite.name, suite, frame_sql, ("area_code",), arrow=True,
@@ -397,10 +409,14 @@ def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
 
 def batch_frame(con: duckdb.DuckDBPyConnection, plan: SuitePlan, batch_id: str,
                 period: int) -> pd.DataFrame:
+    """The batch as the suite's DataFrame; the query is stopped after
+    ``CITYHEALTH_QUERY_TIMEOUT_SECONDS`` (``QueryTimeoutError`` naming the batch)."""
     _register_seeds(con)
     params = {"batch_id": batch_id, "period": period}
     used = {name: value for name, value in params.items() if f"${name}" in plan.frame_sql}
-    result = con.execute(plan.frame_sql, used)
-    if not plan.arrow:
-        return result.df()
-    return result.fetch_arrow_table().to_pandas(categories=list(plan.categorical) or None)
+    with query_timeout(con, f"validation of batch {batch_id} (suite {plan.name})"):
+        result = con.execute(plan.frame_sql, used)
+        if not plan.arrow:
+            return result.df()
+        table = result.fetch_arrow_table()
+    return table.to_pandas(categories=list(plan.categorical) or None)

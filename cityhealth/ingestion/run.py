@@ -17,7 +17,7 @@ from pathlib import Path
 from cityhealth.ingestion import deliveries
 from cityhealth.ingestion.errors import DeliveryError, problem
 from cityhealth.ingestion.registry import Source, source, sources
-from cityhealth.warehouse.connection import writer
+from cityhealth.warehouse.connection import QueryTimeoutError, query_timeout, writer
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,17 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
         deliveries.record_received(con, delivery, archived)
         con.begin()
         try:
-            rows = kind_module(spec.kind).load(con, spec, period, archived, delivery.batch_id)
+            with query_timeout(con, f"load of {path.name} ({spec.source_id}, "
+                                    f"batch {delivery.batch_id})"):
+                rows = kind_module(spec.kind).load(con, spec, period, archived,
+                                                   delivery.batch_id)
             deliveries.record_loaded(con, delivery, rows)
             con.commit()
+        except QueryTimeoutError:
+            # not the sender's fault: the task fails, the delivery stays received but not
+            # loaded, and the next run loads it again (an interrupted load, see above)
+            con.rollback()
+            raise
         except Exception as error:  # noqa: BLE001 - any failure quarantines this batch only
             con.rollback()
             if isinstance(error, DeliveryError):

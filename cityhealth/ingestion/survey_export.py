@@ -23,8 +23,9 @@ How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measur
   never sits in DuckDB's spill files.
 * Every check is one aggregate over that table; rows and values are looked up only
   for a check that failed, to name them in the error.
-* The load runs under a memory limit, so DuckDB spills instead of growing with the
-  export.
+* The load runs under the deployment's DuckDB memory limit
+  (``CITYHEALTH_DUCKDB_MEMORY_LIMIT``, set on every connection), so DuckDB spills to
+  ``CITYHEALTH_DUCKDB_TEMP_DIRECTORY`` instead of growing with the export.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ PERSONAL = ("姓名", "手机号码", "身份证号")
 DROPPED = ("IP地址", "所在区县")
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
 EXAMPLES = 5
-MEMORY_LIMIT = "1GB"       # DuckDB's buffer pool while loading an export (it spills beyond)
 TRANSCODE_CHUNK = 8 << 20  # bytes read per step when transcoding to UTF-8
 MASK_BITS = 62             # answer columns per bit mask of invalid answers
 INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
@@ -93,27 +93,12 @@ def keyed_hash_sql(message_sql: str) -> str:
     return f"sha256($opad || unhex(sha256($ipad || encode({message_sql}))))"
 
 
-@contextlib.contextmanager
-def _load_settings(con: duckdb.DuckDBPyConnection):
-    """A memory limit for the load (DuckDB's default is 80 % of RAM); restored after."""
-    before = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-    try:
-        yield
-    finally:  # in a failed transaction nothing can be run: the connection is closed next
-        with contextlib.suppress(duckdb.Error):
-            con.execute(f"set memory_limit = '{before}'")
-
-
-def _scratch_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """DuckDB's own temp directory (beside the warehouse file), else the system's."""
-    with contextlib.suppress(duckdb.Error):
-        configured = con.execute("select current_setting('temp_directory')").fetchone()[0]
-        if configured and Path(configured).is_absolute():
-            folder = Path(configured)
-            folder.mkdir(parents=True, exist_ok=True)
-            return folder
-    return Path(tempfile.gettempdir())
+def _scratch_dir() -> Path:
+    """DuckDB's spill folder (``CITYHEALTH_DUCKDB_TEMP_DIRECTORY``): the UTF-8 copy of an
+    export goes where the deployment has room for scratch files."""
+    folder = settings().duckdb_temp_directory
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
@@ -357,36 +342,35 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
         raise DeliveryError(source.source_id, path.name, issue)
     utf8_copy: Path | None = None
     try:
-        with _load_settings(con):
-            csv_path = path
-            if encoding != "utf-8":
-                descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
-                                                dir=_scratch_dir(con))
-                os.close(descriptor)
-                utf8_copy = Path(name)
-                _transcode(source, path, encoding, utf8_copy)
-                csv_path = utf8_copy
-            columns = _columns(con, source, path, csv_path, encoding)
-            missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
-            if missing:
-                raise DeliveryError(source.source_id, path.name, [
-                    problem("missing_column", f"missing column {c}", heading=c)
-                    for c in missing])
-            row = _read(con, source, path, csv_path, encoding, columns, questions, year)
-            if utf8_copy is not None:  # parsed: the copy is not needed any more
-                utf8_copy.unlink()
-                utf8_copy = None
-            problems = _check(con, row, questions, year)
-            if problems:
-                raise DeliveryError(source.source_id, path.name, problems)
-            con.execute(
-                f"""insert into raw.survey_responses
-                select $batch_id, $source_id, {row}, trim(rid), respondent_key, trim(area),
-                       $year, submitted_at, duration_seconds, $questionnaire, answers
-                from survey_in""",
-                {"batch_id": batch_id, "source_id": source.source_id, "year": year,
-                 "questionnaire": questionnaire})
-            return con.execute("select count(*) from survey_in").fetchone()[0]
+        csv_path = path
+        if encoding != "utf-8":
+            descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
+                                            dir=_scratch_dir())
+            os.close(descriptor)
+            utf8_copy = Path(name)
+            _transcode(source, path, encoding, utf8_copy)
+            csv_path = utf8_copy
+        columns = _columns(con, source, path, csv_path, encoding)
+        missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
+        if missing:
+            raise DeliveryError(source.source_id, path.name, [
+                problem("missing_column", f"missing column {c}", heading=c)
+                for c in missing])
+        row = _read(con, source, path, csv_path, encoding, columns, questions, year)
+        if utf8_copy is not None:  # parsed: the copy is not needed any more
+            utf8_copy.unlink()
+            utf8_copy = None
+        problems = _check(con, row, questions, year)
+        if problems:
+            raise DeliveryError(source.source_id, path.name, problems)
+        con.execute(
+            f"""insert into raw.survey_responses
+            select $batch_id, $source_id, {row}, trim(rid), respondent_key, trim(area),
+                   $year, submitted_at, duration_seconds, $questionnaire, answers
+            from survey_in""",
+            {"batch_id": batch_id, "source_id": source.source_id, "year": year,
+             "questionnaire": questionnaire})
+        return con.execute("select count(*) from survey_in").fetchone()[0]
     finally:
         if utf8_copy is not None:
             utf8_copy.unlink(missing_ok=True)

@@ -34,9 +34,15 @@ APPRAISAL_RELEASE = Asset("cityhealth_appraisal_release", uri="cityhealth://rele
 
 
 def default_args() -> dict:
+    """Every task: no retries unless its source says so, the failure notification, and
+    a time limit (``CITYHEALTH_TASK_TIMEOUT_SECONDS``; 0: none), so that a task that hangs
+    fails and frees the writer slot instead of holding it indefinitely."""
+    from cityhealth.core.settings import settings
     from cityhealth.orchestration.notify import on_failure
 
-    return {"owner": OWNER, "retries": 0, "on_failure_callback": on_failure}
+    limit = settings().task_timeout
+    return {"owner": OWNER, "retries": 0, "on_failure_callback": on_failure,
+            "execution_timeout": timedelta(seconds=limit) if limit else None}
 
 
 @task(pool=WRITER_POOL)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
-from cityhealth.core.settings import settings
+from cityhealth.core.settings import TASK_TIMEOUT_ENV, settings
 
 log = logging.getLogger(__name__)
 ERROR_LINES = 8
@@ -74,8 +74,20 @@ def failure_from_context(context: dict) -> Failure:
         task_id=getattr(ti, "task_id", "unknown"),
         run_id=getattr(dag_run, "run_id", None) or str(context.get("run_id", "unknown")),
         period=period,
-        error=str(context.get("exception") or "no exception recorded"),
+        error=_error_text(context.get("exception")),
     )
+
+
+def _error_text(exception: object) -> str:
+    """The exception as a reader needs it; Airflow's own timeout said in plain words."""
+    if exception is None:
+        return "no exception recorded"
+    if type(exception).__name__ == "AirflowTaskTimeout":
+        limit = settings().task_timeout
+        return (f"任务运行超过时限，已被中止；请检查任务日志中最后执行的步骤 (the task ran longer "
+                f"than its limit of {limit:g} s ({TASK_TIMEOUT_ENV}) and Airflow stopped it; "
+                f"the last step in its log is the one that did not finish: {exception})")
+    return str(exception)
 
 
 def send(failure: Failure) -> list[str]:

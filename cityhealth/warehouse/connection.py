@@ -11,6 +11,15 @@ the file, for ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT`` seconds (default 120); a rea
 (:func:`read_only`) retries while a writer holds it, for a few seconds. Then
 :class:`WarehouseBusyError` says which file is held, by which process, for how long
 it waited and what to do.
+
+Every connection gets DuckDB's resources from the settings (``CITYHEALTH_DUCKDB_MEMORY_LIMIT``,
+``CITYHEALTH_DUCKDB_THREADS``, ``CITYHEALTH_DUCKDB_TEMP_DIRECTORY``), so that one server shared
+by several jobs is not taken whole by one of them.
+
+DuckDB has no statement timeout of its own: :func:`query_timeout` is one, a watchdog
+thread that interrupts the connection after ``CITYHEALTH_QUERY_TIMEOUT_SECONDS`` (default
+1800) and raises :class:`QueryTimeoutError` naming what was running and the limit. A
+query that hangs thus ends, and the writer lock and the connection are given back.
 """
 
 from __future__ import annotations
@@ -18,18 +27,20 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import logging
+import os
 import random
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from cityhealth.core.settings import LOCK_TIMEOUT_ENV, settings
+from cityhealth.core.settings import LOCK_TIMEOUT_ENV, QUERY_TIMEOUT_ENV, settings
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +86,98 @@ class WarehouseBusyError(RuntimeError):
             if release:
                 message += f"; readers should open the latest release instead: {release}"
         super().__init__(message + ".")
+
+
+class QueryTimeoutError(RuntimeError):
+    """A warehouse query ran longer than ``CITYHEALTH_QUERY_TIMEOUT_SECONDS``; it was stopped."""
+
+    RULE_ZH = "数据库查询超过时限，已中止；请稍后重试，如仍超时请联系平台管理员检查数据量或调整时限"
+
+    def __init__(self, purpose: str, limit: float, setting: str | None) -> None:
+        self.purpose = purpose
+        self.limit = limit
+        limit_text = f"{limit:g} s"
+        if setting:
+            limit_text += f" ({setting})"
+        super().__init__(
+            f"{self.RULE_ZH} ({purpose}: the query ran longer than its limit of {limit_text} "
+            "and was interrupted; nothing of it was kept. Retry; if it times out again, "
+            f"look for a query that hangs or raise {QUERY_TIMEOUT_ENV})")
+
+
+# After the limit, how long the watchdog waits for an interrupted query to stop before it
+# ends the process: a query DuckDB cannot interrupt (duckdb/duckdb#24961: every thread
+# parked, interrupt never honoured) would otherwise hold the writer lock and the file for
+# ever. The exit releases both; a load that had not committed is retried by the next run.
+HARD_STOP_GRACE = 60.0
+EXIT_QUERY_HUNG = 75  # EX_TEMPFAIL: try again later
+
+
+def _hard_stop(error: QueryTimeoutError, grace: float) -> None:
+    """Log why, then end the process at once (the stuck thread cannot be unwound)."""
+    text = (f"{error} DuckDB did not stop the query within {grace:g} s of the interrupt; "
+            f"ending process {os.getpid()} to release the warehouse (exit code {EXIT_QUERY_HUNG})")
+    log.critical(text)
+    print(text, file=sys.stderr, flush=True)
+    for handler in logging.getLogger().handlers:
+        with suppress(Exception):
+            handler.flush()
+    os._exit(EXIT_QUERY_HUNG)
+
+
+def query_time_limit() -> float:
+    """Seconds a warehouse query may run (``CITYHEALTH_QUERY_TIMEOUT_SECONDS``, 1800; 0: none)."""
+    return settings().query_timeout
+
+
+@contextmanager
+def query_timeout(con: duckdb.DuckDBPyConnection, purpose: str,
+                  seconds: float | None = None) -> Iterator[None]:
+    """Interrupt what ``con`` runs inside the block once ``seconds`` have passed.
+
+    ``purpose`` says in plain words what the block does (``validation of batch …``): the
+    :class:`QueryTimeoutError` raised then names it and the limit. Default limit:
+    ``CITYHEALTH_QUERY_TIMEOUT_SECONDS``; 0 means no limit. The limit holds for the
+    whole block (a load's queries and its Python steps between them). DuckDB's
+    ``interrupt`` normally stops the running query within milliseconds; a block that has
+    not ended ``HARD_STOP_GRACE`` seconds after it ends the process, after logging the
+    same error (a hung query cannot be unwound otherwise).
+    """
+    setting = None
+    if seconds is None:
+        seconds = query_time_limit()
+        setting = f"{QUERY_TIMEOUT_ENV}={seconds:g}"
+    if not seconds:
+        yield
+        return
+    fired = threading.Event()
+    done = threading.Event()
+
+    def watchdog() -> None:
+        if not done.wait(seconds):
+            fired.set()
+            log.error("%s: still running after %g s; interrupting it", purpose, seconds)
+            # until the block ends: a query started between two interrupts is stopped too
+            stop_at = time.monotonic() + HARD_STOP_GRACE
+            while not done.wait(0.05):
+                with suppress(duckdb.Error):  # closed meanwhile: nothing left to stop
+                    con.interrupt()
+                if time.monotonic() > stop_at:
+                    _hard_stop(QueryTimeoutError(purpose, seconds, setting), HARD_STOP_GRACE)
+
+    thread = threading.Thread(target=watchdog, name="query-timeout", daemon=True)
+    thread.start()
+    try:
+        yield
+    except duckdb.Error as error:
+        if fired.is_set():
+            raise QueryTimeoutError(purpose, seconds, setting) from error
+        raise
+    finally:
+        done.set()
+        thread.join()
+    if fired.is_set():  # the block swallowed the interrupt: it did not finish its work
+        raise QueryTimeoutError(purpose, seconds, setting)
 
 
 def _latest_release_hint(path: Path) -> Path | None:
@@ -171,11 +274,32 @@ def connect(
     con = _open(path, read_only=read_only, timeout=timeout)
     try:
         con.execute("set timezone = 'Asia/Shanghai'")
+        apply_resources(con)
         load_extensions(con, *extensions)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def apply_resources(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's memory limit, threads and spill folder from the settings.
+
+    They hold for the database instance, so also for dbt's connection to a file this
+    process has open (``cityhealth.warehouse.dbt``). DuckDB refuses a new spill folder
+    while it has spill files in another one: then the folder it uses is kept.
+    """
+    cfg = settings()
+    cfg.duckdb_temp_directory.mkdir(parents=True, exist_ok=True)
+    con.execute(f"set memory_limit = '{cfg.duckdb_memory_limit}'")
+    con.execute(f"set threads = {int(cfg.duckdb_threads)}")
+    current = con.execute("select current_setting('temp_directory')").fetchone()[0]
+    if Path(current or ".").absolute() != cfg.duckdb_temp_directory.absolute():
+        try:
+            folder = str(cfg.duckdb_temp_directory).replace("'", "''")
+            con.execute(f"set temp_directory = '{folder}'")
+        except duckdb.Error as error:
+            log.warning("keeping DuckDB's temp directory %s: %s", current, error)
 
 
 def read_only(

@@ -26,7 +26,13 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from cityhealth.core.settings import DBT_PROJECT_DIR, settings
+from cityhealth.core.settings import (
+    DBT_PROJECT_DIR,
+    MEMORY_LIMIT_ENV,
+    TEMP_DIRECTORY_ENV,
+    THREADS_ENV,
+    settings,
+)
 from cityhealth.warehouse.connection import write_slot
 
 log = logging.getLogger(__name__)
@@ -147,6 +153,17 @@ def _error_of(command: str, outcome: Any) -> DbtBuildError | None:
     return DbtBuildError(command, failures)
 
 
+def duckdb_environment() -> dict[str, str]:
+    """DuckDB's resources for dbt's connection (profiles.yml reads them with ``env_var``),
+    the values of the settings, so that dbt and ingestion share one configuration."""
+    cfg = settings()
+    return {
+        MEMORY_LIMIT_ENV: cfg.duckdb_memory_limit,
+        THREADS_ENV: str(cfg.duckdb_threads),
+        TEMP_DIRECTORY_ENV: str(cfg.duckdb_temp_directory),
+    }
+
+
 def run_dbt(
     args: list[str],
     *,
@@ -169,6 +186,7 @@ def run_dbt(
     dbt_home = cfg.home / "dbt"
     environment = {
         "CITYHEALTH_WAREHOUSE": str(path),
+        **duckdb_environment(),
         # Flags as environment variables: dbt applies each to the commands that know it.
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),

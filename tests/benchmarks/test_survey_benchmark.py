@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ def test_benchmark_prints_and_writes_every_figure(
     assert result["machine"]["cpu_count"] >= 1 and result["machine"]["total_ram_bytes"] > 0
     assert set(result["ingest_phases_seconds"]) >= {"sha256", "archive_copy", "load"}
     assert result["reference_mode"] == "one file"  # small enough for DuckDB's buffer
+    assert result["errors"] == {}
+    # the headline ratio is against DuckDB's UTF-8 reader; the GB18030 one is information
+    assert result["ratio_ingest_reference"] == pytest.approx(
+        result["ingest_seconds"] / result["reference_utf8_seconds"])
+    assert result["ratio_ingest_reference_gb18030"] == pytest.approx(
+        result["ingest_seconds"] / result["reference_seconds"])
     for label in LABELS:
         assert label in printed, label
     assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) == \
@@ -60,3 +67,44 @@ def test_pieces_for_the_reference_cut_at_line_ends(
         assert len(data) <= 100 and data.startswith(header) and data.endswith(b"\r\n")
         body += data[len(header):]
     assert header + body == export.read_bytes()
+
+
+def test_a_step_that_hangs_is_killed_with_its_children(tmp_path: Path) -> None:
+    from benchmarks.child import StepTimeout, run_step
+
+    pid_file = tmp_path / "grandchild.pid"
+    started = time.monotonic()
+    with pytest.raises(StepTimeout, match=r"os.system did not finish within 1 s"):
+        run_step("os", "system", f"sleep 60 & echo $! > {pid_file}; wait", timeout=1)
+    assert time.monotonic() - started < 10
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(grandchild)  # the whole process group went
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_step_that_timed_out_keeps_the_other_figures(tmp_path: Path) -> None:
+    export = {"rows": 10, "bytes": 1000, "generation_seconds": 1.0, "reused": True}
+    reference = {"seconds": 4.0, "cpu_seconds": 4.0, "peak_rss_bytes": 1, "mode": "one file"}
+    utf8 = {"seconds": 2.0, "cpu_seconds": 2.0, "peak_rss_bytes": 1}
+    ingest = {"seconds": 3.0, "cpu_seconds": 3.0, "peak_rss_bytes": 1, "phases": {},
+              "load_phases": {}, "warehouse_bytes": 1}
+    hung = {"error": "benchmarks.survey_ingest.step_validate did not finish within 60 s; "
+                     "its processes were killed", "timed_out": True}
+    info = {"cpu_count": 2, "total_ram_bytes": 1, "load_average_1min": 0.0}
+    result = survey_ingest.figures(export, reference, utf8, ingest, hung, info)
+    assert result["ratio_ingest_reference"] == 1.5
+    assert result["validation_seconds"] is None and result["ratio_validation_ingest"] is None
+    assert result["errors"] == {"validation": hung["error"]}
+    printed = survey_ingest.report(result)
+    assert "NOT MEASURED: validation" in printed and "within 60 s" in printed

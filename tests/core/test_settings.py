@@ -21,7 +21,10 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Mo
     """settings() read again from the environment the test sets."""
     monkeypatch.setenv("CITYHEALTH_HOME", str(tmp_path / "home"))
     for name in ("CITYHEALTH_PROFILE", "CITYHEALTH_SMTP_PORT", "CITYHEALTH_SMTP_SENDER",
-                 "CITYHEALTH_SMTP_RECIPIENTS", "CITYHEALTH_FEED_BASE_URL"):
+                 "CITYHEALTH_SMTP_RECIPIENTS", "CITYHEALTH_FEED_BASE_URL",
+                 "CITYHEALTH_DUCKDB_MEMORY_LIMIT", "CITYHEALTH_DUCKDB_THREADS",
+                 "CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "CITYHEALTH_QUERY_TIMEOUT_SECONDS",
+                 "CITYHEALTH_TASK_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
     yield monkeypatch
@@ -83,6 +86,21 @@ def test_valid_values_are_typed(fresh: pytest.MonkeyPatch) -> None:
     ("CITYHEALTH_PROFILE", "../config/demo",
      "CITYHEALTH_PROFILE must be the name of a run profile in config/ (demo, full), "
      "got '../config/demo'"),
+    ("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "30m",
+     "CITYHEALTH_QUERY_TIMEOUT_SECONDS must be a number of seconds (0 or more), got '30m'"),
+    ("CITYHEALTH_TASK_TIMEOUT_SECONDS", "-1",
+     "CITYHEALTH_TASK_TIMEOUT_SECONDS must be a number of seconds (0 or more), got '-1'"),
+    ("CITYHEALTH_DUCKDB_MEMORY_LIMIT", "4",
+     "CITYHEALTH_DUCKDB_MEMORY_LIMIT must be an amount of memory with its unit, "
+     "e.g. 4GB or 512MB, got '4'"),
+    ("CITYHEALTH_DUCKDB_MEMORY_LIMIT", "80%",
+     "CITYHEALTH_DUCKDB_MEMORY_LIMIT must be an amount of memory with its unit, "
+     "e.g. 4GB or 512MB, got '80%'"),
+    ("CITYHEALTH_DUCKDB_THREADS", "0",
+     "CITYHEALTH_DUCKDB_THREADS must be a whole number of at least 1, got '0'"),
+    ("CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "tmp/duckdb",
+     "CITYHEALTH_DUCKDB_TEMP_DIRECTORY must be an absolute path, e.g. /data/tmp/duckdb, "
+     "got 'tmp/duckdb'"),
 ])
 def test_a_bad_variable_is_named_with_its_value_and_what_it_must_be(
         fresh: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
@@ -90,6 +108,19 @@ def test_a_bad_variable_is_named_with_its_value_and_what_it_must_be(
     with pytest.raises(SettingsError) as raised:
         settings()
     assert str(raised.value) == message
+
+
+def test_duckdb_resources_and_time_limits_are_typed(fresh: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    fresh.setenv("CITYHEALTH_DUCKDB_MEMORY_LIMIT", " 1.5 GiB ")
+    fresh.setenv("CITYHEALTH_DUCKDB_THREADS", "2")
+    fresh.setenv("CITYHEALTH_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    fresh.setenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "600")
+    fresh.setenv("CITYHEALTH_TASK_TIMEOUT_SECONDS", "0")
+    cfg = settings()
+    assert (cfg.duckdb_memory_limit, cfg.duckdb_threads, cfg.duckdb_temp_directory) == \
+        ("1.5GiB", 2, tmp_path / "spill")
+    assert (cfg.query_timeout, cfg.task_timeout) == (600.0, 0.0)
 
 
 def test_an_unknown_profile_names_the_known_ones(config_dir: Path) -> None:

@@ -118,3 +118,16 @@ def test_a_release_is_announced_only_when_it_is_new(dagbag) -> None:
                              outlet_events=events)
     assert events[announce.outlets[0]].extra == {"period": "2025",
                                                  "release": "releases/2025/y"}
+
+
+def test_every_task_has_the_time_limit_of_the_settings(dagbag) -> None:
+    """A task that hangs fails at the limit and frees the writer slot (never runs forever)."""
+    from datetime import timedelta
+
+    from cityhealth.core.settings import settings
+
+    limit = timedelta(seconds=settings().task_timeout)
+    assert limit > timedelta(0)
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            assert task.execution_timeout == limit, f"{dag_id}.{task.task_id}"

@@ -173,3 +173,34 @@ def test_a_bad_file_quarantines_itself_and_the_good_one_beside_it_is_promoted(
                         "数量级.csv": "quarantined"}
     # the next run finds nothing new: the good delivery stays in force
     assert ingest("dept_wr", YEAR) == {"duplicate": 3}
+
+
+def test_a_load_past_the_query_limit_fails_its_task_and_is_loaded_by_the_next_run(
+        big_survey: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the sender's fault: the delivery is not quarantined, the run fails naming it,
+    and the next run loads it in full."""
+    from cityhealth.ingestion import survey_export
+    from cityhealth.warehouse.connection import QueryTimeoutError
+
+    path, rows = big_survey
+    original = survey_export.load
+
+    def load_that_hangs(con, *args):
+        con.execute("select count(*) from range(100000000) a, range(100000000) b "
+                    "where a.range + b.range = -1").fetchall()
+        return original(con, *args)
+
+    monkeypatch.setattr(survey_export, "load", load_that_hangs)
+    monkeypatch.setenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "1")
+    settings.cache_clear()
+    with pytest.raises(QueryTimeoutError, match=rf"load of {path.name} \(survey, batch "):
+        ingest_source("survey", YEAR)
+    assert ledger() == [(path.name, "received", None)]
+    assert survey_rows() == 0
+
+    monkeypatch.setattr(survey_export, "load", original)
+    monkeypatch.delenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS")
+    settings.cache_clear()
+    [outcome] = ingest_source("survey", YEAR)
+    assert (outcome.status, outcome.rows) == ("loaded", rows)
+    assert outcome.note == f"retrying {path.name}: an earlier load of it was interrupted"

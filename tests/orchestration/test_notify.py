@@ -158,3 +158,17 @@ def test_a_run_without_logical_date_names_the_period_it_covers() -> None:
                                            "data_interval_start": None})
     assert failure.period == "2025"
     assert "unknown" not in failure.body()
+
+
+def test_a_task_stopped_at_its_time_limit_says_so_in_plain_words(
+        cityhealth_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk.exceptions import AirflowTaskTimeout
+
+    monkeypatch.setenv("CITYHEALTH_TASK_TIMEOUT_SECONDS", "5400")
+    settings_module.settings.cache_clear()
+    failure = notify.failure_from_context(
+        {**context(), "exception": AirflowTaskTimeout("Timeout, PID: 4242")})
+    body = failure.body()
+    assert "任务运行超过时限，已被中止" in body
+    assert "limit of 5400 s (CITYHEALTH_TASK_TIMEOUT_SECONDS)" in body
+    assert "Timeout, PID: 4242" in body
