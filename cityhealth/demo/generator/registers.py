@@ -2,11 +2,15 @@
 
 Projects are generated where the check finds problems: each county gets renewal projects
 of the types (ref_project_types) that treat its weakest indicators at the start of the
-plan period, so that the problem → project chain has something true to trace.
+plan period, so that the problem → project chain has something true to trace. Some
+counties take one project the check does not call for (a type of their lesser need),
+so that the list of projects without a problem has something true to show. Parameters
+in ``model.yaml`` (``projects``, ``tasks``).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,11 +18,13 @@ from pathlib import Path
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import areas, departments, seed_rows
 from cityhealth.demo.generator.files import number, write_table
-from cityhealth.demo.generator.values import DemoWorld, rng
+from cityhealth.demo.generator.values import DemoWorld, model, rng
 
+TASKS = model()["tasks"]
 TASK_STATUS_ZH = {"not_started": "未启动", "in_progress": "推进中", "done": "已完成",
                   "delayed": "滞后"}
-PROJECTS_PER_COUNTY = 3
+PROJECTS = model()["projects"]
+PROJECTS_PER_COUNTY = PROJECTS["per_county"]
 
 
 def _months(year: int) -> list[str]:
@@ -51,7 +57,12 @@ def projects(world: DemoWorld, plan_start: int) -> list[dict]:
         def need(project_type: dict[str, str], county: str = code) -> float:
             codes = project_type["indicator_codes"].split()
             return max(_weakness(world, indicators[c], county, year) for c in codes)
-        ranked = sorted(types, key=need, reverse=True)[:PROJECTS_PER_COUNTY]
+        by_need = sorted(types, key=need, reverse=True)
+        ranked = by_need[:PROJECTS_PER_COUNTY]
+        off_check = rng(world.seed, "project_off_check", code)
+        if off_check.random() < PROJECTS["off_check_share"]:  # a type of the lesser half of need
+            half = len(by_need) // 2
+            ranked[-1] = by_need[half + off_check.randrange(len(by_need) - half)]
         for n, project_type in enumerate(ranked, start=1):
             r = rng(world.seed, "project", code, n)
             start = date(plan_start + 2 + r.randrange(3), 1 + r.randrange(12), 1)
@@ -68,14 +79,20 @@ def projects(world: DemoWorld, plan_start: int) -> list[dict]:
                 "investment": round(r.uniform(800, 25000), 1),
                 "start": start,
                 "end": date(end_index // 12, end_index % 12 + 1, 1),
-                "efficiency": max(0.5, min(1.3, 0.95 + 0.25 * world.city_quality[
-                    county["city_code"]] + r.gauss(0, 0.15))),
+                "efficiency": _efficiency(world.city_quality[county["city_code"]], r),
             })
     return library
 
 
-WORKING_EFFICIENCY = 1.0   # projects at least this efficient finish on time and work
-EFFECT = 0.3               # share of the typical range a working project gains
+WORKING_EFFICIENCY = PROJECTS["working_efficiency"]  # at least this: on time, and it works
+EFFECT = PROJECTS["effect"]  # share of the typical range a working project gains
+
+
+def _efficiency(quality: float, r: random.Random) -> float:
+    spec = PROJECTS["efficiency"]
+    low, high = spec["bounds"]
+    return max(low, min(high, spec["mean"] + spec["per_quality"] * quality
+                        + r.gauss(0, spec["sd"])))
 
 
 def with_project_effects(world: DemoWorld, plan_start: int) -> DemoWorld:
@@ -149,7 +166,8 @@ def _task_rows(world: DemoWorld, period: str) -> list[list[object]]:
         for city in areas("city"):
             r = rng(world.seed, "task", task["task_code"], city["area_code"],
                     month.check_year)
-            pace = 1.0 + 0.3 * world.city_quality[city["area_code"]] + r.gauss(0, 0.2)
+            pace = TASKS["pace_mean"] + TASKS["pace_per_quality"] * world.city_quality[
+                city["area_code"]] + r.gauss(0, TASKS["pace_sd"])
             progress = min(100.0, max(0.0, 100 * mon / 12 * pace - 5))
             expected = 100 * mon / 12
             status = ("done" if progress >= 100 else "not_started" if progress == 0
