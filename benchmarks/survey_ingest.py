@@ -88,10 +88,10 @@ def step_generate(path: str, per_county: int, year: int, seed: int) -> dict:
 
     start = time.perf_counter()
     counties = areas("county")
-    quality = build_world(seed, (year,)).city_quality
+    lean = build_world(seed, (year,)).survey_lean(year)
     target = Path(path)
     partial = target.with_name(target.name + ".part")
-    rows = write_survey_export(partial, year, counties, per_county, quality, seed)
+    rows = write_survey_export(partial, year, counties, per_county, lean, seed)
     partial.replace(target)
     return {"seconds": time.perf_counter() - start, "rows": rows,
             "bytes": target.stat().st_size, "peak_rss_bytes": _peak_rss()}

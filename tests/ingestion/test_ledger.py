@@ -72,7 +72,7 @@ def big_survey(cityhealth_home: Path) -> tuple[Path, int]:
     folder.mkdir(parents=True)
     path = folder / "满意度调查_2025.csv"
     rows = write_survey_export(path, int(YEAR), areas("county"), 200,
-                               build_world(7, (int(YEAR),)).city_quality, 7)
+                               build_world(7, (int(YEAR),)).survey_lean(int(YEAR)), 7)
     return path, rows
 
 

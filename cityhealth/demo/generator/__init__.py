@@ -14,6 +14,12 @@ and, for every month of the last year, the supervision registers (task progress 
 city, the urban-renewal project library with its progress).
 
 Same seed, same bytes.
+
+Demo data model: each city has one factor per dimension, drawn independently apart from
+a small common share, its own yearly trend per dimension, and its own satisfaction
+factor; counties vary around their city per dimension. The model, its distributions
+and parameters are written down in ``values.py`` (parameters in ``model.yaml``) and in
+docs/demo_data.md, with what the analyses should find on it.
 """
 
 from __future__ import annotations
@@ -144,7 +150,7 @@ def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
                 path = landing_dir / spec.source_id / str(year) / f"满意度调查问卷导出_{year}.csv"
                 delivery.survey_rows += write_survey_export(
                     path, year, world.counties, profile.survey_respondents_per_county,
-                    world.city_quality, profile.seed)
+                    world.survey_lean(year), profile.seed)
                 delivery.files.append(path)
     specs = {spec.kind: spec for spec in sources().values()}
     task, project = specs["task_register"], specs["project_register"]

@@ -16,7 +16,7 @@ same respondent_key at ingestion).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,9 +51,10 @@ def _id_numbers(rng: np.random.Generator, area_code: str, n: int) -> np.ndarray:
     return np.char.add(body, ID_CHECK[(digits @ ID_WEIGHTS) % 11])
 
 
-def respondents(county: dict[str, str], year: int, n: int, quality: float,
+def respondents(county: dict[str, str], year: int, n: int, lean: Mapping[str, float],
                 seed: int) -> pd.DataFrame:
-    """n respondents of one county; satisfaction leans with the city's quality."""
+    """n respondents of one county; lean: the mean answer (1–5) per dimension code, from
+    the demo data model (``values.CityFactors.survey_lean``)."""
     questions = survey_questions(questionnaire_for_year(year))
     rng = np.random.default_rng([seed, int(county["area_code"]), year])
     frame: dict[str, object] = {}
@@ -74,8 +75,9 @@ def respondents(county: dict[str, str], year: int, n: int, quality: float,
     frame["所在区县代码"] = np.full(n, county["area_code"])
     frame["所在区县"] = np.full(n, county["area_name_zh"])
     for position, question in enumerate(questions):
-        lean = 3.45 + 0.55 * quality + 0.1 * np.sin(position + int(county["area_code"]) % 7)
-        scores = np.clip(np.rint(rng.normal(lean, 0.9, n)), 1, 5).astype(int) - 1
+        mean = lean[question["dimension_code"]] \
+            + 0.1 * np.sin(position + int(county["area_code"]) % 7)
+        scores = np.clip(np.rint(rng.normal(mean, 0.9, n)), 1, 5).astype(int) - 1
         scores[rng.random(n) < 0.04] = 5  # 不了解
         frame[question["question_zh"]] = ANSWERS[scores]
     _straight_liners(rng, frame, [q["question_zh"] for q in questions], n)
@@ -111,15 +113,16 @@ def _repeat_respondents(rng: np.random.Generator, frame: dict[str, object],
 
 
 def write_survey_export(path: Path, year: int, counties: Sequence[dict[str, str]],
-                        per_county: int, quality: dict[str, float], seed: int,
+                        per_county: int, lean: Mapping[str, Mapping[str, float]], seed: int,
                         encoding: str = "gb18030") -> int:
-    """Write one export for a survey year; returns the number of respondents."""
+    """Write one export for a survey year (lean: city -> dimension -> mean answer);
+    returns the number of respondents."""
     path.parent.mkdir(parents=True, exist_ok=True)
     first = True
     total = 0
     with open(path, "wb") as handle:
         for county in counties:
-            frame = respondents(county, year, per_county, quality[county["city_code"]], seed)
+            frame = respondents(county, year, per_county, lean[county["city_code"]], seed)
             frame.insert(0, "答卷编号", [f"{year}{total + i + 1:09d}" for i in range(len(frame))])
             handle.write(frame.to_csv(index=False, header=first, lineterminator="\r\n")
                          .encode(encoding))

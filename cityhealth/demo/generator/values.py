@@ -1,16 +1,49 @@
 """The demo's true values: every variable for every county and year.
 
-Deterministic from the profile's seed. Each city has a "quality" that shifts all
-its indicators towards better or worse, counties vary around it, and every
-indicator improves a little each year, so that cities differ, trends exist and
-the five-year assessment has something to find. Numerators are solved from a
-target indicator value inside the catalogue's typical range, over denominators
-sized by ``scales.yaml``; indicators are therefore plausible by construction.
+Deterministic from the profile's seed (every draw comes from ``rng(seed, <what>, <who>)``).
+Numerators are solved from a target indicator value inside the catalogue's typical
+range, over denominators sized by ``scales.yaml``; indicators are therefore plausible by
+construction. Where in its typical range an indicator sits is the demo data model.
+
+Demo data model
+---------------
+Parameters in ``model.yaml`` (one place; values in brackets); docs/demo_data.md says
+what the analyses of the marts should therefore find. c is a city, d a dimension
+(``ref_dimensions``, 8), k a county of c, i an indicator of d, t a year, t0 the first
+year of the run.
+
+* City factors: f(c, d) = √w · z(c) + √(1 − w) · z(c, d), z ~ N(0, 1) independent, one
+  z(c) per city and one z(c, d) per city and dimension; w = ``common_share`` (0.2) is
+  the share common to a city's dimensions, so two dimensions' factors correlate w
+  across cities in expectation.
+* City trajectories: trend(c, d) ~ N(0.03, 0.03) per year (``trend_mean_per_year``,
+  ``trend_sd_per_year``), one per city and dimension: about one in six city-dimensions
+  gets worse over the years, and cities overtake one another.
+* city_effect(c, d, t) = 0.15 · f(c, d) + trend(c, d) · (t − t0)
+  (``position_per_factor_sd``).
+* Position of indicator i in county k, year t, in its typical range (0 = the worst end,
+  1 = the best end; for a target range 1 = its centre):
+  p = 0.45 + city_effect(c, d, t) + u(k, d) + e(k, i) + ε(k, i, t), clamped to
+  [0.02, 0.98]; u ~ N(0, 0.06) a county's own shift per dimension
+  (``county.dimension_sd``), e ~ N(0, 0.05) per indicator (``county.indicator_sd``),
+  ε ~ N(0, 0.04) per year (``yearly_sd``).
+* Value: typical_low + p · (typical_high − typical_low) (higher_better),
+  typical_high − p · (…) (lower_better), centre ± (1 − p) · (typical_high − typical_low) / 2
+  (target_range, the side drawn once per county and indicator).
+* Satisfaction: the mean answer (1–5) of a city's respondents on a dimension's questions,
+  lean(c, d, t) = 3.45 + 2.0 · (city_effect(c, d, t) − 0.03 · (t − t0)) + 0.3 · s(c),
+  s(c) ~ N(0, 1) the city's own factor (``satisfaction``); survey.py draws answers
+  around it (sd 0.9, ±0.1 per question, 4 % 不了解).
+* ``city_quality`` (registers: project efficiency, task pace) = clamp(mean_d f(c, d), −1, 1).
+
+Renewal projects that work then move their indicators (registers.py, world.py).
 """
 
 from __future__ import annotations
 
+import math
 import random
+import statistics
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +53,7 @@ import yaml
 from cityhealth.core.reference import areas, indicators_for_year, seed_rows
 
 SCALES_FILE = Path(__file__).with_name("scales.yaml")
+MODEL_FILE = Path(__file__).with_name("model.yaml")
 COUNT_UNITS = {"个", "人", "张", "户", "栋", "辆", "人次"}
 
 
@@ -28,9 +62,41 @@ def scales() -> dict[str, dict]:
     return yaml.safe_load(SCALES_FILE.read_text(encoding="utf-8"))
 
 
+@cache
+def model() -> dict:
+    """The demo data model's parameters (``model.yaml``)."""
+    return yaml.safe_load(MODEL_FILE.read_text(encoding="utf-8"))
+
+
 def rng(seed: int, *parts: object) -> random.Random:
     """A generator of its own for each entity: same seed and parts, same numbers."""
     return random.Random("|".join(str(p) for p in (seed, *parts)))
+
+
+@dataclass(frozen=True)
+class CityFactors:
+    """The demo data model's draws for the cities (``model.yaml``): what the uncertainty
+    analysis, the five-year assessment and the satisfaction survey should find."""
+
+    first_year: int
+    factor: dict[str, dict[str, float]]   # city -> dimension -> f(c, d), unit variance
+    trend: dict[str, dict[str, float]]    # city -> dimension -> yearly change of position
+    satisfaction: dict[str, float]        # city -> s(c), its own satisfaction factor
+
+    def effect(self, city: str, dimension: str, year: int) -> float:
+        """city_effect(c, d, t): the city's shift of position in a dimension and year."""
+        spec = model()["city"]
+        return (spec["position_per_factor_sd"] * self.factor[city][dimension]
+                + self.trend[city][dimension] * (year - self.first_year))
+
+    def survey_lean(self, year: int) -> dict[str, dict[str, float]]:
+        """city -> dimension -> the mean answer (1–5) its respondents lean to in a year."""
+        spec = model()["satisfaction"]
+        expected = model()["city"]["trend_mean_per_year"] * (year - self.first_year)
+        return {city: {d: spec["mean_answer"]
+                       + spec["per_position"] * (self.effect(city, d, year) - expected)
+                       + spec["own_sd"] * self.satisfaction[city] for d in dimensions}
+                for city, dimensions in self.factor.items()}
 
 
 @dataclass(frozen=True)
@@ -40,7 +106,8 @@ class DemoWorld:
     seed: int
     years: tuple[int, ...]
     counties: tuple[dict[str, str], ...]
-    city_quality: dict[str, float]            # city code -> [-1, 1]
+    cities: CityFactors
+    city_quality: dict[str, float]            # city code -> [-1, 1] (registers' summary)
     values: dict[tuple[str, int, str], float]  # (county, year, variable) -> canonical value
 
     def indicator_value(self, indicator: dict[str, str], county: str, year: int) -> float | None:
@@ -50,6 +117,29 @@ class DemoWorld:
         if num is None or not den:
             return None
         return num / den * float(indicator["multiplier"] or 1)
+
+    def survey_lean(self, year: int) -> dict[str, dict[str, float]]:
+        """What ``survey.write_survey_export`` takes: city -> dimension -> mean answer."""
+        return self.cities.survey_lean(year)
+
+
+def city_factors(seed: int, first_year: int) -> CityFactors:
+    """Draw every city's factors, trends and satisfaction factor (``model.yaml``)."""
+    spec = model()["city"]
+    common = spec["common_share"]
+    dimensions = [d["dimension_code"] for d in seed_rows("ref_dimensions")]
+    factor, trend, satisfaction = {}, {}, {}
+    for area in areas("city"):
+        city = area["area_code"]
+        shared = rng(seed, "city_factor", city).gauss(0, 1)
+        factor[city] = {d: math.sqrt(common) * shared
+                        + math.sqrt(1 - common) * rng(seed, "city_factor", city, d).gauss(0, 1)
+                        for d in dimensions}
+        trend[city] = {d: rng(seed, "city_trend", city, d).gauss(spec["trend_mean_per_year"],
+                                                                 spec["trend_sd_per_year"])
+                       for d in dimensions}
+        satisfaction[city] = rng(seed, "city_satisfaction", city).gauss(0, 1)
+    return CityFactors(first_year, factor, trend, satisfaction)
 
 
 def _county_population(seed: int) -> dict[str, float]:
@@ -80,36 +170,45 @@ def _sized(seed: int, county: str, year: int, first_year: int, code: str, rule: 
     return max(round(value), 1) if rule.get("integer") else value
 
 
-def _target(seed: int, indicator: dict[str, str], county: str, city_quality: float,
-            year: int, first_year: int) -> float:
-    """An indicator value inside its typical range, better for better cities and years."""
-    code = indicator["indicator_code"]
+def _target(indicator: dict[str, str], position: float, side: int) -> float:
+    """The indicator value at a position of its typical range (0 worst end, 1 best end)."""
     low, high = float(indicator["typical_low"]), float(indicator["typical_high"])
-    county_noise = rng(seed, "noise", county, code).gauss(0, 0.35)
-    yearly = rng(seed, "year", county, code, year).gauss(0, 0.05)
-    trend = 0.035 * (year - first_year)
-    p = min(max(0.45 + 0.3 * city_quality + 0.15 * county_noise + trend + yearly, 0.02), 0.98)
     if indicator["direction"] == "higher_better":
-        return low + p * (high - low)
+        return low + position * (high - low)
     if indicator["direction"] == "lower_better":
-        return high - p * (high - low)
+        return high - position * (high - low)
     # target_range: good places sit inside the range, weaker ones drift out on one side
-    side = 1 if rng(seed, "side", county, code).random() < 0.5 else -1
     centre = (float(indicator["target_low"]) + float(indicator["target_high"])) / 2
-    spread = (high - low) / 2
-    return centre + side * (1 - p) * spread
+    return centre + side * (1 - position) * (high - low) / 2
+
+
+def _position(seed: int, cities: CityFactors, indicator: dict[str, str],
+              county: dict[str, str], year: int) -> float:
+    """p of the demo data model (``model.yaml``) for a county, indicator and year."""
+    spec = model()
+    code, dimension = indicator["indicator_code"], indicator["dimension_code"]
+    area = county["area_code"]
+    p = (spec["baseline_position"]
+         + cities.effect(county["city_code"], dimension, year)
+         + rng(seed, "county_shift", area, dimension).gauss(0, spec["county"]["dimension_sd"])
+         + rng(seed, "noise", area, code).gauss(0, spec["county"]["indicator_sd"])
+         + rng(seed, "year", area, code, year).gauss(0, spec["yearly_sd"]))
+    low, high = spec["position_bounds"]
+    return min(max(p, low), high)
 
 
 def base_world(seed: int, years: tuple[int, ...]) -> DemoWorld:
     """Every variable of every county and year before any renewal project works
     (``cityhealth.demo.generator.world.build_world`` adds the projects' effects)."""
     counties = tuple(areas("county"))
-    cities = [a["area_code"] for a in areas("city")]
-    quality = {c: rng(seed, "quality", c).uniform(-1, 1) for c in cities}
+    first_year = years[0]
+    cities = city_factors(seed, first_year)
+    scale = model()["quality_per_factor"]
+    quality = {c: min(max(scale * statistics.fmean(f.values()), -1.0), 1.0)
+               for c, f in cities.factor.items()}
     population = _county_population(seed)
     variables = {v["variable_code"]: v for v in seed_rows("ref_variables")}
     values: dict[tuple[str, int, str], float] = {}
-    first_year = years[0]
     for county in counties:
         code = county["area_code"]
         for year in years:
@@ -121,8 +220,10 @@ def base_world(seed: int, years: tuple[int, ...]) -> DemoWorld:
                 numerator = indicator["numerator_variable"]
                 if numerator in sized:
                     continue
-                target = _target(seed, indicator, code, quality[county["city_code"]],
-                                 year, first_year)
+                side = 1 if rng(seed, "side", code, indicator["indicator_code"]).random() < 0.5 \
+                    else -1
+                target = _target(indicator, _position(seed, cities, indicator, county, year),
+                                 side)
                 den = sized[indicator["denominator_variable"]] \
                     if indicator["denominator_variable"] else 1.0
                 value = target * den / float(indicator["multiplier"] or 1)
@@ -140,5 +241,5 @@ def base_world(seed: int, years: tuple[int, ...]) -> DemoWorld:
     if missing:
         raise ValueError(f"demo generator: no rule sizes the variables {sorted(missing)}; "
                          f"add them to {SCALES_FILE.name} or give them an indicator")
-    return DemoWorld(seed=seed, years=tuple(years), counties=counties,
+    return DemoWorld(seed=seed, years=tuple(years), counties=counties, cities=cities,
                      city_quality=quality, values=values)
