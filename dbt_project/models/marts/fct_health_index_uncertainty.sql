@@ -11,7 +11,8 @@
 --     re-normalised over the dimensions scored.
 -- Dimension scores are the catalogue-weighted means of the indicator scores present, as
 -- in fct_dimension_score. The rank per simulation is rank() by the simulated index
--- (1 = best); the median and the 5 % and 95 % quantiles are quantile_disc (actual ranks).
+-- (1 = best) among the cities the index ranks (fct_health_index.rank_in_province not
+-- null); the median and the 5 % and 95 % quantiles are quantile_disc (actual ranks).
 with
 
 indicator_scores as (
@@ -127,16 +128,22 @@ simulated_index as (
 simulated_ranks as (
 
     select
-        simulation_id,
-        area_code,
-        period_year,
-        simulated_index,
+        simulated_index.simulation_id,
+        simulated_index.area_code,
+        simulated_index.period_year,
+        simulated_index.simulated_index,
         rank() over (
-            partition by simulation_id, period_year order by simulated_index desc
+            partition by simulated_index.simulation_id, simulated_index.period_year
+            order by simulated_index.simulated_index desc
         ) as simulated_rank
 
     from simulated_index
-    where simulated_index is not null
+    -- only the cities the index ranks (coverage at least rank_min_indicator_coverage)
+    inner join baseline
+        on simulated_index.area_code = baseline.area_code
+        and simulated_index.period_year = baseline.period_year
+    where simulated_index.simulated_index is not null
+        and baseline.rank_in_province is not null
 
 ),
 

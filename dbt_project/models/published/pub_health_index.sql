@@ -44,11 +44,14 @@ final as (
         {% endfor -%}
         health_index.health_index,
         health_index.rank_in_province,
+        health_index.rank_withheld_reason,
         uncertainty.rank_median,
         uncertainty.rank_p05,
         uncertainty.rank_p95,
         health_index.indicators_scored,
         health_index.indicators_expected,
+        health_index.indicators_missing,
+        health_index.indicators_incomplete,
         areas.sort_order
 
     from health_index
