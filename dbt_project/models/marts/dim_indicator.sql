@@ -54,7 +54,10 @@ final as (
         catalogue.typical_high,
         catalogue.indicator_weight,
         catalogue.is_jiangxi_specific,
-        catalogue.reference_zh
+        catalogue.reference_zh,
+        catalogue.score_per_variable,
+        catalogue.score_per_multiplier,
+        catalogue.score_unit_zh
 
     from catalogue
     left join dimensions
