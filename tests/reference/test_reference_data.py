@@ -189,3 +189,19 @@ def test_survey_questions_cover_every_dimension() -> None:
     assert set(questions.dimension_code) == set(seed("ref_dimensions").dimension_code)
     answers = seed("ref_survey_answers")
     assert set(answers.answer_score) - {""} == {"1", "2", "3", "4", "5"}
+
+
+def test_size_dependent_indicators_are_scored_per_a_size(indicators: pd.DataFrame,
+                                                         variables: pd.DataFrame) -> None:
+    """A count summed over counties grows with the area: judged on one standard at every
+    level it would rank a city by its number of counties. Every such indicator (and only
+    such) names the variable it is scored per, a size every county delivers once."""
+    sizes = dict(zip(variables.variable_code, variables.aggregation, strict=True))
+    for row in indicators.itertuples():
+        size_dependent = row.aggregation == "sum" and not row.denominator_variable
+        assert bool(row.score_per_variable) == size_dependent, row.indicator_code
+        if size_dependent:
+            assert sizes[row.score_per_variable] == "sum", row.indicator_code
+            assert num(row.score_per_multiplier) > 0 and row.score_unit_zh, row.indicator_code
+        else:
+            assert not row.score_per_multiplier and not row.score_unit_zh, row.indicator_code
