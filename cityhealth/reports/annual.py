@@ -74,12 +74,17 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         gaps.append(f"{esc(name)}{year}年城市健康指数缺失,无法计算,不作排名。")
     elif rank is None or ranked < MIN_RANKED:
         headline = f"城市健康指数 <b>{fmt(index_value)}</b>{attainment},不作排名"
+        # releases before the rank's coverage rule have no rank_withheld_reason
+        reason = city.get("rank_withheld_reason")
+        reason_text = "" if missing(reason) else f"({esc(reason)})"
         gaps.append(f"{year}年全省仅有{ranked}个设区市有排名,不作排名比较。"
-                    if ranked < MIN_RANKED else f"{esc(name)}{year}年无全省排名。")
+                    if ranked < MIN_RANKED else f"{esc(name)}{year}年无全省排名{reason_text}。")
     else:
         interval = _uncertainty(city, year, gaps)
+        among = (f"全省{ranked}个设区市" if ranked == len(cities)
+                 else f"全省参与排名的{ranked}个设区市")
         headline = (f"城市健康指数 <b>{fmt(index_value)}</b>{attainment},"
-                    f"在全省{ranked}个设区市中排名第<b>{rank}</b> 位{interval}")
+                    f"在{among}中排名第<b>{rank}</b> 位{interval}")
     coverage = f"{fmt(city.indicators_scored, 0)}/{fmt(city.indicators_expected, 0)}"
     attained_text = f"未达标 <b>{len(missed)}</b> 项"
     if len(unknown):

@@ -6,14 +6,31 @@
 #}
 
 {#-
-    Weighted mean of scores as an aggregate expression over the rows of a group:
-    Σ weight × score / Σ weight over the rows that have a score and a weight
-    (rows without a score drop out and the weights of the others are re-normalised),
-    clamped exactly to [0, 100]. Null when no row has a score.
+    Weighted mean of scores as an aggregate expression over the rows of a group, where
+    a gap never helps: every row that is expected (is_expected, default every row) and
+    has a weight counts with its weight, and a row without a score counts as
+    index_gap_score (ref_assessment_parameters, 0: 未报送按0分计) instead of dropping out:
+
+        Σ weight × coalesce(score, index_gap_score) / Σ weight    over the expected rows
+
+    clamped exactly to [0, 100]. Null when no expected row has a score (nothing to
+    report). Dropping a row's score can therefore only lower the mean (or leave it when
+    the score was index_gap_score), never raise it: re-normalising over the scores present
+    would impute the mean of the others.
 -#}
-{% macro weighted_score_mean(score, weight) -%}
-    {{ clamp_to_range(
-        'sum((' ~ weight ~ ') * (' ~ score ~ ')) filter (where (' ~ score ~ ') is not null and ('
-            ~ weight ~ ') is not null) / nullif(sum(' ~ weight ~ ') filter (where ('
-            ~ score ~ ') is not null and (' ~ weight ~ ') is not null), 0)', 0, 100) }}
+{% macro weighted_score_mean(score, weight, is_expected='true') -%}
+    {%- set counted = '(' ~ weight ~ ') is not null and (' ~ is_expected ~ ')' -%}
+    case
+        when count({{ score }}) filter (where {{ counted }}) > 0 then
+            {{ clamp_to_range(
+                'sum((' ~ weight ~ ') * coalesce(' ~ score ~ ', ' ~ index_gap_score() ~ ')) filter (where '
+                    ~ counted ~ ') / nullif(sum(' ~ weight ~ ') filter (where ' ~ counted ~ '), 0)',
+                0, 100) }}
+    end
+{%- endmacro %}
+
+
+{#- The score a missing indicator (or dimension) score counts as, as an SQL expression. -#}
+{% macro index_gap_score() -%}
+    {{ assessment_parameter('index_gap_score') }}
 {%- endmacro %}

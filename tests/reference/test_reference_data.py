@@ -231,6 +231,8 @@ def test_t_beyond_the_table_expands_from_the_normal_quantile(level: float) -> No
     for df in (201, 250, 531, 1000, 5900, 100_000):
         expanded = z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
         assert expanded == pytest.approx(stats.t.ppf(p, df), abs=2e-6), df
+
+
 # The parameters of the method and the columns naming their basis (seed → source columns).
 SOURCE_COLUMNS = {
     "ref_indicators": ["standard_source_zh", "score_zero_source_zh", "warning_source_zh",
@@ -288,3 +290,19 @@ def test_index_weights_say_why_they_changed_and_that_tiers_share_them() -> None:
     assert weights.source_zh.str.contains("四个层级").all()
     later = weights[weights.valid_from_year.astype(int) > weights.valid_from_year.astype(int).min()]
     assert later.source_zh.str.contains("理由").all()
+
+
+def test_size_dependent_indicators_are_scored_per_a_size(indicators: pd.DataFrame,
+                                                         variables: pd.DataFrame) -> None:
+    """A count summed over counties grows with the area: judged on one standard at every
+    level it would rank a city by its number of counties. Every such indicator (and only
+    such) names the variable it is scored per, a size every county delivers once."""
+    sizes = dict(zip(variables.variable_code, variables.aggregation, strict=True))
+    for row in indicators.itertuples():
+        size_dependent = row.aggregation == "sum" and not row.denominator_variable
+        assert bool(row.score_per_variable) == size_dependent, row.indicator_code
+        if size_dependent:
+            assert sizes[row.score_per_variable] == "sum", row.indicator_code
+            assert num(row.score_per_multiplier) > 0 and row.score_unit_zh, row.indicator_code
+        else:
+            assert not row.score_per_multiplier and not row.score_unit_zh, row.indicator_code

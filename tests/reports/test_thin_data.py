@@ -213,6 +213,25 @@ def test_annual_report_with_too_few_simulations_gives_no_interval(
     assert "区间" not in headline(city) and "稳定在第" not in headline(city)
 
 
+def test_annual_report_of_a_city_whose_rank_is_withheld(
+        demo_platform: DemoPlatform, make, tmp_path: Path) -> None:
+    """A city below the rank's indicator coverage: its index, no rank, and the reason;
+    the other cities are ranked among the cities that take part."""
+    year = demo_platform.check_year
+    reason = "指标覆盖率不足90%，不参与排名"
+    release = make("annual_rank_withheld", [
+        "update pub_health_index set rank_in_province = null, rank_p05 = null, "
+        f"rank_p95 = null, rank_median = null, rank_withheld_reason = '{reason}' "
+        f"where area_code = '{SECOND_CITY['area_code']}' and period_year = {year}"], str(year))
+    out = tmp_path / "annual"
+    write(demo_platform, "annual", str(year), release, out)
+    city = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
+    assert f"{SECOND_CITY['area_name_zh']}{year}年无全省排名({reason})。" in city
+    assert "排名第" not in city and "不作排名" in headline(city)
+    first = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
+    assert f"在全省参与排名的{len(CITIES) - 1}个设区市中排名第" in first
+
+
 def test_annual_report_on_the_last_year_only_names_its_year(
         demo_platform: DemoPlatform, source: Path, make, tmp_path: Path) -> None:
     year = demo_platform.check_year

@@ -4,6 +4,8 @@
 -- and used by every indicator: 五统一). value = numerator / denominator × multiplier, or
 -- numerator × multiplier when the indicator has no denominator. A county without the
 -- needed variables keeps its row with a null value, so coverage stays visible.
+-- scale_value is the county's value of the catalogue's score_per_variable (the size a
+-- count is scored per, e.g. the resident population), null for other indicators.
 with
 
 indicator_years as (
@@ -61,7 +63,8 @@ joined as (
         denominator_values.value as denominator,
         denominator_values.batch_id as denominator_batch_id,
         population.population,
-        population.batch_id as population_batch_id
+        population.batch_id as population_batch_id,
+        scale_values.value as scale_value
 
     from indicator_years
     cross join counties
@@ -76,6 +79,10 @@ joined as (
     left join population
         on counties.area_code = population.area_code
         and indicator_years.period_year = population.period_year
+    left join variable_values as scale_values
+        on counties.area_code = scale_values.area_code
+        and indicator_years.period_year = scale_values.period_year
+        and indicator_years.score_per_variable = scale_values.variable_code
 
 ),
 
@@ -107,6 +114,7 @@ final as (
         denominator,
         value,
         population,
+        scale_value,
         value is not null as has_value,
         -- the batches behind the value (population only where it weights);
         -- list_distinct also drops the nulls of variables not involved

@@ -4,8 +4,15 @@
 --   sum            Σ numerator × multiplier
 --   weighted_mean  Σ (resident population × county value) / Σ resident population
 -- over the counties that reported (for weighted_mean: that also have a population).
--- counties_reported / counties_expected is the coverage; a roll-up from part of the
--- counties is still computed and marked is_complete = false.
+-- counties_reported / counties_expected is the coverage. A gap never helps an area:
+--   sum                     every county must report, else the value is null (a total
+--                           without a county is not the area's total);
+--   ratio, weighted_mean    at least rollup_min_county_coverage (ref_assessment_parameters)
+--                           of the counties must report, else null; above it the value is
+--                           computed from the reporting counties and is_complete = false.
+-- null_reason says why a value is null. scale_value is Σ of the counties' values of the
+-- catalogue's score_per_variable (the size a count is scored per), null unless every
+-- county has one.
 with
 
 county_values as (
@@ -58,6 +65,7 @@ contributions as (
         county_values.value,
         county_values.population,
         county_values.batch_ids,
+        county_values.scale_value,
         county_values.has_value
         and (
             county_values.aggregation <> 'weighted_mean'
@@ -86,12 +94,51 @@ aggregated as (
         sum(population * numerator) filter (where is_contributing)
             as population_weighted_numerator_sum,
         sum(population) filter (where is_contributing) as population_sum,
+        case when count(scale_value) = count(*) then sum(scale_value) end as scale_value,
         list_sort(list_distinct(flatten(
             coalesce(list(batch_ids) filter (where is_contributing), [])
         ))) as batch_ids
 
     from contributions
     group by rollup_area_code, period_year, indicator_code
+
+),
+
+with_rule as (
+
+    select
+        aggregated.*,
+        case
+            when aggregated.counties_reported = 0 then 'no_county_reported'
+            when aggregated.aggregation = 'sum'
+                and aggregated.counties_reported < aggregated.counties_expected
+                then 'sum_incomplete'
+            when aggregated.aggregation <> 'sum'
+                and 1.0 * aggregated.counties_reported / aggregated.counties_expected
+                    < {{ assessment_parameter('rollup_min_county_coverage') }}
+                then 'coverage_below_minimum'
+        end as withheld_reason
+
+    from aggregated
+
+),
+
+computed as (
+
+    select
+        with_rule.*,
+        case
+            when with_rule.withheld_reason is not null then null
+            when with_rule.aggregation = 'ratio' and with_rule.denominator_sum is not null
+                then with_rule.numerator_sum / nullif(with_rule.denominator_sum, 0)
+                    * with_rule.multiplier
+            when with_rule.aggregation = 'weighted_mean'
+                then with_rule.population_weighted_value_sum
+                    / nullif(with_rule.population_sum, 0)
+            else with_rule.numerator_sum * with_rule.multiplier
+        end as rolled_up_value
+
+    from with_rule
 
 ),
 
@@ -103,32 +150,31 @@ final as (
         aggregated.period_year,
         aggregated.indicator_code,
         aggregated.aggregation,
-        case aggregated.aggregation
-            when 'weighted_mean'
+        -- a withheld value keeps no partial sums either
+        case
+            when aggregated.withheld_reason is not null then null
+            when aggregated.aggregation = 'weighted_mean'
                 then aggregated.population_weighted_numerator_sum
                     / nullif(aggregated.population_sum, 0)
             else aggregated.numerator_sum
         end as numerator,
         case
-            when aggregated.aggregation = 'ratio' then aggregated.denominator_sum
+            when aggregated.withheld_reason is null and aggregated.aggregation = 'ratio'
+                then aggregated.denominator_sum
         end as denominator,
-        case
-            when aggregated.counties_reported = 0 then null
-            when aggregated.aggregation = 'ratio' and aggregated.denominator_sum is not null
-                then aggregated.numerator_sum / nullif(aggregated.denominator_sum, 0)
-                    * aggregated.multiplier
-            when aggregated.aggregation = 'weighted_mean'
-                then aggregated.population_weighted_value_sum
-                    / nullif(aggregated.population_sum, 0)
-            else aggregated.numerator_sum * aggregated.multiplier
-        end as value,
+        aggregated.rolled_up_value as value,
         aggregated.population_sum,
+        aggregated.scale_value,
         aggregated.batch_ids,
         cast(aggregated.counties_reported as integer) as counties_reported,
         cast(aggregated.counties_expected as integer) as counties_expected,
-        aggregated.counties_reported = aggregated.counties_expected as is_complete
+        aggregated.counties_reported = aggregated.counties_expected as is_complete,
+        case
+            when aggregated.withheld_reason is not null then aggregated.withheld_reason
+            when aggregated.rolled_up_value is null then 'not_computable'
+        end as null_reason
 
-    from aggregated
+    from computed as aggregated
     inner join areas
         on aggregated.area_code = areas.area_code
 

@@ -4,6 +4,8 @@
 -- with the catalogue's aggregation (see int_indicator_values__rollup):
 --   ratio Σ numerator / Σ denominator × multiplier, sum Σ numerator × multiplier,
 --   weighted_mean Σ (population × value) / Σ population.
+-- As for the annual values, a gap never helps: a sum needs every county, a ratio or
+-- weighted mean at least rollup_min_county_coverage of them, else the value is null.
 with
 
 county_values as (
@@ -86,6 +88,22 @@ rolled_up as (
 
 ),
 
+with_rule as (
+
+    select
+        *,
+        counties_reported = 0
+        or (aggregation = 'sum' and counties_reported < counties_expected)
+        or (
+            aggregation <> 'sum'
+            and 1.0 * counties_reported / counties_expected
+                < {{ assessment_parameter('rollup_min_county_coverage') }}
+        ) as is_withheld
+
+    from rolled_up
+
+),
+
 unioned as (
 
     select
@@ -122,12 +140,16 @@ unioned as (
         rolled_up.period_start,
         rolled_up.period_end,
         case
-            when rolled_up.aggregation <> 'weighted_mean' then rolled_up.numerator_sum
+            when not rolled_up.is_withheld and rolled_up.aggregation <> 'weighted_mean'
+                then rolled_up.numerator_sum
         end as numerator,
-        case when rolled_up.aggregation = 'ratio' then rolled_up.denominator_sum end as denominator,
+        case
+            when not rolled_up.is_withheld and rolled_up.aggregation = 'ratio'
+                then rolled_up.denominator_sum
+        end as denominator,
         null as denominator_source,
         case
-            when rolled_up.counties_reported = 0 then null
+            when rolled_up.is_withheld then null
             when rolled_up.aggregation = 'ratio'
                 then rolled_up.numerator_sum / nullif(rolled_up.denominator_sum, 0)
                     * rolled_up.multiplier
@@ -138,7 +160,7 @@ unioned as (
         cast(rolled_up.counties_reported as integer) as counties_reported,
         cast(rolled_up.counties_expected as integer) as counties_expected
 
-    from rolled_up
+    from with_rule as rolled_up
     inner join areas
         on rolled_up.area_code = areas.area_code
 

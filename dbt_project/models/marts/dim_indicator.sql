@@ -58,7 +58,10 @@ final as (
         catalogue.standard_source_zh,
         catalogue.score_zero_source_zh,
         catalogue.warning_source_zh,
-        catalogue.weight_source_zh
+        catalogue.weight_source_zh,
+        catalogue.score_per_variable,
+        catalogue.score_per_multiplier,
+        catalogue.score_unit_zh
 
     from catalogue
     left join dimensions

@@ -8,6 +8,9 @@
 --                   areas of the same level (counties among the counties, cities among
 --                   the cities): rank from the worst ≤ ceil(n × share), and not tied
 --                   with the best.
+-- Values are compared and ranked on their scored_value (fct_indicator_score): the value,
+-- or for a count scored per resident (catalogue score_per_variable) the count per
+-- million residents, so that a large city is not a problem for being large.
 -- Parameters: ref_assessment_parameters. The method: doc block assessment_method.
 with
 
@@ -55,7 +58,7 @@ with_goodness as (
 
     select
         *,
-        {{ goodness('direction', 'value', 'target_low', 'target_high') }} as goodness
+        {{ goodness('direction', 'scored_value', 'target_low', 'target_high') }} as goodness
     from indicator_scores
 
 ),
@@ -154,16 +157,17 @@ described as (
         problems.*,
         indicators.indicator_name_zh,
         indicators.unit_zh,
+        indicators.score_per_variable,
         list_filter(
             [
                 case
                     when not problems.is_below_standard then null
                     when problems.direction = 'higher_better'
                         then '低于标准值' || {{ format_number('problems.standard_value') }}
-                            || coalesce(indicators.unit_zh, '')
+                            || coalesce(problems.score_unit_zh, indicators.unit_zh, '')
                     when problems.direction = 'lower_better'
                         then '高于标准值' || {{ format_number('problems.standard_value') }}
-                            || coalesce(indicators.unit_zh, '')
+                            || coalesce(problems.score_unit_zh, indicators.unit_zh, '')
                     when problems.value < problems.target_low
                         then '低于合理区间下限' || {{ format_number('problems.target_low') }}
                             || coalesce(indicators.unit_zh, '')
@@ -239,6 +243,8 @@ final as (
         described.unit_zh,
         described.direction,
         described.value,
+        described.scored_value,
+        described.score_unit_zh,
         described.standard_value,
         described.target_low,
         described.target_high,
@@ -260,6 +266,12 @@ final as (
         cast(len(described.parts) as integer) as problems_count,
         coalesce(described.indicator_name_zh, described.indicator_code)
             || '为' || {{ format_number('described.value') }} || coalesce(described.unit_zh, '')
+            || case
+                when described.score_per_variable is not null
+                    then '（' || {{ format_number('described.scored_value') }}
+                        || coalesce(described.score_unit_zh, '') || '）'
+                else ''
+            end
             || '，'
             || case len(described.parts)
                 when 1 then described.parts[1]

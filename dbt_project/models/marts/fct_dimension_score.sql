@@ -1,7 +1,8 @@
 -- Dimension scores (long form): one row per area × year × dimension. The score is the
--- catalogue-weighted mean of the indicator scores present; missing indicators drop out
--- and the weights of the present ones are re-normalised (indicators_scored /
--- indicators_expected shows the coverage). dimension_weight is the weight of the
+-- catalogue-weighted mean of the scores of every indicator expected for the area and
+-- year, a missing one counting as index_gap_score (0) so that a gap never raises the
+-- score (macro weighted_score_mean); indicators_missing and indicators_incomplete (scored
+-- from a roll-up without every county) flag the rows that stand on less evidence. dimension_weight is the weight of the
 -- dimension in the health index for the area's weight tier and the year
 -- (ref_index_weights); the weights of an area-year sum to 1.
 with
@@ -74,6 +75,7 @@ scored as (
         dimension_code,
         count(*) as indicators_expected,
         count(score) as indicators_scored,
+        count(score) filter (where not is_complete) as indicators_incomplete,
         {{ weighted_score_mean('score', 'indicator_weight') }} as dimension_score
 
     from indicator_scores
@@ -92,7 +94,10 @@ final as (
         index_weights.weight as dimension_weight,
         scored.dimension_score,
         cast(coalesce(scored.indicators_scored, 0) as integer) as indicators_scored,
-        cast(coalesce(scored.indicators_expected, 0) as integer) as indicators_expected
+        cast(coalesce(scored.indicators_expected, 0) as integer) as indicators_expected,
+        cast(coalesce(scored.indicators_expected, 0) - coalesce(scored.indicators_scored, 0)
+            as integer) as indicators_missing,
+        cast(coalesce(scored.indicators_incomplete, 0) as integer) as indicators_incomplete
 
     from scaffold
     left join scored

@@ -6,7 +6,10 @@
 -- range), then the trend: a green value whose last warning_trend_periods (3) periods of
 -- the same series each got worse than the one before is escalated to yellow. Only
 -- values that exist are warned about; indicators with spatial_level city are warned
--- about for cities and the province only.
+-- about for cities and the province only. A size-dependent indicator (catalogue
+-- score_per_variable, e.g. TC01) is warned about on its scored_value (per million
+-- residents, the scale its thresholds are on); such an indicator has annual values only
+-- (no monitoring feed carries its scale), so monitoring values are warned about on the value.
 with
 
 annual_scores as (
@@ -53,6 +56,8 @@ annual as (
         cast(annual_scores.period_year as bigint) as period_sequence,
         annual_scores.direction,
         annual_scores.value,
+        annual_scores.scored_value,
+        annual_scores.scored_value is distinct from annual_scores.value as is_scaled,
         annual_scores.target_low,
         annual_scores.target_high,
         indicator_years.warn_yellow,
@@ -62,7 +67,7 @@ annual as (
     inner join indicator_years
         on annual_scores.period_year = indicator_years.period_year
         and annual_scores.indicator_code = indicator_years.indicator_code
-    where annual_scores.value is not null
+    where annual_scores.scored_value is not null
 
 ),
 
@@ -85,6 +90,8 @@ monitored as (
         ) as period_sequence,
         indicators.direction,
         monitoring_values.value,
+        monitoring_values.value as scored_value,
+        false as is_scaled,
         indicators.target_low,
         indicators.target_high,
         indicators.warn_yellow,
@@ -94,8 +101,11 @@ monitored as (
     inner join indicators
         on monitoring_values.indicator_code = indicators.indicator_code
         and {{ is_valid_in_year('indicators', 'monitoring_values.period_year') }}
-    where indicators.spatial_level = 'county'
-        or monitoring_values.area_level in ('city', 'province')
+    where (
+            indicators.spatial_level = 'county'
+            or monitoring_values.area_level in ('city', 'province')
+        )
+        and indicators.score_per_variable is null
 
 ),
 
@@ -111,10 +121,12 @@ with_goodness as (
 
     select
         *,
-        {{ goodness('direction', 'value', 'target_low', 'target_high') }} as goodness,
-        {{ warning_measure('direction', 'value', 'target_low', 'target_high') }} as warning_measure,
-        {{ warning_level('direction', 'value', 'warn_yellow', 'warn_red', 'target_low', 'target_high') }}
-            as threshold_level
+        {{ goodness('direction', 'scored_value', 'target_low', 'target_high') }} as goodness,
+        {{ warning_measure('direction', 'scored_value', 'target_low', 'target_high') }}
+            as warning_measure,
+        {{ warning_level(
+            'direction', 'scored_value', 'warn_yellow', 'warn_red', 'target_low', 'target_high'
+        ) }} as threshold_level
 
     from unioned
 
@@ -174,8 +186,11 @@ final as (
         period_start,
         direction,
         value,
-        case when direction = 'target_range' then 'distance_outside_range' else 'value' end
-            as warning_basis,
+        case
+            when direction = 'target_range' then 'distance_outside_range'
+            when is_scaled then 'scored_value'
+            else 'value'
+        end as warning_basis,
         warning_measure,
         warn_yellow,
         warn_red,

@@ -1,8 +1,11 @@
 -- The city health index (城市健康指数): one row per area × year with the eight dimension
--- scores side by side, the index = Σ dimension weight × dimension score (weights of the
--- area's tier; re-normalised over the dimensions that have a score), its coverage, and
--- the rank among the cities of the province, and beside it the attainment: how many of
--- the scored indicators attain their standard and how many score 100.
+-- scores side by side, the index = Σ dimension weight × dimension score over the
+-- dimensions expected for the area (weights of the area's tier; a dimension without a
+-- score counts as index_gap_score, macro weighted_score_mean), its coverage, and the
+-- rank among the cities of the province. Only cities whose indicator coverage reaches
+-- rank_min_indicator_coverage are ranked; the others get a null rank and the reason.
+-- Beside it the attainment: how many of the scored indicators attain their standard
+-- and how many score 100.
 with
 
 dimension_scores as (
@@ -41,13 +44,29 @@ area_index as (
         max(dimension_score) filter (where dimension_code = '{{ code }}')
             as score_{{ code | lower }},
         {% endfor -%}
-        {{ weighted_score_mean('dimension_score', 'dimension_weight') }} as health_index,
+        {{ weighted_score_mean('dimension_score', 'dimension_weight', 'indicators_expected > 0') }}
+            as health_index,
         cast(count(dimension_score) as integer) as dimensions_scored,
         cast(sum(indicators_scored) as integer) as indicators_scored,
-        cast(sum(indicators_expected) as integer) as indicators_expected
+        cast(sum(indicators_expected) as integer) as indicators_expected,
+        cast(sum(indicators_missing) as integer) as indicators_missing,
+        cast(sum(indicators_incomplete) as integer) as indicators_incomplete
 
     from dimension_scores
     group by area_code, area_level, weight_tier, period_year
+
+),
+
+rank_eligibility as (
+
+    select
+        *,
+        area_level = 'city'
+            and health_index is not null
+            and 1.0 * indicators_scored / nullif(indicators_expected, 0)
+                >= {{ assessment_parameter('rank_min_indicator_coverage') }}
+            as is_ranked
+    from area_index
 
 ),
 
@@ -58,9 +77,8 @@ city_ranks as (
         period_year,
         cast(rank() over (partition by period_year order by health_index desc) as integer)
             as rank_in_province
-    from area_index
-    where area_level = 'city'
-        and health_index is not null
+    from rank_eligibility
+    where is_ranked
 
 ),
 
@@ -76,9 +94,18 @@ final as (
         {% endfor -%}
         area_index.health_index,
         city_ranks.rank_in_province,
+        case
+            when area_index.area_level <> 'city' or area_index.is_ranked then null
+            when area_index.health_index is null then '无可评分指标，不参与排名'
+            else '指标覆盖率不足'
+                || {{ format_number('100 * ' ~ assessment_parameter('rank_min_indicator_coverage')) }}
+                || '%，不参与排名'
+        end as rank_withheld_reason,
         area_index.dimensions_scored,
         area_index.indicators_scored,
         area_index.indicators_expected,
+        area_index.indicators_missing,
+        area_index.indicators_incomplete,
         round(
             100.0 * area_index.indicators_scored / nullif(area_index.indicators_expected, 0), 1
         ) as indicator_coverage_pct,
@@ -88,7 +115,7 @@ final as (
         ) as attainment_pct,
         attainment.indicators_at_100
 
-    from area_index
+    from rank_eligibility as area_index
     left join city_ranks
         on area_index.area_code = city_ranks.area_code
         and area_index.period_year = city_ranks.period_year

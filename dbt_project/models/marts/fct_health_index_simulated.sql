@@ -1,13 +1,15 @@
 -- The simulated indices of the uncertainty analysis (doc block index_method, section 5):
 -- one row per simulation × area (city or county) × year with the index computed under
 -- the simulation's states (dim_uncertainty_simulation) and its rank among the areas of
--- the same level in the simulation and year (1 = best). Per indicator value:
+-- the same level in the simulation and year (1 = best; a city whose rank the index
+-- withholds is left out). Per indicator value:
 --   (b) standard (or target bounds) and zero point shifted by the standards state,
 --   (d) the indicator left out of the simulation dropped for every area,
 --   (e) the value × (1 + e) of the measurement-error state,
 -- scored with normalised_score; dimension scores and (c) the arithmetic index are
 -- weighted_score_mean, (a) with the dimension weights × the weights state's factors;
--- the geometric index is exp(Σ w ln max(score, floor) / Σ w) over the dimensions scored.
+-- the geometric index is exp(Σ w ln max(score, floor) / Σ w), a dimension without a score
+-- counting as index_gap_score (as in the arithmetic mean).
 with
 
 indicator_scores as (
@@ -20,8 +22,8 @@ indicator_scores as (
         dimension_code,
         direction,
         indicator_weight,
-        -- the value the standard applies to; switch here to scored_value when it exists
-        value as value_to_score,
+        -- the value the standard applies to (per resident for size-dependent indicators)
+        scored_value as value_to_score,
         standard_value,
         target_low,
         target_high,
@@ -35,6 +37,19 @@ indicator_scores as (
 simulations as (
 
     select * from {{ ref('dim_uncertainty_simulation') }}
+
+),
+
+-- cities are ranked only when the index ranks them (indicator coverage at least
+-- rank_min_indicator_coverage, fct_health_index.rank_in_province not null)
+unranked_cities as (
+
+    select
+        area_code,
+        period_year
+    from {{ ref('fct_health_index') }}
+    where area_level = 'city'
+        and rank_in_province is null
 
 ),
 
@@ -286,9 +301,9 @@ simulated_index as (
         period_year,
         case aggregation
             when 'geometric' then {{ clamp_to_range(
-                'exp(sum(simulated_weight * ln(greatest(dimension_score, geometric_floor)))'
-                    ~ ' filter (where dimension_score is not null)'
-                    ~ ' / nullif(sum(simulated_weight) filter (where dimension_score is not null), 0))'
+                'exp(sum(simulated_weight * ln(greatest(coalesce(dimension_score, '
+                    ~ index_gap_score() ~ '), geometric_floor)))'
+                    ~ ' / nullif(sum(simulated_weight), 0))'
             ) }}
             else {{ weighted_score_mean('dimension_score', 'simulated_weight') }}
         end as simulated_index
@@ -311,7 +326,10 @@ final as (
         ) as integer) as simulated_rank
 
     from simulated_index
-    where simulated_index is not null
+    anti join unranked_cities
+        on simulated_index.area_code = unranked_cities.area_code
+        and simulated_index.period_year = unranked_cities.period_year
+    where simulated_index.simulated_index is not null
 
 )
 

@@ -1,6 +1,9 @@
 -- Evaluation (评价) of each indicator value against the catalogue's standard: attained
 -- or not, signed distance to the standard and a 0–100 score (macro normalised_score;
--- the method is the doc block index_method). Indicators with spatial_level = city are
+-- the method is the doc block index_method). What is compared with the standard is the
+-- scored_value: the value itself, or for a size-dependent indicator (a count, catalogue
+-- score_per_variable set) the value per that variable of the same area and year, e.g.
+-- events per million residents, so that a city is judged on the scale of its counties. Indicators with spatial_level = city are
 -- evaluated for cities and the province only. A missing value keeps its row with null
 -- score, so the health index can report its coverage.
 with
@@ -28,6 +31,12 @@ evaluated as (
         indicator_years.direction,
         indicator_years.indicator_weight,
         indicator_values.value,
+        case
+            when indicator_years.score_per_variable is null then indicator_values.value
+            else indicator_values.value * indicator_years.score_per_multiplier
+                / nullif(indicator_values.scale_value, 0)
+        end as scored_value,
+        indicator_years.score_unit_zh,
         indicator_years.standard_value,
         indicator_years.target_low,
         indicator_years.target_high,
@@ -54,17 +63,19 @@ final as (
         direction,
         indicator_weight,
         value,
+        scored_value,
+        score_unit_zh,
         standard_value,
         target_low,
         target_high,
         score_zero_at,
-        {{ is_attained('direction', 'value', 'standard_value', 'target_low', 'target_high') }}
+        {{ is_attained('direction', 'scored_value', 'standard_value', 'target_low', 'target_high') }}
             as is_attained,
         {{ distance_to_standard(
-            'direction', 'value', 'standard_value', 'target_low', 'target_high'
+            'direction', 'scored_value', 'standard_value', 'target_low', 'target_high'
         ) }} as distance_to_standard,
         {{ normalised_score(
-            'direction', 'value', 'standard_value', 'score_zero_at', 'target_low', 'target_high'
+            'direction', 'scored_value', 'standard_value', 'score_zero_at', 'target_low', 'target_high'
         ) }} as score,
         is_complete
 

@@ -10,8 +10,8 @@
 {%- set method_year = [plan_end(), check_year()] | min %}
 with
 
--- The value that is scored. Switch here to fct_indicator_score.scored_value (the value
--- on the standard's scale) once that column exists; nothing else changes.
+-- The year's values with the size they are scored per (scale_value, e.g. the resident
+-- population, for a size-dependent indicator: step 2 of the index method).
 indicator_values as (
 
     select
@@ -19,7 +19,8 @@ indicator_values as (
         area_level,
         period_year,
         indicator_code,
-        value as value_to_score
+        value,
+        scale_value
     from {{ ref('fct_indicator_value') }}
     where period_year between {{ baseline_year }} and {{ method_year }}
 
@@ -36,7 +37,9 @@ current_catalogue as (
         target_low,
         target_high,
         score_zero_at,
-        indicator_weight
+        indicator_weight,
+        score_per_variable,
+        score_per_multiplier
     from {{ ref('stg_reference__indicators') }} as catalogue
     where {{ is_valid_in_year('catalogue', method_year) }}
 
@@ -52,7 +55,12 @@ evaluated as (
         current_catalogue.dimension_code,
         current_catalogue.direction,
         current_catalogue.indicator_weight,
-        indicator_values.value_to_score,
+        -- the value on the current standard's scale (as fct_indicator_score.scored_value)
+        case
+            when current_catalogue.score_per_variable is null then indicator_values.value
+            else indicator_values.value * current_catalogue.score_per_multiplier
+                / nullif(indicator_values.scale_value, 0)
+        end as value_to_score,
         current_catalogue.standard_value,
         current_catalogue.target_low,
         current_catalogue.target_high,

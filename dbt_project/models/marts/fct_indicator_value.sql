@@ -1,7 +1,9 @@
 -- The self-check value of every indicator for every area (county, city, province) and
 -- year it applies to: counties as computed from their variables, cities and the
 -- province rolled up from their counties. Missing values are rows with a null value,
--- so a reader sees what is missing, not just what is there. Each value carries its
+-- so a reader sees what is missing, not just what is there, and null_reason says why
+-- (a county that did not report; a roll-up withheld because a sum misses a county or
+-- too few counties reported a ratio: int_indicator_values__rollup). Each value carries its
 -- source (self_check: the departments' data) and quality flags: missing, incomplete
 -- (a roll-up without every county), out_of_valid_range (outside the catalogue's
 -- possible range) and third_party_gap (the provincial third-party measurement of the
@@ -102,9 +104,11 @@ unioned as (
         value,
         numerator,
         denominator,
+        scale_value,
         batch_ids,
         cast(case when has_value then 1 else 0 end as integer) as counties_reported,
-        cast(1 as integer) as counties_expected
+        cast(1 as integer) as counties_expected,
+        case when value is null then 'not_reported' end as null_reason
     from county_values
 
     union all
@@ -117,9 +121,11 @@ unioned as (
         value,
         numerator,
         denominator,
+        scale_value,
         batch_ids,
         counties_reported,
-        counties_expected
+        counties_expected,
+        null_reason
     from rollup_values
 
 ),
@@ -160,11 +166,13 @@ final as (
         value,
         numerator,
         denominator,
+        scale_value,
         'self_check' as source,
         batch_ids,
         counties_reported,
         counties_expected,
         is_complete,
+        null_reason,
         is_out_of_valid_range,
         third_party_checks,
         third_party_gaps,

@@ -49,6 +49,7 @@ final as (
         {% endfor -%}
         health_index.health_index,
         health_index.rank_in_province,
+        health_index.rank_withheld_reason,
         uncertainty.rank_median,
         uncertainty.rank_p05,
         uncertainty.rank_p95,
@@ -61,6 +62,8 @@ final as (
         health_index.indicators_attained,
         health_index.attainment_pct,
         health_index.indicators_at_100,
+        health_index.indicators_missing,
+        health_index.indicators_incomplete,
         areas.sort_order
 
     from health_index

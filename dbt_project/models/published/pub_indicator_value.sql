@@ -18,7 +18,8 @@ indicator_values as (
         counties_reported,
         counties_expected,
         source,
-        quality_flags
+        quality_flags,
+        null_reason
     from {{ ref('fct_indicator_value') }}
 
 ),
@@ -52,6 +53,8 @@ final as (
         indicators.unit_zh,
         indicator_scores.direction,
         indicator_scores.value,
+        indicator_scores.scored_value,
+        indicator_scores.score_unit_zh,
         indicator_scores.standard_value,
         indicator_scores.target_low,
         indicator_scores.target_high,
@@ -62,7 +65,8 @@ final as (
         indicator_values.counties_expected,
         indicator_scores.is_complete,
         indicator_values.source,
-        indicator_values.quality_flags
+        indicator_values.quality_flags,
+        indicator_values.null_reason
 
     from indicator_scores
     inner join areas

@@ -1,6 +1,7 @@
 -- The versioned indicator catalogue (ref_indicators) typed, the only place its casts
 -- and defaults are written: multiplier and weight default to 1, an empty denominator is
--- null. One row per indicator version (check_year_from … check_year_to, empty = open).
+-- null, the scored scale's multiplier defaults to 1 when a score_per_variable is set and
+-- its unit to the value's unit. One row per indicator version (check_year_from … check_year_to, empty = open).
 with
 
 source as (
@@ -44,7 +45,13 @@ typed as (
         standard_source_zh,
         score_zero_source_zh,
         warning_source_zh,
-        weight_source_zh
+        weight_source_zh,
+        nullif(trim(score_per_variable), '') as score_per_variable,
+        case
+            when nullif(trim(score_per_variable), '') is not null
+                then coalesce(cast(score_per_multiplier as double), 1.0)
+        end as score_per_multiplier,
+        coalesce(nullif(trim(score_unit_zh), ''), unit_zh) as score_unit_zh
 
     from source
 
