@@ -114,7 +114,8 @@ area_index as (
         area_level,
         weight_tier,
         period_year,
-        {{ weighted_score_mean('dimension_score', 'dimension_weight') }} as health_index,
+        {{ weighted_score_mean('dimension_score', 'dimension_weight', 'indicators_expected > 0') }}
+            as health_index,
         cast(count(dimension_score) as integer) as dimensions_scored,
         cast(sum(indicators_scored) as integer) as indicators_scored,
         cast(sum(indicators_expected) as integer) as indicators_expected
@@ -134,6 +135,9 @@ city_ranks as (
     from area_index
     where area_level = 'city'
         and health_index is not null
+        -- as the published rank: only cities with enough indicators scored
+        and indicators_scored
+            >= {{ assessment_parameter('rank_min_indicator_coverage') }} * indicators_expected
 
 ),
 
