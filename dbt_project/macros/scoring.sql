@@ -97,3 +97,16 @@
         else ({{ x }})
     end
 {%- endmacro %}
+
+
+{#-
+    The value compared with the standard: the value itself, or for a size-dependent
+    indicator (score_per_variable set) value × score_per_multiplier / scale_value, e.g.
+    events per million residents (scale_value = the area's resident population).
+-#}
+{% macro scored_value(value, scale_value, score_per_variable, score_per_multiplier) -%}
+    case
+        when ({{ score_per_variable }}) is null then ({{ value }})
+        else ({{ value }}) * ({{ score_per_multiplier }}) / nullif(({{ scale_value }}), 0)
+    end
+{%- endmacro %}

@@ -31,11 +31,10 @@ evaluated as (
         indicator_years.direction,
         indicator_years.indicator_weight,
         indicator_values.value,
-        case
-            when indicator_years.score_per_variable is null then indicator_values.value
-            else indicator_values.value * indicator_years.score_per_multiplier
-                / nullif(indicator_values.scale_value, 0)
-        end as scored_value,
+        {{ scored_value(
+            'indicator_values.value', 'indicator_values.scale_value',
+            'indicator_years.score_per_variable', 'indicator_years.score_per_multiplier'
+        ) }} as scored_value,
         indicator_years.score_unit_zh,
         indicator_years.standard_value,
         indicator_years.target_low,

@@ -56,11 +56,10 @@ evaluated as (
         current_catalogue.direction,
         current_catalogue.indicator_weight,
         -- the value on the current standard's scale (as fct_indicator_score.scored_value)
-        case
-            when current_catalogue.score_per_variable is null then indicator_values.value
-            else indicator_values.value * current_catalogue.score_per_multiplier
-                / nullif(indicator_values.scale_value, 0)
-        end as value_to_score,
+        {{ scored_value(
+            'indicator_values.value', 'indicator_values.scale_value',
+            'current_catalogue.score_per_variable', 'current_catalogue.score_per_multiplier'
+        ) }} as value_to_score,
         current_catalogue.standard_value,
         current_catalogue.target_low,
         current_catalogue.target_high,
