@@ -73,7 +73,9 @@ def _report(planned: PlannedRun, result: DagRunResult, seconds: float, console: 
 
 
 def print_summary(check_year: int, plan: Period) -> None:
-    """The index of the last check year and each city's change over the plan period."""
+    """The index of the last check year with its attainment and rank interval, and each
+    city's change over the plan period under one method (the current catalogue and
+    weights), so that a method change does not read as progress."""
     from cityhealth.warehouse.release import open_latest
 
     con = open_latest()
@@ -82,28 +84,35 @@ def print_summary(check_year: int, plan: Period) -> None:
             "select any_value(area_name_zh) from pub_health_index where area_level = 'province'"
         ).fetchone()[0]
         rows = con.execute(
-            "select area_code, area_name_zh, health_index, rank_in_province "
+            "select area_code, area_name_zh, health_index, rank_in_province, rank_p05, "
+            "rank_p95, indicators_attained, indicators_scored "
             "from pub_health_index where area_level = 'city' and period_year = ? "
-            "order by rank_in_province, area_code",
+            "order by rank_in_province nulls last, area_code",
             [check_year],
         ).fetchall()
-        changes = dict(con.execute(
-            "select area_code, index_change_from_baseline from pub_index_trajectory "
+        changes = {code: (naive, real) for code, naive, real in con.execute(
+            "select area_code, index_change_from_baseline, "
+            "index_change_from_baseline_current_method from pub_index_trajectory "
             "where area_level = 'city' and period_year = ? and plan_end = ?",
             [check_year, plan.last_year],
-        ).fetchall())
+        ).fetchall()}
     finally:
         con.close()
     baseline = plan.first_year - 1
     province = province or reference.province()["area_name_zh"]
     print(f"\n城市健康指数 City health index, {province}, check year {check_year}")
-    print(f"{'rank':>4}  {'code':6}  {'city':8}  {'index':>6}  {f'change since {baseline}':>18}")
-    for code, name, index, rank in rows:
+    print(f"{'rank':>4}  {'90% range':>9}  {'code':6}  {'city':8}  {'index':>6}  "
+          f"{'attained':>8}  {f'change since {baseline}':>17}  {'of which method':>15}")
+    for code, name, index, rank, low, high, attained, scored in rows:
         pad = " " * max(0, 8 - 2 * len(name))  # CJK characters are two columns wide
-        change = changes.get(code)
-        shown = "no baseline" if change is None else f"{change:+.1f}"
-        print(f"{rank:>4}  {code:6}  {name}{pad}  {index:6.1f}  {shown:>18}")
-    print(f"({len(rows)} cities)")
+        naive, real = changes.get(code, (None, None))
+        shown = "no baseline" if naive is None or real is None else f"{real:+.1f}"
+        method = "" if naive is None or real is None else f"{round(naive - real, 1) + 0.0:+.1f}"
+        interval = "" if low is None or high is None else f"{low}–{high}"
+        print(f"{'—' if rank is None else rank:>4}  {interval:>9}  {code:6}  {name}{pad}  "
+              f"{index:6.1f}  {f'{attained}/{scored}':>8}  {shown:>17}  {method:>15}")
+    print(f"({len(rows)} cities; attained = indicators at their standard of those scored; "
+          f"change under the {plan.last_year} method, the method's own part beside it)")
 
 
 def _start_feed_server():
