@@ -43,7 +43,10 @@ joined as (
         -- recomputation (equal up to the floating-point order of the sums, ~1e-14)
         case when health_index.period_year = current_method.method_year
             then health_index.health_index
-            else current_method.health_index_current_method
+            -- 10 decimals: recomputed under the year's own method, the figure differs from
+            -- the own one only by the summation order (~1e-14, not stable between builds),
+            -- which must not publish as a method effect
+            else round(current_method.health_index_current_method, 10)
         end as health_index_current_method,
         case when health_index.period_year = current_method.method_year
             then health_index.rank_in_province
@@ -95,8 +98,8 @@ final as (
         cast(baseline_rank - rank_in_province as integer) as rank_change_from_baseline,
         method_year,
         health_index_current_method,
-        health_index - health_index_current_method as method_effect,
-        health_index_current_method - baseline_index_current_method
+        round(health_index - health_index_current_method, 10) + 0.0 as method_effect,
+        round(health_index_current_method - baseline_index_current_method, 10) + 0.0
             as index_change_from_baseline_current_method,
         rank_in_province_current_method,
         cast(baseline_rank_current_method - rank_in_province_current_method as integer)
