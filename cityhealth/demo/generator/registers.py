@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from cityhealth.core.periods import Period
-from cityhealth.core.reference import areas, departments, seed_rows
+from cityhealth.core.reference import areas, assessment_parameter, departments, seed_rows
 from cityhealth.demo.generator.files import number, write_table
 from cityhealth.demo.generator.values import DemoWorld, base_world, model, rng
 
@@ -85,10 +85,8 @@ def _city_value(world: DemoWorld, indicator: dict[str, str], counties: list[str]
 def _never_diagnosed(world: DemoWorld, indicator: dict[str, str]) -> set[str]:
     """Counties and cities where the indicator is never a problem in the world's years,
     by the diagnosis rules (fct_diagnosis: below standard, worsening, bottom share)."""
-    parameters = {r["parameter_code"]: float(r["value"])
-                  for r in seed_rows("ref_assessment_parameters")}
-    worsening, share = (int(parameters["diagnosis_worsening_years"]),
-                        parameters["diagnosis_bottom_share"])
+    worsening = int(assessment_parameter("diagnosis_worsening_years"))
+    share = assessment_parameter("diagnosis_bottom_share")
     members: dict[str, list[str]] = {}
     for county in world.counties:
         members.setdefault(county["city_code"], []).append(county["area_code"])
