@@ -23,8 +23,8 @@
     case
         when count({{ score }}) filter (where {{ counted }}) > 0 then
             {{ clamp_to_range(
-                'sum((' ~ weight ~ ') * coalesce(' ~ score ~ ', ' ~ index_gap_score() ~ ')) filter (where '
-                    ~ counted ~ ') / nullif(sum(' ~ weight ~ ') filter (where ' ~ counted ~ '), 0)',
+                exact_sum('(' ~ weight ~ ') * coalesce(' ~ score ~ ', ' ~ index_gap_score() ~ ')',
+                    counted) ~ ' / nullif(' ~ exact_sum(weight, counted) ~ ', 0)',
                 0, 100) }}
     end
 {%- endmacro %}
@@ -33,4 +33,19 @@
 {#- The score a missing indicator (or dimension) score counts as, as an SQL expression. -#}
 {% macro index_gap_score() -%}
     {{ assessment_parameter('index_gap_score') }}
+{%- endmacro %}
+
+
+{#-
+    Sum of a DOUBLE expression that does not depend on the order of the rows: each value
+    is rounded to 12 decimals and summed exactly as a DECIMAL(38, 12), then returned as a
+    DOUBLE. A plain floating-point sum depends on the order in which DuckDB's threads meet
+    the rows, so two builds of the same data could differ in the last bits, and two
+    periods with the same values could compare as better or worse (seen in the early
+    warning's trend). Values must stay below 10^26 in magnitude. Optional filter: the
+    condition of the aggregate's FILTER clause.
+-#}
+{% macro exact_sum(expr, filter=none) -%}
+    cast(sum(cast({{ expr }} as decimal(38, 12)))
+        {%- if filter is not none %} filter (where {{ filter }}){% endif %} as double)
 {%- endmacro %}

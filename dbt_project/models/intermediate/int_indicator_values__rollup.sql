@@ -88,13 +88,16 @@ aggregated as (
         any_value(multiplier) as multiplier,
         count(*) as counties_expected,
         count(*) filter (where is_contributing) as counties_reported,
-        sum(numerator) filter (where is_contributing) as numerator_sum,
-        sum(denominator) filter (where is_contributing) as denominator_sum,
-        sum(population * value) filter (where is_contributing) as population_weighted_value_sum,
-        sum(population * numerator) filter (where is_contributing)
+        -- exact sums: the result does not depend on the order of the rows (macro exact_sum)
+        {{ exact_sum('numerator', 'is_contributing') }} as numerator_sum,
+        {{ exact_sum('denominator', 'is_contributing') }} as denominator_sum,
+        {{ exact_sum('population * value', 'is_contributing') }}
+            as population_weighted_value_sum,
+        {{ exact_sum('population * numerator', 'is_contributing') }}
             as population_weighted_numerator_sum,
-        sum(population) filter (where is_contributing) as population_sum,
-        case when count(scale_value) = count(*) then sum(scale_value) end as scale_value,
+        {{ exact_sum('population', 'is_contributing') }} as population_sum,
+        case when count(scale_value) = count(*) then {{ exact_sum('scale_value') }} end
+            as scale_value,
         list_sort(list_distinct(flatten(
             coalesce(list(batch_ids) filter (where is_contributing), [])
         ))) as batch_ids

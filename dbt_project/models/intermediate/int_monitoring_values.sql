@@ -70,15 +70,17 @@ rolled_up as (
         count(*) filter (where county_values.value is not null
             and (county_values.aggregation <> 'weighted_mean'
                 or coalesce(county_values.population, 0) > 0)) as counties_reported,
-        sum(county_values.numerator) filter (where county_values.value is not null)
+        -- exact sums: the result does not depend on the order of the rows (macro exact_sum),
+        -- so two periods with the same county values compare as equal
+        {{ exact_sum('county_values.numerator', 'county_values.value is not null') }}
             as numerator_sum,
-        sum(county_values.denominator) filter (where county_values.value is not null)
+        {{ exact_sum('county_values.denominator', 'county_values.value is not null') }}
             as denominator_sum,
-        sum(county_values.population * county_values.value)
-            filter (where county_values.value is not null and county_values.population > 0)
+        {{ exact_sum('county_values.population * county_values.value',
+            'county_values.value is not null and county_values.population > 0') }}
             as population_weighted_value_sum,
-        sum(county_values.population)
-            filter (where county_values.value is not null and county_values.population > 0)
+        {{ exact_sum('county_values.population',
+            'county_values.value is not null and county_values.population > 0') }}
             as population_sum
 
     from county_values

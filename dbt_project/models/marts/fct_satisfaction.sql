@@ -171,10 +171,11 @@ rolled_up as (
         county_weighted.period_year,
         county_weighted.dimension_code,
         sum(county_weighted.respondents) as respondents,
-        sum(county_weighted.population * county_weighted.satisfaction_score)
-            / sum(county_weighted.population) as satisfaction_score,
-        sum(county_weighted.population * county_weighted.mean_answer)
-            / sum(county_weighted.population) as mean_answer,
+        -- exact sums (macro exact_sum): the score does not depend on the order of the rows
+        {{ exact_sum('county_weighted.population * county_weighted.satisfaction_score') }}
+            / {{ exact_sum('county_weighted.population') }} as satisfaction_score,
+        {{ exact_sum('county_weighted.population * county_weighted.mean_answer') }}
+            / {{ exact_sum('county_weighted.population') }} as mean_answer,
         -- v_c = w_c² · se_c², the stratum's part of the variance (up to 1 / (Σ w)²)
         sum(power(county_weighted.population, 2) * power(county_weighted.standard_error, 2))
             as variance_sum,
