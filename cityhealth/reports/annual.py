@@ -120,10 +120,10 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
     if any(m is None for m in means):
         gaps.append("部分维度有得分的设区市不足两个,其全省设区市平均以“—”表示。")
     miss_rows = [[esc(r.indicator_code), esc(r.indicator_name_zh),
-                  fmt(r.value, 2), _standard(r), esc(r.unit_zh), fmt(r.score)]
+                  _value(r), _standard(r), esc(r.unit_zh), fmt(r.score)]
                  for r in missed.itertuples()]
     appendix = [[esc(r.indicator_code), esc(r.indicator_name_zh),
-                 fmt(r.value, 2), _standard(r), esc(r.unit_zh), _attained(r.is_attained),
+                 _value(r), _standard(r), esc(r.unit_zh), _attained(r.is_attained),
                  fmt(r.score), _flags(r.quality_flags)]
                 for r in indicators.itertuples()]
     if miss_rows:
@@ -356,11 +356,25 @@ def _reconciliation(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -
                         {2, 3, 4})
 
 
+def _scaled(row) -> bool:
+    """A count judged per size (e.g. per million residents): its standard is on that scale."""
+    unit = getattr(row, "score_unit_zh", None)
+    return isinstance(unit, str) and bool(unit) and unit != row.unit_zh
+
+
+def _value(row) -> str:
+    """The value as delivered; for a count judged per size, what the standard meets beside it."""
+    if _scaled(row) and not missing(row.scored_value):
+        return f"{fmt(row.value, 2)}（折合{fmt(row.scored_value, 2)}{esc(row.score_unit_zh)}）"
+    return fmt(row.value, 2)
+
+
 def _standard(row) -> str:
     if row.direction == "target_range":
         return f"{fmt(row.target_low, 2)}–{fmt(row.target_high, 2)}"
     prefix = "≥" if row.direction == "higher_better" else "≤"
-    return f"{prefix}{fmt(row.standard_value, 2)}"
+    unit = esc(row.score_unit_zh) if _scaled(row) else ""
+    return f"{prefix}{fmt(row.standard_value, 2)}{unit}"
 
 
 def write_annual_reports(year: int, release_dir: Path | None = None,

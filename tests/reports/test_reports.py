@@ -264,3 +264,24 @@ def test_writers_refuse_a_period_the_release_does_not_hold(
         writer("monthly")("2019-07", demo_platform.releases[demo_platform.month], tmp_path)
     with pytest.raises(ValueError, match="unknown report kind"):
         writer("weekly")
+
+
+def test_a_count_judged_per_million_residents_shows_its_scale_beside_the_standard(
+        demo_platform: DemoPlatform, written) -> None:
+    """TC01 and TC07 are counts whose standard is per million residents: the report shows
+    the count as delivered, what it comes to per million beside it, and the standard with
+    that unit, never a count of 15 beside a standard of ≤ 2 as if they were comparable."""
+    year = demo_platform.check_year
+    rows = published(
+        demo_platform, str(year),
+        "select indicator_code, value, scored_value, score_unit_zh, standard_value "
+        "from pub_indicator_value where area_code = ? and period_year = ? "
+        "and score_unit_zh <> unit_zh and value is not null order by indicator_code",
+        [FIRST_CITY["area_code"], year])
+    assert {code for code, *_ in rows} == {"TC01", "TC07"}, rows
+    path = next(p for p in written["annual"].files if FIRST_CITY["area_code"] in p.name)
+    text = path.read_text(encoding="utf-8")
+    for code, value, scored, unit, standard in rows:
+        row = re.search(rf"<tr><td>{code}</td>(.*?)</tr>", text, re.S)[1]
+        assert f"{value:,.2f}（折合{scored:,.2f}{unit}）" in row, (code, row)
+        assert f"≤{standard:,.2f}{unit}" in row, (code, row)

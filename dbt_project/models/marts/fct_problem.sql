@@ -25,7 +25,8 @@ indicators as (
         check_year_from,
         check_year_to,
         indicator_name_zh,
-        unit_zh
+        unit_zh,
+        score_unit_zh
     from {{ ref('dim_indicator') }}
 
 ),
@@ -89,6 +90,8 @@ final as (
         latest.period_year as latest_year,
         latest.status,
         latest.value,
+        latest.scored_value,
+        indicators.score_unit_zh,
         latest.standard_value,
         latest.target_low,
         latest.target_high,

@@ -2,8 +2,9 @@
 -- has started treating it × check year from the project's planned start year on. The
 -- baseline is the indicator's value of the area in the last check year before the
 -- planned start; the change is measured in goodness (macro goodness: up is better
--- whatever the direction), relative to the baseline value's magnitude:
---   relative_change = (goodness − baseline goodness) / |baseline value|;
+-- whatever the direction) on the scored value (the value, or a count per million
+-- residents: what the standard is compared with), relative to the baseline's magnitude:
+--   relative_change = (goodness − baseline goodness) / |baseline scored value|;
 --   improved  relative_change ≥ recheck_improvement_threshold,
 --   worse     relative_change ≤ −recheck_improvement_threshold, else no_change
 -- (a baseline of 0: improved / worse / no_change by the sign of the change). The
@@ -38,7 +39,8 @@ scores as (
         indicator_code,
         period_year,
         value,
-        {{ goodness('direction', 'value', 'target_low', 'target_high') }} as goodness
+        scored_value,
+        {{ goodness('direction', 'scored_value', 'target_low', 'target_high') }} as goodness
     from {{ ref('fct_indicator_score') }}
     where value is not null
         and period_year <= {{ check_year() }}
@@ -59,7 +61,8 @@ rechecks as (
         links.planned_end,
         history.period_year as recheck_year,
         history.value,
-        {{ goodness('history.direction', 'history.value', 'history.target_low', 'history.target_high') }}
+        history.scored_value,
+        {{ goodness('history.direction', 'history.scored_value', 'history.target_low', 'history.target_high') }}
             as goodness,
         history.standard_value,
         history.target_low,
@@ -80,6 +83,7 @@ with_baseline as (
         rechecks.*,
         baseline.period_year as baseline_year,
         baseline.value as baseline_value,
+        baseline.scored_value as baseline_scored_value,
         baseline.goodness as baseline_goodness
 
     from rechecks
@@ -95,7 +99,7 @@ with_change as (
     select
         *,
         goodness - baseline_goodness as goodness_change,
-        (goodness - baseline_goodness) / nullif(abs(baseline_value), 0) as relative_change,
+        (goodness - baseline_goodness) / nullif(abs(baseline_scored_value), 0) as relative_change,
         {{ assessment_parameter('recheck_improvement_threshold') }} as improvement_threshold
 
     from with_baseline
@@ -116,8 +120,10 @@ final as (
         planned_end,
         cast(baseline_year as integer) as baseline_year,
         baseline_value,
+        baseline_scored_value,
         cast(recheck_year as integer) as recheck_year,
         value,
+        scored_value,
         value - baseline_value as change_abs,
         goodness_change,
         relative_change,

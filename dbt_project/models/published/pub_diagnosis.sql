@@ -22,6 +22,8 @@ select
     unit_zh,
     direction,
     value,
+    scored_value,
+    score_unit_zh,
     standard_value,
     target_low,
     target_high,

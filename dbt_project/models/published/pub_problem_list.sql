@@ -27,6 +27,8 @@ select
     latest_year,
     status,
     value,
+    scored_value,
+    score_unit_zh,
     standard_value,
     target_low,
     target_high,
