@@ -82,7 +82,6 @@ def ingest(source_id: str, period: str) -> dict[str, int]:
     deliveries beside a bad one are promoted in the same run (the validate task that
     follows a failed ingest does not run). The failure names every bad delivery.
     """
-    from cityhealth.expectations.gate import validate_pending
     from cityhealth.ingestion.run import ingest_source
 
     label = Period.parse(period).label
@@ -97,6 +96,9 @@ def ingest(source_id: str, period: str) -> dict[str, int]:
     failed = [o.error for o in outcomes if o.status == "quarantined"]
     if not failed:
         return counts
+    # only now: importing Great Expectations costs an ingest task about 2 s
+    from cityhealth.expectations.gate import validate_pending
+
     validated = validate_pending(source_id=source_id, period=label)
     promoted = [v.file for v in validated if v.success]
     failed += [v.summary() for v in validated if not v.success]
