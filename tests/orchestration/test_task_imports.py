@@ -34,11 +34,11 @@ def test_an_ingest_task_with_nothing_bad_does_not_import_great_expectations(
 
 def test_the_gate_keeps_great_expectations_start_up_out_of_the_task_log(
         caplog) -> None:
-    with caplog.at_level(logging.INFO):
-        import great_expectations  # noqa: F401
-        from great_expectations._docs_decorators import public_api
+    # the gate's package first, as a validate task imports it (GX's own import follows)
+    import cityhealth.expectations.gate  # noqa: F401
 
-        import cityhealth.expectations.gate  # noqa: F401
+    with caplog.at_level(logging.INFO):
+        from great_expectations._docs_decorators import public_api
 
         @public_api
         def probe_function() -> None:
