@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from typing import NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from cityhealth.core.settings import SEEDS_DIR
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: every Airflow task imports
+    import pandas as pd  # this module through the periods, and pandas costs ~1 s
 
 
 @cache
@@ -103,6 +104,8 @@ def questionnaire_for_year(year: int) -> str:
 def seed_frame(name: str) -> pd.DataFrame:
     """All rows of one seed as a DataFrame of text (built from ``seed_rows``; a new
     frame on every call, so a caller's changes never leak into another's)."""
+    import pandas as pd
+
     rows = seed_rows(name)
     return pd.DataFrame.from_records(list(rows), columns=list(rows[0]) if rows else None)
 

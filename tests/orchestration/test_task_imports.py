@@ -53,3 +53,25 @@ def test_the_gate_keeps_great_expectations_start_up_out_of_the_task_log(
         Holder().method()
     assert not [r for r in caplog.records if r.name.startswith("great_expectations")
                 and r.levelno < logging.WARNING], [r.getMessage() for r in caplog.records][:5]
+
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+PARSE = """
+import importlib.util, sys
+for path in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location(path.rsplit("/", 1)[-1][:-3], path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print("heavy", sorted(m for m in ("pandas", "duckdb", "great_expectations", "dbt")
+                      if m in sys.modules))
+"""
+
+
+def test_parsing_the_dag_files_imports_no_data_library() -> None:
+    """Every task process parses its DAG file first: the file and what it imports stay
+    light (pandas alone cost a second per task)."""
+    files = sorted(str(p) for p in DAGS_DIR.glob("*.py"))
+    assert len(files) == 5, files
+    done = subprocess.run([sys.executable, "-c", PARSE, *files], capture_output=True,
+                          text=True, timeout=120, start_new_session=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "heavy []" in done.stdout, done.stdout
