@@ -387,3 +387,55 @@ def test_the_release_boundaries_join_the_published_index_for_every_area(
         [str(folder / "boundaries.parquet"), year])
     assert joined == outlines == len(index)
 
+
+@pytest.fixture(scope="module")
+def documents(written) -> dict[Path, list[Path]]:
+    """Word and PDF beside every report page, as the DAGs' write_reports makes them."""
+    from cityhealth.reports.documents import write_documents
+
+    pages = [p for s in written.values() for p in s.files if p.suffix == ".html"]
+    return {page: write_documents([page]) for page in pages}
+
+
+def test_every_report_page_has_word_and_pdf_beside_it(written, documents) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    assert {p.parent.name for p in documents} == set(KINDS)
+    for page, files in documents.items():
+        assert sorted(f.suffix for f in files) == [".docx", ".pdf"], page.name
+        assert all(f.parent == page.parent and f.stem == page.stem for f in files)
+        title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"))[1]
+        word = Document(str(page.with_suffix(".docx")))
+        assert word.paragraphs[0].text == html.unescape(title), page.name
+        section = word.sections[0]
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        pdf = PdfReader(str(page.with_suffix(".pdf")))
+        box = pdf.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+        cover = pdf.pages[0].extract_text()
+        assert html.unescape(title) in cover and "发布版本" in cover, page.name
+        assert len(pdf.pages) >= 2 and f"2 / {len(pdf.pages)}" in pdf.pages[1].extract_text()
+
+
+def test_city_report_documents_hold_the_city_and_its_index(
+        demo_platform: DemoPlatform, written, documents) -> None:
+    """The headline read back from Word, the city's name and index from the PDF text."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    year = demo_platform.check_year
+    for city in CITIES[:3]:
+        [(name, index)] = published(
+            demo_platform, str(year), "select area_name_zh, health_index from "
+            "pub_health_index where area_code = ? and period_year = ?",
+            [city["area_code"], year])
+        page = next(p for p in documents if city["area_code"] in p.name)
+        word = Document(str(page.with_suffix(".docx")))
+        headline = next(p.text for p in word.paragraphs if p.text.startswith("城市健康指数"))
+        assert f"城市健康指数 {index:,.1f}" in headline and "排名第" in headline
+        assert any(t.rows[0].cells[0].text == "县(市、区)" for t in word.tables)
+        assert len(word.inline_shapes) == 3  # the counties' map, the radar, the ranking
+        text = "".join(p.extract_text() for p in PdfReader(str(page.with_suffix(".pdf"))).pages)
+        assert f"{name}{year}年度城市体检报告" in text
+        assert f"城市健康指数 {index:,.1f}" in text
