@@ -21,6 +21,7 @@ import requests
 
 from cityhealth.core.settings import REPO_ROOT
 from tests import readme
+from tests.geography import CITIES, COUNTIES
 
 HERE = "tests/test_readme.py"
 DAGS = "tests/dags"
@@ -96,6 +97,25 @@ def test_the_duckdb_command_line_and_the_example_query(demo_platform, tmp_path: 
     done = readme.run(command, cwd, readme.environment(demo_platform.home), timeout=60,
                       stdin="create table x as select 1;")
     assert "read-only" in (done.stdout + done.stderr)
+
+
+def test_the_boundaries_join_in_the_readme(demo_platform, tmp_path: Path) -> None:
+    """The README's map join, through the README's DuckDB command: every area of the
+    latest annual release (1 province, its cities, their counties) has its outline."""
+    cwd = readme.workdir(tmp_path / "work", demo_platform.home)
+    command = readme.command(".venv/bin/duckdb")
+    example = next(sql for sql in readme.sql_blocks() if "boundaries.parquet" in sql)
+    done = readme.run(f"{command} -csv", cwd, readme.environment(demo_platform.home),
+                      timeout=120, stdin=example)
+    assert done.returncode == 0, done.stderr[-2000:]
+    header, *rows = done.stdout.strip().splitlines()
+    assert header == "area_code,area_name_zh,area_level,health_index,wkt_chars"
+    expected = demo_platform.query(
+        "select area_code, area_level from published.pub_health_index "
+        "where period_year = ? order by area_code", [demo_platform.check_year])
+    assert len(expected) == 1 + len(CITIES) + len(COUNTIES)
+    assert [tuple(r.split(",")[0:3:2]) for r in rows] == expected
+    assert all(int(r.split(",")[-1]) > 100 and r.split(",")[3] for r in rows)
 
 
 def test_the_load_history_query_runs_on_the_warehouse(demo_platform) -> None:

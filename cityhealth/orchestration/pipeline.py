@@ -195,9 +195,12 @@ def publish_release(period: str, run_id: str) -> dict:
 def write_reports(kind: str, period: str, release_dir: str | None = None) -> list[str]:
     """The reports of one kind for the period, from the given release (default: latest)."""
     from cityhealth.reports import writer
+    from cityhealth.reports.documents import write_documents
 
     report_set = writer(kind)(Period.parse(period).label,
                               Path(release_dir) if release_dir else None)
-    log.info("%s reports for %s: %d files, open %s", kind, period, len(report_set.files),
-             report_set.index)
-    return [str(p) for p in report_set.files]
+    # Word and PDF beside each report page (not the annual reports' list of cities)
+    documents = write_documents([p for p in report_set.files if p.suffix == ".html"])
+    log.info("%s reports for %s: %d files (%d Word/PDF), open %s", kind, period,
+             len(report_set.files) + len(documents), len(documents), report_set.index)
+    return [str(p) for p in [*report_set.files, *documents]]

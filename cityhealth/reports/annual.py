@@ -14,7 +14,7 @@ import pandas as pd
 
 from cityhealth.core.reference import assessment_parameter, province, seed_frame
 from cityhealth.core.settings import settings
-from cityhealth.reports import charts
+from cityhealth.reports import charts, maps
 from cityhealth.reports.coverage import (
     MIN_RANKED,
     attainment_zh,
@@ -115,6 +115,7 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         gaps.append(f"{year}年全省仅有{len(indexed)}个设区市有城市健康指数,"
                     "不绘制全省对比图。")
 
+    county_map = _county_map(con, city_code, name, year, gaps)
     dim_rows = [[esc(d.dimension_name_zh), esc(d.dimension_name_en), fmt(value), fmt(mean)]
                 for d, value, mean in zip(dims.itertuples(), own, means, strict=True)]
     if any(m is None for m in means):
@@ -146,6 +147,8 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 <div class="headline">{headline};参评指标 {coverage} 项,
 {attained_text}。</div>
 {gap_box(gaps)}
+<h2>所辖县(市、区)城市健康指数分布</h2>
+{county_map}
 <h2>一、八个维度得分</h2>
 {charts_html}
 {table(["维度", "Dimension", "本市得分", "全省设区市平均"], dim_rows, {2, 3})}
@@ -171,6 +174,58 @@ pub_recheck),
 “—”表示数据缺失。</p>
 """
     return f"{name}{year}年度城市体检报告", page(f"{name}{year}年度城市体检报告", body)
+
+
+MAP_NOTE = ("<p class=\"note\">地图为专题示意图(非标准地图),仅供内部工作参考;"
+            "分级含下限、不含上限(最高一级含上限),灰色斜线为无数据。</p>")
+
+
+def _county_map(con: duckdb.DuckDBPyConnection, city_code: str, name: str, year: int,
+                gaps: list[str]) -> str:
+    """The city's counties coloured by their index, with the table of their values;
+    counties without an index are hatched (无数据) and named in the gaps."""
+    codes = maps.counties_of(city_code)
+    values = dict(con.execute(
+        "select area_code, health_index from pub_health_index where area_level = 'county' "
+        "and city_code = ? and period_year = ?", [city_code, year]).fetchall())
+    known = {c: v for c, v in values.items() if c in codes and not missing(v)}
+    rows = [[esc(maps.name_of(c)), c, fmt(values.get(c))] for c in codes]
+    listing = table(["县(市、区)", "代码", "城市健康指数"], rows, {2})
+    if not known:
+        gaps.append(f"{esc(name)}所辖县(市、区){year}年城市健康指数均缺失,不绘制分布图。")
+        return gap(f"所辖县(市、区){year}年城市健康指数均缺失,不绘制分布图。") + listing
+    lacking = [maps.name_of(c) for c in codes if c not in known]
+    if lacking:
+        gaps.append(f"{esc_list(lacking)}{year}年城市健康指数缺失,分布图中以灰色斜线"
+                    "(无数据)表示。")
+    figure = maps.choropleth(known, codes, f"{name}{year}年 所辖县(市、区)城市健康指数",
+                             "城市健康指数", frame_code=city_code)
+    return (f'<div class="charts">{maps.map_img(figure, "所辖县(市、区)城市健康指数分布图")}'
+            f"</div>{MAP_NOTE}{listing}")
+
+
+def _province_maps(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -> str:
+    """The province's cities and its counties coloured by their index (index page)."""
+    values = dict(con.execute(
+        "select area_code, health_index from pub_health_index where period_year = ? "
+        "and area_level in ('city', 'county')", [year]).fetchall())
+    pictures = []
+    for level, level_zh in (("city", "设区市"), ("county", "县(市、区)")):
+        codes = maps.areas_of(level)
+        known = {c: v for c, v in values.items() if c in codes and not missing(v)}
+        if not known:
+            gaps.append(f"{year}年{level_zh}城市健康指数均缺失,不绘制{level_zh}分布图。")
+            continue
+        if len(known) < len(codes):
+            gaps.append(f"{len(codes) - len(known)}个{level_zh}{year}年城市健康指数缺失,"
+                        "分布图中以灰色斜线(无数据)表示。")
+        figure = maps.choropleth(
+            known, codes, f"{province()['area_name_zh']}{year}年 {level_zh}城市健康指数",
+            "城市健康指数", frame_code=maps.province_code(), labels=level == "city")
+        pictures.append(maps.map_img(figure, f"{level_zh}城市健康指数分布图"))
+    if not pictures:
+        return ""
+    return f'<h2>全省城市健康指数分布</h2><div class="charts">{"".join(pictures)}</div>{MAP_NOTE}'
 
 
 def _attained(value) -> str:
@@ -406,15 +461,19 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
                                   f"{province()['area_name_zh']}{year}年度城市体检",
                                   _sheets(con, year))
         release_id = manifest.get("release_id", "")
+        map_gaps: list[str] = []
+        map_html = _province_maps(con, year, map_gaps)
     index_page = out_dir / "index.html"
-    index_page.write_text(_index_page(year, release_id, held, cities, files, workbook),
-                          encoding="utf-8")
+    index_page.write_text(_index_page(year, release_id, held, cities, files, workbook,
+                                      map_html, map_gaps), encoding="utf-8")
     return ReportSet(str(year), [*files, workbook], index_page)
 
 
 def _index_page(year: int, release_id: str, held: list[int], cities: list[tuple],
-                files: list[Path], workbook: Path) -> str:
-    """The list of the year's city reports; a rank column only when cities are ranked."""
+                files: list[Path], workbook: Path, map_html: str = "",
+                map_gaps: list[str] = ()) -> str:
+    """The list of the year's city reports; a rank column only when cities are ranked;
+    the province's maps of the index below it."""
     gaps = []
     held_text = f"该版本含{years_zh(held)}的城市健康指数" if held else "该版本无城市健康指数"
     if not cities:
@@ -443,7 +502,7 @@ def _index_page(year: int, release_id: str, held: list[int], cities: list[tuple]
         + basis((f"本报告依据发布版本中{year}年的数据" if cities else
                  f"本报告为{year}年度城市体检报告,但发布版本中无该年设区市城市健康指数")
                 + f";{held_text}。")
-        + gap_box(gaps) + listing
+        + gap_box([*gaps, *map_gaps]) + listing + map_html
         + f'<p>数据表(Excel):<a href="{html.escape(workbook.name)}">'
           f"{html.escape(workbook.name)}</a></p>")
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from cityhealth.core.periods import Period
 from cityhealth.core.reference import province, seed_rows
-from cityhealth.reports import charts
+from cityhealth.reports import charts, maps
 from cityhealth.reports.coverage import (
     MIN_RANKED,
     attainment_zh,
@@ -148,7 +148,8 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
 <p class="note">名次变化为正表示名次前移。“同一方法下变化”按最后一年的指标体系和维度权重
 重算各年指数后计算,“其中方法调整”为各年自身口径的变化与之之差(指标增减、标准和权重
 调整所致,不是实际变化)。达标指期末值达到期末标准;改善指按指标方向向好。
-“—”表示缺少所需年份的数据,无法计算。{source_note}</p>
+“—”表示缺少所需年份的数据,无法计算。变化分布图为专题示意图(非标准地图),
+仅供内部工作参考,分级含下限、不含上限(最高一级含上限),灰色斜线为无数据。{source_note}</p>
 """
     return page(title, body)
 
@@ -268,10 +269,32 @@ def _index_section(index: pd.DataFrame, years: list[int], names: dict[str, str],
               for c, g in sorted(by_city.items())}
     chart = charts.to_data_uri(charts.lines(
         years, series, f"{first}—{last}年 各设区市城市健康指数", unit="指数"))
-    section = (f'<div class="charts"><img alt="城市健康指数变化" src="{chart}"></div>'
+    pictures = f'<img alt="城市健康指数变化" src="{chart}">'
+    pictures += _change_map(same_method if show_method else changes, first, last,
+                            show_method, gaps)
+    section = (f'<div class="charts">{pictures}</div>'
                + _method_paragraph(index, changes, same_method, names, first, last, gaps)
                + table(headers, rows, set(range(1, len(headers) - 1))))
     return headline, section
+
+
+def _change_map(changes: dict[str, float | None], first: int, last: int, same_method: bool,
+                gaps: list[str]) -> str:
+    """The cities coloured by their index change over the years shown (under one
+    method when the release has it); a city without both years is hatched (无数据)."""
+    known = {c: v for c, v in changes.items() if v is not None}
+    if not known:
+        return ""
+    codes = maps.areas_of("city")
+    lacking = [maps.name_of(c) for c in codes if c not in known]
+    if lacking:
+        gaps.append(f"{esc_list(lacking)}缺少{first}年或{last}年指数,变化分布图中以灰色斜线"
+                    "(无数据)表示。")
+    method = "(同一方法)" if same_method else ""
+    figure = maps.choropleth(known, codes, f"{first}—{last}年 城市健康指数变化{method}",
+                             "指数变化", kind="diverging", cmap="RdBu",
+                             frame_code=maps.province_code())
+    return maps.map_img(figure, "城市健康指数变化分布图")
 
 
 def _method_paragraph(index: pd.DataFrame, changes: dict, same_method: dict,

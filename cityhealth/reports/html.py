@@ -1,12 +1,15 @@
 """The HTML every report shares: one stylesheet, tables, numbers, the page shell.
 
-Pages are self-contained (CSS inline, charts as data URIs): they open offline.
+Pages are self-contained (CSS inline, charts as data URIs, the subset of the Chinese
+font they use embedded: :mod:`cityhealth.reports.fonts`): they open offline and read
+the same on a machine with no Chinese system font.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +19,8 @@ import duckdb
 import pandas as pd
 
 STYLE = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",
+body{font-family:"CityHealthCJK","Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",
+"PingFang SC",
 sans-serif;max-width:980px;margin:2em auto;color:#1d1d1f;line-height:1.6}
 h1{color:#123c6b;border-bottom:3px solid #123c6b;padding-bottom:.3em}
 h2{color:#123c6b;margin-top:2em}
@@ -64,9 +68,20 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozens
 
 
 def page(title: str, body: str) -> str:
+    from cityhealth.reports.fonts import font_face
+
+    face = font_face(_visible(f"{html.escape(title)} {body}"))
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>"
+            f"<title>{html.escape(title)}</title><style>{face}{STYLE}</style></head>"
             f"<body>{body}</body></html>")
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _visible(markup: str) -> str:
+    """The text of a page's markup (tags and their attributes, e.g. image data, removed)."""
+    return _TAG.sub(" ", markup)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from cityhealth.core.reference import province
-from cityhealth.reports import charts
+from cityhealth.reports import charts, maps
 from cityhealth.reports.coverage import (
     MIN_RANKED,
     basis,
@@ -113,6 +113,7 @@ def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]
         ranking_section = f'<div class="charts"><img alt="季度综合得分" src="{chart}"></div>'
     else:
         ranking_section = gap("参与排名的设区市不足两个,不绘制排名图。")
+    ranking_section += _warning_map(ranking, year, quarter, gaps)
     if rows:
         ranking_section += table(["排名", "设区市", "红色预警", "黄色预警", "滞后任务",
                                   "滞后/逾期项目", "监测得分", "任务得分", "项目得分", "综合得分"],
@@ -134,6 +135,30 @@ def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]
 方法见评估方法说明;月度监测指标取本季度最后一个月。“—”表示数据缺失。</p>
 """
     return page(title, body)
+
+
+def _warning_map(ranking: pd.DataFrame, year: int, quarter: int, gaps: list[str]) -> str:
+    """The cities coloured by their red and yellow warnings of the quarter; a city
+    without warning data is hatched (无数据) and named in the gaps."""
+    if ranking.empty:
+        return ""
+    codes = maps.areas_of("city")
+    counts = {r.city_code: int(r.warnings_red) + int(r.warnings_yellow)
+              for r in ranking.itertuples()
+              if not (missing(r.warnings_red) or missing(r.warnings_yellow))}
+    if not counts:
+        gaps.append("本季度各设区市均无监测预警数据,不绘制预警分布图。")
+        return ""
+    lacking = [maps.name_of(c) for c in codes if c not in counts]
+    if lacking:
+        gaps.append(f"{esc_list(lacking)}本季度无监测预警数据,预警分布图中以灰色斜线"
+                    "(无数据)表示。")
+    figure = maps.choropleth(counts, codes, f"{year}年第{quarter}季度 各设区市红色、黄色预警",
+                             "红色与黄色预警(项)", kind="count", cmap="OrRd",
+                             frame_code=maps.province_code())
+    return (f'<div class="charts">{maps.map_img(figure, "预警分布图")}</div>'
+            '<p class="note">预警分布图为专题示意图(非标准地图),仅供内部工作参考;'
+            "颜色表示本季度红色与黄色预警项数之和,灰色斜线为无数据。</p>")
 
 
 def _leaders_and_laggards(ranked: pd.DataFrame, gaps: list[str]) -> str:

@@ -3,7 +3,9 @@
 A release is a folder ``releases/<period>/<release_id>/`` holding one Parquet file
 per published table, ``published.duckdb`` (the same tables copied in, so the file
 is self-contained: it names no path and reads the same wherever the folder is
-mounted or copied) and ``manifest.json`` (period, run, row counts, checksums,
+mounted or copied), the areas' outlines for maps (``boundaries.geojson`` and the
+GeoParquet ``boundaries.parquet``, keyed by area_code like every published table;
+:mod:`cityhealth.core.boundaries`) and ``manifest.json`` (period, run, row counts, checksums,
 catalogue version, float precision). Folders are 0755 and files 0444: any user
 may read a release, nobody changes it.
 
@@ -20,8 +22,8 @@ next one is being built, and never block a writer:
 - ``releases/latest`` is ``latest-annual``: the newest check year. A monthly,
   quarterly, five-year or appraisal release never moves it.
 
-Reproducibility. The release id is derived from the content (the Parquet
-checksums): publishing the same data twice gives the same release
+Reproducibility. The release id is derived from the content (the Parquet and boundary
+files' checksums): publishing the same data twice gives the same release
 (``is_new=False``) and changes no file and no link, not even ``latest`` (only a
 scratch ``.building-*`` folder comes and goes). Two things make the bytes depend
 on the data only:
@@ -54,7 +56,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
+from cityhealth.core import boundaries
 from cityhealth.core.periods import KINDS, Period, PeriodError
 from cityhealth.core.settings import REPO_ROOT, SEEDS_DIR, settings
 from cityhealth.warehouse.connection import connect, writer
@@ -67,6 +71,8 @@ LATEST_PREFIX = "latest-"  # latest-annual, latest-monthly, ... (one per period 
 DEFAULT_KIND = "annual"
 RELEASE_DB = "published.duckdb"
 MANIFEST = "manifest.json"
+BOUNDARIES_GEOJSON = "boundaries.geojson"
+BOUNDARIES_PARQUET = "boundaries.parquet"
 BUILDING_PREFIX = ".building-"
 DIR_MODE = 0o755
 FILE_MODE = 0o444
@@ -177,6 +183,28 @@ def _build(con: duckdb.DuckDBPyConnection, staging: Path, tables: list[str]) -> 
         con.execute(f"detach {_BUILD_CATALOG}")
 
 
+def _write_boundaries(staging: Path) -> dict:
+    """The areas' outlines as GeoJSON and GeoParquet; their manifest entry.
+
+    ``BoundaryError`` (naming the area code) when an area of ref_areas has no outline:
+    a release never carries a map with an area missing.
+    """
+    outlines = boundaries.boundaries()
+    (staging / BOUNDARIES_GEOJSON).write_text(
+        json.dumps(boundaries.geojson(outlines), ensure_ascii=False, separators=(",", ":")),
+        encoding="utf-8")
+    pq.write_table(boundaries.geoarrow_table(outlines), staging / BOUNDARIES_PARQUET,
+                   compression="zstd")
+    return {
+        "areas": len(outlines),
+        "source": boundaries.source_version(),
+        "coordinates": "GCJ-02 longitude/latitude",
+        "simplify_tolerance_deg": boundaries.SIMPLIFY_TOLERANCE_DEG,
+        "files": {name: _sha256(staging / name)
+                  for name in (BOUNDARIES_GEOJSON, BOUNDARIES_PARQUET)},
+    }
+
+
 def _chmod(path: Path, mode: int) -> None:
     """Set a mode where we may (a releases folder mounted from elsewhere may refuse)."""
     try:
@@ -266,8 +294,9 @@ def publish(period: str | Period, run_id: str = "manual") -> Release:
             staging.chmod(DIR_MODE)  # mkdtemp makes it 0700
             counts = _build(con, staging, tables)
             checksums = {t: _sha256(staging / f"{t}.parquet") for t in tables}
+            outlines = _write_boundaries(staging)
             release_id = f"{label}-" + hashlib.sha256(
-                json.dumps(checksums, sort_keys=True).encode()
+                json.dumps({**checksums, **outlines["files"]}, sort_keys=True).encode()
             ).hexdigest()[:12]
             final = period_dir / release_id
             is_new = not final.exists()
@@ -287,6 +316,7 @@ def publish(period: str | Period, run_id: str = "manual") -> Release:
                         t: {"rows": counts[t], "file": f"{t}.parquet", "sha256": checksums[t]}
                         for t in tables
                     },
+                    "boundaries": outlines,
                 }
                 (staging / MANIFEST).write_text(
                     json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"

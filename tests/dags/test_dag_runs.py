@@ -124,7 +124,9 @@ def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
     text = first.read_text(encoding="utf-8")
     assert f"{FIRST_CITY['area_name_zh']}{CHECK_YEAR}年度城市体检报告" in text
     assert "城市健康指数" in text and "排名第" in text
-    assert text.count("data:image/png;base64,") == 2
+    assert text.count("data:image/png;base64,") == 3  # the counties' map, radar, ranking
+    for report in reports:  # Word and PDF beside each city's page
+        assert report.with_suffix(".docx").is_file() and report.with_suffix(".pdf").is_file()
     assert "http://" not in text and "https://" not in text
     assert "未达标" in text and "三、问题诊断" in text
     assert (platform / "reports" / str(CHECK_YEAR) / f"城市体检数据_{CHECK_YEAR}.xlsx").is_file()
@@ -209,6 +211,7 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
     dispatch = platform / "reports" / MONTH / f"月度调度_{MONTH}.html"
     assert (f"{PROVINCE['area_name_zh']}城市体检评估{MONTH[:4]}年{int(MONTH[5:])}月调度"
             in dispatch.read_text(encoding="utf-8"))
+    assert dispatch.with_suffix(".docx").is_file() and dispatch.with_suffix(".pdf").is_file()
 
 
 def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
@@ -219,6 +222,7 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
     bulletin = platform / "reports" / "2025-Q3" / "季度通报_2025-Q3.html"
     text = bulletin.read_text(encoding="utf-8")
     assert "2025年第3季度通报" in text and "排名靠后" in text
+    assert bulletin.with_suffix(".docx").is_file() and bulletin.with_suffix(".pdf").is_file()
 
 
 def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: Path) -> None:
@@ -228,7 +232,9 @@ def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: 
     assert assessment.task_states["publish_release"] == "success"
     assert (platform / "releases" / "plan-2021-2025").is_dir()
     assert assessment.task_states["write_reports"] == "success"
-    assert (platform / "reports" / "plan-2021-2025" / "五年评估报告_2021-2025.html").is_file()
+    report = platform / "reports" / "plan-2021-2025" / "五年评估报告_2021-2025.html"
+    assert report.is_file()
+    assert report.with_suffix(".docx").is_file() and report.with_suffix(".pdf").is_file()
     appraisal = run(platform, "annual_appraisal", "2026-01-03T00:00:00+08:00",
                     conf={"check_year": CHECK_YEAR})
     assert appraisal.state == "success", (appraisal.failed_tasks, appraisal.log_file)

@@ -7,6 +7,9 @@ and on the files being self-contained: no reference to anything outside the file
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import re
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from openpyxl import load_workbook
 from cityhealth.reports import KINDS, writer
 from cityhealth.reports.charts import cjk_font_path
 from tests.demo_platform import DemoPlatform
-from tests.geography import CITIES, FIRST_CITY, PROVINCE
+from tests.geography import CITIES, COUNTIES, FIRST_CITY, PROVINCE
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +113,7 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     for section in ("八个维度得分", "未达标指标", "问题诊断", "预警", "居民满意度",
                     "第三方评估核对", "问题清单与整治复查", "附录"):
         assert section in text, section
-    assert text.count('src="data:image/png;base64,') == 2  # radar and ranking
+    assert text.count('src="data:image/png;base64,') == 3  # counties' map, radar, ranking
     assert "95% 置信区间" in text
 
 
@@ -210,7 +213,8 @@ def test_five_year_report_shows_trajectories_and_attainment(
         "select distinct area_name_zh from pub_index_trajectory where area_level = 'city'", [])]
     assert sorted(names) == sorted(c["area_name_zh"] for c in CITIES)
     assert all(name in text for name in names)
-    assert text.count('src="data:image/png;base64,') == 2  # index lines, dimension lines
+    # index lines, the map of the change, dimension lines
+    assert text.count('src="data:image/png;base64,') == 3
     assert "期末目标达成" in text and "达标率最低的指标" in text
     # the cities' attainment beside the mean index of the baseline and the end year
     headline = re.search(r'<div class="headline">(.*?)</div>', text, re.S)[1]
@@ -285,3 +289,174 @@ def test_a_count_judged_per_million_residents_shows_its_scale_beside_the_standar
         row = re.search(rf"<tr><td>{code}</td>(.*?)</tr>", text, re.S)[1]
         assert f"{value:,.2f}（折合{scored:,.2f}{unit}）" in row, (code, row)
         assert f"≤{standard:,.2f}{unit}" in row, (code, row)
+
+
+MAP = re.compile(r'<img class="map" alt="([^"]+)" src="data:image/png;base64,([^"]+)"')
+
+
+def png_size(encoded: str) -> tuple[int, int]:
+    """Width and height of a base64 PNG (its IHDR chunk)."""
+    data = base64.b64decode(encoded)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_every_report_kind_draws_its_maps(demo_platform: DemoPlatform, written) -> None:
+    """Every city report maps its counties (with the table of their index); the
+    province's index page maps the cities and the counties; the quarterly bulletin the
+    cities' warnings; the five-year report the cities' change over the period."""
+    year = demo_platform.check_year
+    county_index = dict(published(
+        demo_platform, str(year), "select area_code, health_index from pub_health_index "
+        "where area_level = 'county' and period_year = ?", [year]))
+    assert len(county_index) == len(COUNTIES)
+    for city in CITIES:
+        path = next(p for p in written["annual"].files if city["area_code"] in p.name)
+        text = path.read_text(encoding="utf-8")
+        [(alt, image)] = MAP.findall(text)
+        assert alt == "所辖县(市、区)城市健康指数分布图"
+        width, height = png_size(image)
+        assert width > 400 and height > 300
+        assert "专题示意图(非标准地图)" in text
+        for county in (c for c in COUNTIES if c["city_code"] == city["area_code"]):
+            code = county["area_code"]
+            assert (f"<td>{county['area_name_zh']}</td><td>{code}</td>"
+                    f'<td class="num">{county_index[code]:,.1f}</td>') in text, code
+    index = written["annual"].index.read_text(encoding="utf-8")
+    assert [alt for alt, _ in MAP.findall(index)] == ["设区市城市健康指数分布图",
+                                                      "县(市、区)城市健康指数分布图"]
+    quarterly = written["quarterly"].index.read_text(encoding="utf-8")
+    assert [alt for alt, _ in MAP.findall(quarterly)] == ["预警分布图"]
+    five_year = written["five_year"].index.read_text(encoding="utf-8")
+    assert [alt for alt, _ in MAP.findall(five_year)] == ["城市健康指数变化分布图"]
+
+
+def test_the_map_classes_state_their_bounds() -> None:
+    """Round steps, the values inside, a change symmetric about zero, counts whole."""
+    from cityhealth.reports.maps import classes_of
+
+    bounds = classes_of([71.3, 84.2])
+    assert [b.label for b in bounds] == ["70 至 75", "75 至 80", "80 至 85"]
+    change = classes_of([-1.2, 3.4], "diverging")  # zero is a bound: no class spans it
+    assert change[0].low <= -1.2 and change[-1].high >= 3.4
+    assert any(b.low == 0 for b in change) and not any(b.low < 0 < b.high for b in change)
+    assert [b.label for b in classes_of([1.2, 14.8], "diverging")] == [
+        "0 至 +5", "+5 至 +10", "+10 至 +15"]
+    assert [b.label for b in classes_of([0, 7], "count")] == ["0 至 1", "2 至 3", "4 至 5",
+                                                                "6 至 7"]
+    assert [b.label for b in classes_of([2, 3], "count")] == ["2", "3"]
+
+
+def embedded_font(text: str) -> TTFont:
+    match = re.search(r'@font-face\{font-family:"CityHealthCJK";'
+                      r"src:url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)", text)
+    assert match, "no embedded font"
+    return TTFont(io.BytesIO(base64.b64decode(match[1])))
+
+
+def visible_text(text: str) -> str:
+    body = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def test_every_page_embeds_a_font_with_a_glyph_for_each_of_its_characters(written) -> None:
+    """A page reads on a machine with no Chinese font: each character shown (headings,
+    tables, notes) has a glyph in the font subset the page carries, and the subset is
+    small (the page's characters, not the whole font)."""
+    full = len(TTFont(str(cjk_font_path()), fontNumber=0).getBestCmap())
+    for path in html_files(written):
+        text = path.read_text(encoding="utf-8")
+        font = embedded_font(text)
+        cmap = font.getBestCmap()
+        shown = {ch for ch in visible_text(text) if not ch.isspace()}
+        missing = sorted(ch for ch in shown if ord(ch) not in cmap)
+        assert not missing, f"{path.name}: no glyph for {''.join(missing)}"
+        assert len(cmap) < full / 20, (path.name, len(cmap))
+        assert "CityHealthCJK" in re.search(r"body\{font-family:([^;]+);", text)[1]
+
+
+def test_a_font_subset_lacks_what_its_page_does_not_show() -> None:
+    """The glyph check can fail: a subset made for 城市 has no 健."""
+    from cityhealth.reports.html import page
+
+    cmap = embedded_font(page("城市", "<p>城市</p>")).getBestCmap()
+    assert ord("城") in cmap and ord("市") in cmap and ord("A") in cmap
+    assert ord("健") not in cmap
+
+
+def test_the_release_boundaries_join_the_published_index_for_every_area(
+        demo_platform: DemoPlatform) -> None:
+    """Both boundary files of the annual release join pub_health_index on area_code:
+    every area of the check year (the province, its cities, their counties) has exactly
+    one outline, and no outline is left without its row."""
+    import json
+
+    year = demo_platform.check_year
+    folder = demo_platform.releases[str(year)]
+    index = dict(published(demo_platform, str(year),
+                           "select area_code, area_level from pub_health_index "
+                           "where period_year = ?", [year]))
+    assert len(index) == 1 + len(CITIES) + len(COUNTIES)
+    features = json.loads((folder / "boundaries.geojson").read_text(encoding="utf-8"))
+    by_code = {f["properties"]["area_code"]: f for f in features["features"]}
+    assert len(by_code) == len(features["features"]) == len(index)
+    assert {c: f["properties"]["area_level"] for c, f in by_code.items()} == index
+    [(joined, outlines)] = published(
+        demo_platform, str(year),
+        "select count(h.area_code), count(*) from read_parquet(?) b "
+        "left join pub_health_index h on h.area_code = b.area_code and h.period_year = ?",
+        [str(folder / "boundaries.parquet"), year])
+    assert joined == outlines == len(index)
+
+
+@pytest.fixture(scope="module")
+def documents(written) -> dict[Path, list[Path]]:
+    """Word and PDF beside every report page, as the DAGs' write_reports makes them."""
+    from cityhealth.reports.documents import write_documents
+
+    pages = [p for s in written.values() for p in s.files if p.suffix == ".html"]
+    return {page: write_documents([page]) for page in pages}
+
+
+def test_every_report_page_has_word_and_pdf_beside_it(written, documents) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    assert {p.parent.name for p in documents} == set(KINDS)
+    for page, files in documents.items():
+        assert sorted(f.suffix for f in files) == [".docx", ".pdf"], page.name
+        assert all(f.parent == page.parent and f.stem == page.stem for f in files)
+        title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"))[1]
+        word = Document(str(page.with_suffix(".docx")))
+        assert word.paragraphs[0].text == html.unescape(title), page.name
+        section = word.sections[0]
+        assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+        pdf = PdfReader(str(page.with_suffix(".pdf")))
+        box = pdf.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+        cover = pdf.pages[0].extract_text()
+        assert html.unescape(title) in cover and "发布版本" in cover, page.name
+        assert len(pdf.pages) >= 2 and f"2 / {len(pdf.pages)}" in pdf.pages[1].extract_text()
+
+
+def test_city_report_documents_hold_the_city_and_its_index(
+        demo_platform: DemoPlatform, written, documents) -> None:
+    """The headline read back from Word, the city's name and index from the PDF text."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    year = demo_platform.check_year
+    for city in CITIES[:3]:
+        [(name, index)] = published(
+            demo_platform, str(year), "select area_name_zh, health_index from "
+            "pub_health_index where area_code = ? and period_year = ?",
+            [city["area_code"], year])
+        page = next(p for p in documents if city["area_code"] in p.name)
+        word = Document(str(page.with_suffix(".docx")))
+        headline = next(p.text for p in word.paragraphs if p.text.startswith("城市健康指数"))
+        assert f"城市健康指数 {index:,.1f}" in headline and "排名第" in headline
+        assert any(t.rows[0].cells[0].text == "县(市、区)" for t in word.tables)
+        assert len(word.inline_shapes) == 3  # the counties' map, the radar, the ranking
+        text = "".join(p.extract_text() for p in PdfReader(str(page.with_suffix(".pdf"))).pages)
+        assert f"{name}{year}年度城市体检报告" in text
+        assert f"城市健康指数 {index:,.1f}" in text

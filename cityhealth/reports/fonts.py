@@ -1,0 +1,81 @@
+"""The Chinese font a page uses, embedded in the page (``@font-face`` with a data URI).
+
+A report opened on a machine with no Chinese system font must not show empty boxes:
+each page carries the subset of Noto Sans CJK SC (the charts' font, from the
+``mplfonts`` wheel) holding exactly the characters on it, plus printable ASCII, as an
+OpenType (CFF) font in base64 (about 50 KB for a city report; WOFF2 would need Brotli,
+which the project does not install).
+
+Subsetting the whole font (16 MB) takes about 1 s a page, so a process first cuts,
+once, a base font of the characters reports are made of (the reference seeds' texts,
+the sentences the dbt models write and the report writers' own), ~2 s, and cuts each
+page's subset from it (~0.3 s); a page with a character outside the base is cut from
+the whole font.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from functools import lru_cache
+from pathlib import Path
+
+FAMILY = "CityHealthCJK"
+ASCII = frozenset(range(0x20, 0x7F))
+
+
+def characters(text: str) -> frozenset[int]:
+    """The code points a page shows (its text with entities decoded), plus ASCII."""
+    return frozenset(ord(c) for c in html.unescape(text) if not c.isspace()) | ASCII
+
+
+def _cut(source: bytes | str, code_points: frozenset[int]) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep the font's names and licence text
+    options.notdef_outline = True
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+    font = TTFont(io.BytesIO(source) if isinstance(source, bytes) else source, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(code_points))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _base() -> tuple[frozenset[int], bytes]:
+    """The characters reports are made of, and the font cut to them (once a process)."""
+    from cityhealth.core.settings import DBT_PROJECT_DIR, SEEDS_DIR
+    from cityhealth.reports.charts import cjk_font_path
+
+    sources = [*SEEDS_DIR.glob("*.csv"), *DBT_PROJECT_DIR.glob("models/**/*.sql"),
+               *Path(__file__).parent.glob("*.py")]
+    text = "".join(path.read_text(encoding="utf-8") for path in sorted(sources))
+    code_points = characters(text)
+    return code_points, _cut(str(cjk_font_path()), code_points)
+
+
+@lru_cache(maxsize=32)
+def subset_font(code_points: frozenset[int]) -> bytes:
+    """The embedded font's subset holding ``code_points`` (those it has glyphs for)."""
+    from cityhealth.reports.charts import cjk_font_path
+
+    base_points, base = _base()
+    if code_points <= base_points:
+        return _cut(base, code_points)
+    return _cut(str(cjk_font_path()), code_points)
+
+
+def font_face(text: str) -> str:
+    """The ``@font-face`` rule embedding the subset for ``text``."""
+    data = base64.b64encode(subset_font(characters(text))).decode("ascii")
+    return (f'@font-face{{font-family:"{FAMILY}";'
+            f'src:url(data:font/otf;base64,{data}) format("opentype")}}')
