@@ -33,6 +33,9 @@ TASK_TIMEOUT_ENV = "CITYHEALTH_TASK_TIMEOUT_SECONDS"
 MEMORY_LIMIT_ENV = "CITYHEALTH_DUCKDB_MEMORY_LIMIT"
 THREADS_ENV = "CITYHEALTH_DUCKDB_THREADS"
 TEMP_DIRECTORY_ENV = "CITYHEALTH_DUCKDB_TEMP_DIRECTORY"
+# The documents written beside each report page (Word, PDF), or none.
+REPORT_DOCUMENTS_ENV = "CITYHEALTH_REPORT_DOCUMENTS"
+REPORT_DOCUMENT_FORMATS = ("docx", "pdf")
 
 
 class SettingsError(ValueError):
@@ -157,6 +160,9 @@ class Settings:
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     duckdb_temp_directory: Path | None = None  # settings(): <home>/tmp/duckdb unless set
+    # Formats written beside each HTML report page (Word for editing, PDF for filing);
+    # () = HTML only, e.g. where reports are read on screen and a PDF takes seconds a page.
+    report_documents: tuple[str, ...] = REPORT_DOCUMENT_FORMATS
 
     # Where things live. All under one home so that a backup is one folder.
     @property
@@ -303,6 +309,19 @@ def _folder(name: str) -> Path | None:
     return path
 
 
+def _formats(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = _env(name)
+    if value is None:
+        return default
+    if value.strip().lower() == "none":
+        return ()
+    formats = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not formats or set(formats) - set(REPORT_DOCUMENT_FORMATS):
+        raise _bad(name, f"a comma-separated list of {', '.join(REPORT_DOCUMENT_FORMATS)}, "
+                   "or none", value)
+    return tuple(f for f in REPORT_DOCUMENT_FORMATS if f in formats)
+
+
 def _profile_name(name: str, default: str) -> str:
     value = (_env(name) or default).strip()
     if value not in profile_names():
@@ -340,4 +359,5 @@ def settings() -> Settings:
         duckdb_memory_limit=_memory(MEMORY_LIMIT_ENV, "4GB"),
         duckdb_threads=_count(THREADS_ENV, os.cpu_count() or 1),
         duckdb_temp_directory=_folder(TEMP_DIRECTORY_ENV) or home / "tmp" / "duckdb",
+        report_documents=_formats(REPORT_DOCUMENTS_ENV, REPORT_DOCUMENT_FORMATS),
     )

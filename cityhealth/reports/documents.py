@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from cityhealth.core.settings import settings
+
 log = logging.getLogger(__name__)
 
 PRINT_CSS = """
@@ -235,12 +237,17 @@ def write_docx(html_path: Path) -> Path:
     return target
 
 
-def write_documents(html_paths: list[Path]) -> list[Path]:
-    """``.docx`` and ``.pdf`` beside each page (PDF only where Pango is there)."""
+def write_documents(html_paths: list[Path],
+                    formats: tuple[str, ...] | None = None) -> list[Path]:
+    """``.docx`` and ``.pdf`` beside each page (PDF only where Pango is there); the
+    formats are the deployment's (``CITYHEALTH_REPORT_DOCUMENTS``) unless given."""
+    if formats is None:
+        formats = settings().report_documents
     written: list[Path] = []
     for path in html_paths:
-        written.append(write_docx(path))
-        pdf = write_pdf(path)
+        if "docx" in formats:
+            written.append(write_docx(path))
+        pdf = write_pdf(path) if "pdf" in formats else None
         if pdf is not None:
             written.append(pdf)
     return written

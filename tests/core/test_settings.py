@@ -24,7 +24,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Mo
                  "CITYHEALTH_SMTP_RECIPIENTS", "CITYHEALTH_FEED_BASE_URL",
                  "CITYHEALTH_DUCKDB_MEMORY_LIMIT", "CITYHEALTH_DUCKDB_THREADS",
                  "CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "CITYHEALTH_QUERY_TIMEOUT_SECONDS",
-                 "CITYHEALTH_TASK_TIMEOUT_SECONDS"):
+                 "CITYHEALTH_TASK_TIMEOUT_SECONDS", "CITYHEALTH_REPORT_DOCUMENTS"):
         monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
     yield monkeypatch
@@ -98,6 +98,9 @@ def test_valid_values_are_typed(fresh: pytest.MonkeyPatch) -> None:
      "e.g. 4GB or 512MB, got '80%'"),
     ("CITYHEALTH_DUCKDB_THREADS", "0",
      "CITYHEALTH_DUCKDB_THREADS must be a whole number of at least 1, got '0'"),
+    ("CITYHEALTH_REPORT_DOCUMENTS", "docx,odt",
+     "CITYHEALTH_REPORT_DOCUMENTS must be a comma-separated list of docx, pdf, or none, "
+     "got 'docx,odt'"),
     ("CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "tmp/duckdb",
      "CITYHEALTH_DUCKDB_TEMP_DIRECTORY must be an absolute path, e.g. /data/tmp/duckdb, "
      "got 'tmp/duckdb'"),
@@ -169,3 +172,14 @@ def test_the_shipped_profiles_load() -> None:
     for name in settings_module.profile_names():
         profile = Profile.load(name)
         assert profile.check_year in profile.years
+
+
+@pytest.mark.parametrize(("value", "formats"), [
+    (None, ("docx", "pdf")), ("pdf", ("pdf",)), (" PDF, docx ", ("docx", "pdf")),
+    ("none", ()), ("None", ()),
+])
+def test_the_documents_beside_each_report_are_a_setting(
+        fresh: pytest.MonkeyPatch, value: str | None, formats: tuple[str, ...]) -> None:
+    if value is not None:
+        fresh.setenv("CITYHEALTH_REPORT_DOCUMENTS", value)
+    assert settings().report_documents == formats

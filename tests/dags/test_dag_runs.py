@@ -64,6 +64,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, feed_server: str) -> Iter
     os.environ["CITYHEALTH_HOME"] = str(home)
     os.environ["CITYHEALTH_FEED_BASE_URL"] = feed_server
     os.environ["CITYHEALTH_FEED_TOKEN"] = "dag-test-token"
+    # these runs write every report kind as a deployment does: HTML, Word and PDF
+    os.environ["CITYHEALTH_REPORT_DOCUMENTS"] = "docx,pdf"
     for name in list(os.environ):
         if name.startswith("AIRFLOW"):
             del os.environ[name]

@@ -415,7 +415,7 @@ def documents(written) -> dict[Path, list[Path]]:
     from cityhealth.reports.documents import write_documents
 
     pages = [p for s in written.values() for p in s.files if p.suffix == ".html"]
-    return {page: write_documents([page]) for page in pages}
+    return {page: write_documents([page], ("docx", "pdf")) for page in pages}
 
 
 def test_every_report_page_has_word_and_pdf_beside_it(written, documents) -> None:
