@@ -13,10 +13,15 @@ order (``ref_survey_questions.csv``).
 
 How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measures it):
 
-* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec, streaming, into
-  DuckDB's temp directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader
-  corrupts or rejects a multi-byte character that straddles its 32 MB read buffer
-  (a large export always has some) and decodes several times slower than Python.
+* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec into DuckDB's temp
+  directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader corrupts or
+  rejects a multi-byte character that straddles its 32 MB read buffer (a large export
+  always has some) and decodes several times slower than Python. An export larger than
+  ``PIECE_BYTES`` is cut at line ends into pieces that worker processes transcode at
+  the same time (``cityhealth.ingestion.transcode``, one per DuckDB thread), while
+  DuckDB parses the pieces already done, in file order: transcoding no longer holds
+  one core while the other waits. A piece DuckDB refuses is diagnosed by reading the
+  whole file as one, so that the message names the file's lines, not a piece's.
 * The file is parsed once, into a compact temp table that already holds what is
   loaded (scores, keyed hash, parsed timestamp) plus what the checks need: the raw
   text of the few cells that fail. Personal data is hashed in that same pass, so it
@@ -319,6 +324,8 @@ def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, enc
                             for c in missing])
                     sql = _parse_sql(columns, questions)
                 _parse(con, sql, files, year, first=done == 0)
+            except duckdb.InterruptException:
+                raise  # a statement timeout (query_timeout), not the file's fault
             except duckdb.Error as error:
                 raise _PiecesUnreadable(files[0]) from error
             for file in files:
