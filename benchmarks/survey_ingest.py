@@ -77,6 +77,14 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _children() -> tuple[float, int]:
+    """CPU seconds and the largest peak RSS (bytes) of this process's ended children
+    (the ingest's transcoding workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    scale = 1 if sys.platform == "darwin" else 1024
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale
+
+
 def _use_home(home: str) -> None:
     os.environ["CITYHEALTH_HOME"] = home
     from cityhealth.core.settings import settings
@@ -227,16 +235,20 @@ def step_ingest(export: str, home: str, year: int) -> dict:
         os.link(export, landed)
     except OSError:
         shutil.copyfile(export, landed)
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu, children_cpu = time.perf_counter(), _cpu(), _children()[0]
     outcomes = run.ingest_source("survey", str(year))
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    workers_cpu, workers_rss = _children()
+    workers_cpu -= children_cpu
     phases["other"] = seconds - sum(phases.values())  # open, record batch, commit, close
     if within_load and "load" in phases:
         within_load["insert_and_rest"] = phases["load"] - sum(within_load.values())
     if len(outcomes) != 1:
         raise RuntimeError(f"expected one batch, got {outcomes}")
     outcome = outcomes[0]
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_bytes": _peak_rss(),
+    return {"seconds": seconds, "cpu_seconds": cpu + workers_cpu,
+            "workers_cpu_seconds": workers_cpu, "peak_rss_bytes": _peak_rss(),
+            "workers_peak_rss_bytes": workers_rss if workers_cpu > 0 else 0,
             "status": outcome.status,
             "rows": outcome.rows, "error": outcome.error, "batch_id": outcome.batch_id,
             "phases": phases, "load_phases": within_load,
@@ -421,6 +433,8 @@ def figures(export: dict, reference: dict, utf8: dict, ingest: dict,
         "ratio_pandas_ingest": pandas_ratio,
         "ingest_seconds": ing.get("seconds"),
         "ingest_cpu_seconds": ing.get("cpu_seconds"),
+        "ingest_workers_cpu_seconds": ing.get("workers_cpu_seconds"),
+        "ingest_workers_peak_rss_bytes": ing.get("workers_peak_rss_bytes"),
         "ingest_phases_seconds": ing.get("phases", {}),
         "ingest_load_phases_seconds": ing.get("load_phases", {}),
         "ingest_peak_rss_bytes": ing.get("peak_rss_bytes"),
@@ -488,6 +502,10 @@ def report(result: dict) -> str:
     ]
     if within:
         lines.append(f"{'':<34}{'':>16}  load: {within}")
+    if result.get("ingest_workers_cpu_seconds"):
+        lines.append(f"{'':<34}{'':>16}  of the cpu: transcoding workers "
+                     f"{result['ingest_workers_cpu_seconds']:.1f} s (peak RSS "
+                     f"{gib(result['ingest_workers_peak_rss_bytes'])} each at most)")
     if result["reference_pandas_skipped"]:
         lines.append(f"{'reference (pandas)':<34}{'skipped':>16}  (--no-pandas)")
     else:
