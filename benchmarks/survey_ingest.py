@@ -49,10 +49,13 @@ YEAR = 2025
 SEED = 20210930
 GiB = 1024 ** 3
 TARGETS = {
-    "ingest_vs_reference": 1.5,          # ingest wall time / UTF-8 reference wall time
+    "ingest_vs_reference": 1.2,          # ingest wall time / UTF-8 reference wall time
     "ingest_peak_rss_bytes": 2 * GiB,
     "validation_vs_ingest": 0.3,         # validation wall time / ingest wall time
+    "pandas_vs_ingest": 5.0,             # pandas reference (scaled) / ingest, at least
 }
+DEFAULT_PANDAS_ROWS = 2_000_000  # the pandas reference reads at most this many rows, scaled
+PANDAS_CHUNK_ROWS = 1_000_000
 DUCKDB_CSV_BUFFER = 32_000_000     # DuckDB's default read_csv buffer_size
 PIECE_BYTES = 30_000_000           # pieces of the export for the reference, below that
 EXPORT_NAME = "问卷导出_{rows}.csv"
@@ -72,6 +75,14 @@ def _cpu() -> float:
     """CPU seconds of this process so far, all threads (DuckDB's too)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _children() -> tuple[float, int]:
+    """CPU seconds and the largest peak RSS (bytes) of this process's ended children
+    (the ingest's transcoding workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    scale = 1 if sys.platform == "darwin" else 1024
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * scale
 
 
 def _use_home(home: str) -> None:
@@ -156,6 +167,33 @@ def step_reference(files: list[str], database: str, encoding: str) -> dict:
             "rows": rows, "error": error, "database_bytes": size}
 
 
+def step_pandas(export: str, database: str, rows: int) -> dict:
+    """What a user would write: pandas ``read_csv(dtype=str)`` in chunks of a million rows,
+    each inserted into a DuckDB table (the first ``rows`` data rows of the export)."""
+    import duckdb
+    import pandas as pd
+
+    Path(database).unlink(missing_ok=True)
+    Path(database + ".wal").unlink(missing_ok=True)
+    con = duckdb.connect(database)
+    start, cpu = time.perf_counter(), _cpu()
+    loaded = 0
+    try:
+        for chunk in pd.read_csv(export, dtype=str, encoding="gb18030", nrows=rows,
+                                 chunksize=PANDAS_CHUNK_ROWS):
+            con.register("chunk", chunk)
+            con.execute("insert into t select * from chunk" if loaded else
+                        "create table t as select * from chunk")
+            con.unregister("chunk")
+            loaded += len(chunk)
+    finally:
+        con.close()
+    seconds = time.perf_counter() - start
+    Path(database).unlink(missing_ok=True)
+    return {"seconds": seconds, "cpu_seconds": _cpu() - cpu, "peak_rss_bytes": _peak_rss(),
+            "rows": loaded}
+
+
 def step_ingest(export: str, home: str, year: int) -> dict:
     """The platform's ingestion of the export, in a fresh home; phases timed on the side."""
     _use_home(home)
@@ -185,6 +223,7 @@ def step_ingest(export: str, home: str, year: int) -> dict:
     timed(kind, "load", "load", phases)
     # inside load (private helpers of cityhealth/ingestion/survey_export.py, timed when present)
     timed(kind, "_transcode", "transcode", within_load)
+    timed(kind, "_read_pieces", "transcode_and_parse_in_pieces", within_load)
     timed(kind, "_read", "parse", within_load)
     timed(kind, "_check", "checks", within_load)
 
@@ -196,16 +235,20 @@ def step_ingest(export: str, home: str, year: int) -> dict:
         os.link(export, landed)
     except OSError:
         shutil.copyfile(export, landed)
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu, children_cpu = time.perf_counter(), _cpu(), _children()[0]
     outcomes = run.ingest_source("survey", str(year))
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+    workers_cpu, workers_rss = _children()
+    workers_cpu -= children_cpu
     phases["other"] = seconds - sum(phases.values())  # open, record batch, commit, close
     if within_load and "load" in phases:
         within_load["insert_and_rest"] = phases["load"] - sum(within_load.values())
     if len(outcomes) != 1:
         raise RuntimeError(f"expected one batch, got {outcomes}")
     outcome = outcomes[0]
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_bytes": _peak_rss(),
+    return {"seconds": seconds, "cpu_seconds": cpu + workers_cpu,
+            "workers_cpu_seconds": workers_cpu, "peak_rss_bytes": _peak_rss(),
+            "workers_peak_rss_bytes": workers_rss if workers_cpu > 0 else 0,
             "status": outcome.status,
             "rows": outcome.rows, "error": outcome.error, "batch_id": outcome.batch_id,
             "phases": phases, "load_phases": within_load,
@@ -330,6 +373,19 @@ def reference_utf8(export: dict, workdir: Path, log) -> dict:
     return result
 
 
+def reference_pandas(export: dict, workdir: Path, rows: int, log) -> dict:
+    """The pandas reference on the first ``rows`` rows, its time scaled to the export's."""
+    rows = min(rows, export["rows"])
+    log(f"reference: pandas read_csv(dtype=str) in chunks of {PANDAS_CHUNK_ROWS:,} rows + "
+        f"insert, {rows:,} rows ...")
+    result = guarded("pandas reference", step_pandas, export["path"],
+                     str(workdir / "reference_pandas.duckdb"), rows, log=log)
+    (workdir / "reference_pandas.duckdb").unlink(missing_ok=True)
+    if result.get("seconds") is not None:
+        result["scaled_seconds"] = result["seconds"] * export["rows"] / result["rows"]
+    return result
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
@@ -340,16 +396,20 @@ def _measured(step: dict) -> dict:
 
 
 def figures(export: dict, reference: dict, utf8: dict, ingest: dict,
-            validation: dict, info: dict) -> dict:
+            validation: dict, info: dict, pandas: dict | None = None) -> dict:
     """Every figure of the run; a step that failed or timed out has None for its figures
     and its message under ``errors``. The headline ratio is against the UTF-8 reference
     (DuckDB's fast native reader: the stricter comparison); the GB18030 one is shown too."""
     ref, ref8, ing, val = (_measured(s) for s in (reference, utf8, ingest, validation))
+    pandas = pandas or {"skipped": True}
+    pds = _measured(pandas)
     ratio = _ratio(ing.get("seconds"), ref8.get("seconds"))
+    pandas_ratio = _ratio(pds.get("scaled_seconds"), ing.get("seconds"))
     val_ratio = _ratio(val.get("seconds"), ing.get("seconds"))
     errors = {name: step["error"] for name, step in (
         ("reference", reference), ("reference_utf8", utf8), ("ingest", ingest),
-        ("validation", validation)) if step.get("error") and not _measured(step)}
+        ("validation", validation), ("reference_pandas", pandas))
+        if step.get("error") and not _measured(step)}
     return {
         "machine": info,
         "rows": export["rows"],
@@ -364,8 +424,17 @@ def figures(export: dict, reference: dict, utf8: dict, ingest: dict,
         "reference_utf8_seconds": ref8.get("seconds"),
         "reference_utf8_cpu_seconds": ref8.get("cpu_seconds"),
         "reference_utf8_peak_rss_bytes": ref8.get("peak_rss_bytes"),
+        "reference_pandas_rows": pds.get("rows"),
+        "reference_pandas_seconds": pds.get("seconds"),
+        "reference_pandas_cpu_seconds": pds.get("cpu_seconds"),
+        "reference_pandas_peak_rss_bytes": pds.get("peak_rss_bytes"),
+        "reference_pandas_scaled_seconds": pds.get("scaled_seconds"),
+        "reference_pandas_skipped": bool(pandas.get("skipped")),
+        "ratio_pandas_ingest": pandas_ratio,
         "ingest_seconds": ing.get("seconds"),
         "ingest_cpu_seconds": ing.get("cpu_seconds"),
+        "ingest_workers_cpu_seconds": ing.get("workers_cpu_seconds"),
+        "ingest_workers_peak_rss_bytes": ing.get("workers_peak_rss_bytes"),
         "ingest_phases_seconds": ing.get("phases", {}),
         "ingest_load_phases_seconds": ing.get("load_phases", {}),
         "ingest_peak_rss_bytes": ing.get("peak_rss_bytes"),
@@ -386,6 +455,8 @@ def figures(export: dict, reference: dict, utf8: dict, ingest: dict,
             and ing["peak_rss_bytes"] <= TARGETS["ingest_peak_rss_bytes"],
             "validation_vs_ingest": val_ratio is not None
             and val_ratio <= TARGETS["validation_vs_ingest"],
+            "pandas_vs_ingest": pandas_ratio is not None
+            and pandas_ratio >= TARGETS["pandas_vs_ingest"],
         },
     }
 
@@ -431,12 +502,30 @@ def report(result: dict) -> str:
     ]
     if within:
         lines.append(f"{'':<34}{'':>16}  load: {within}")
+    if result.get("ingest_workers_cpu_seconds"):
+        lines.append(f"{'':<34}{'':>16}  of the cpu: transcoding workers "
+                     f"{result['ingest_workers_cpu_seconds']:.1f} s (peak RSS "
+                     f"{gib(result['ingest_workers_peak_rss_bytes'])} each at most)")
+    if result["reference_pandas_skipped"]:
+        lines.append(f"{'reference (pandas)':<34}{'skipped':>16}  (--no-pandas)")
+    else:
+        lines.append(
+            f"{'reference (pandas, scaled)':<34}"
+            f"{sec(result['reference_pandas_scaled_seconds']):>16}  measured "
+            f"{sec(result['reference_pandas_seconds'])} "
+            f"{cpu('reference_pandas_cpu_seconds')} on "
+            f"{result['reference_pandas_rows'] or 0:,} rows, scaled to all; peak RSS "
+            f"{gib(result['reference_pandas_peak_rss_bytes'])}")
     lines += [
         f"{'ratio ingest / reference':<34}{num(result['ratio_ingest_reference']):>16}  "
         f"against the UTF-8 reference; target <= {TARGETS['ingest_vs_reference']}  "
         f"{ok(met['ingest_vs_reference'])}",
         f"{'ratio ingest / gb18030 reference':<34}"
         f"{num(result['ratio_ingest_reference_gb18030']):>16}  (information)",
+        f"{'ratio pandas / ingest':<34}{num(result['ratio_pandas_ingest']):>16}  "
+        f"target >= {TARGETS['pandas_vs_ingest']}  "
+        + ("(not measured)" if result["reference_pandas_skipped"]
+           else ok(met["pandas_vs_ingest"])),
         f"{'ingest peak RSS':<34}{gib(result['ingest_peak_rss_bytes']):>16}  "
         f"target <= {gib(TARGETS['ingest_peak_rss_bytes'])}  {ok(met['ingest_peak_rss'])}",
         f"{'validation (validate_pending)':<34}{sec(result['validation_seconds']):>16}  "
@@ -462,11 +551,22 @@ def main(argv: list[str] | None = None) -> dict:
                         help="seconds each measured step may run before its processes are "
                              f"killed and it is reported as timed out "
                              f"(default {DEFAULT_STEP_TIMEOUT:g})")
+    parser.add_argument("--pandas-rows", type=int, default=DEFAULT_PANDAS_ROWS,
+                        help="rows the pandas reference reads (it is slow); its time is "
+                             "scaled to the export's rows (default "
+                             f"{DEFAULT_PANDAS_ROWS:,})")
+    parser.add_argument("--no-pandas", action="store_true",
+                        help="skip the pandas reference")
+    parser.add_argument("--no-gb18030", action="store_true",
+                        help="skip the reference with DuckDB's own GB18030 reader (slow; "
+                             "information only)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (archive, warehouse) after the run")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be positive")
+    if args.pandas_rows < 1:
+        parser.error("--pandas-rows must be positive")
     if args.step_timeout <= 0:
         parser.error("--step-timeout must be positive")
     STEP_TIMEOUT["limit"] = args.step_timeout
@@ -479,7 +579,10 @@ def main(argv: list[str] | None = None) -> dict:
     info = machine()
     export = export_for(workdir, args.rows, YEAR, SEED, log)
     utf8 = reference_utf8(export, workdir, log)
-    reference = reference_gb18030(export, workdir, log)
+    reference = ({"mode": "skipped (--no-gb18030)"} if args.no_gb18030
+                 else reference_gb18030(export, workdir, log))
+    pandas = (None if args.no_pandas
+              else reference_pandas(export, workdir, args.pandas_rows, log))
     home = workdir / "home"
     shutil.rmtree(home, ignore_errors=True)
     log("ingest: cityhealth.ingestion.run.ingest_source('survey', ...) ...")
@@ -502,7 +605,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.keep:
         shutil.rmtree(home, ignore_errors=True)
     info["load_average_1min_end"] = os.getloadavg()[0]
-    result = figures(export, reference, utf8, ingest, validation, info)
+    result = figures(export, reference, utf8, ingest, validation, info, pandas)
     (workdir / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
     log("")

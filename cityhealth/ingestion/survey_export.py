@@ -13,10 +13,15 @@ order (``ref_survey_questions.csv``).
 
 How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measures it):
 
-* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec, streaming, into
-  DuckDB's temp directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader
-  corrupts or rejects a multi-byte character that straddles its 32 MB read buffer
-  (a large export always has some) and decodes several times slower than Python.
+* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec into DuckDB's temp
+  directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader corrupts or
+  rejects a multi-byte character that straddles its 32 MB read buffer (a large export
+  always has some) and decodes several times slower than Python. An export larger than
+  ``PIECE_BYTES`` is cut at line ends into pieces that worker processes transcode at
+  the same time (``cityhealth.ingestion.transcode``, one per DuckDB thread), while
+  DuckDB parses the pieces already done, in file order: transcoding no longer holds
+  one core while the other waits. A piece DuckDB refuses is diagnosed by reading the
+  whole file as one, so that the message names the file's lines, not a piece's.
 * The file is parsed once, into a compact temp table that already holds what is
   loaded (scores, keyed hash, parsed timestamp) plus what the checks need: the raw
   text of the few cells that fail. Personal data is hashed in that same pass, so it
@@ -34,6 +39,7 @@ import codecs
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -47,6 +53,7 @@ from cityhealth.core.reference import (
     survey_questions,
 )
 from cityhealth.core.settings import settings
+from cityhealth.ingestion import transcode
 from cityhealth.ingestion.checks import area_codes, current_year
 from cityhealth.ingestion.errors import LEVELS_ZH, DeliveryError, Problem, problem, shown
 from cityhealth.ingestion.registry import Source
@@ -64,6 +71,7 @@ DROPPED = ("IP地址", "所在区县")
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
 EXAMPLES = 5
 TRANSCODE_CHUNK = 8 << 20  # bytes read per step when transcoding to UTF-8
+PIECE_BYTES = 64 << 20     # an export larger than this is transcoded in pieces, in parallel
 MASK_BITS = 62             # answer columns per bit mask of invalid answers
 INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
 MAX_LINE_BYTES = 2_097_152  # DuckDB's max_line_size (its default, said in the message)
@@ -176,15 +184,12 @@ def _masks(count: int) -> list[list[int]]:
             for start in range(0, count, MASK_BITS)]
 
 
-def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
-          encoding: str, columns: list[str], questions: list[str], year: int) -> str:
-    """Parse the export once into the compact temp table survey_in; returns the SQL of a
-    row's 1-based number in the file's data rows.
-
-    survey_in holds what is loaded (trimmed codes, keyed hash, parsed timestamp and
-    duration, scores) and what the checks need: raw answer sheet number and area code,
-    the raw text of a failing timestamp or duration, a bit mask of invalid answers per
-    row and, only for such rows, the raw answers."""
+def _parse_sql(columns: list[str], questions: list[str]) -> str:
+    """The select that parses CSV files ($path: one or a list) into survey_in's columns:
+    what is loaded (trimmed codes, keyed hash, parsed timestamp and duration, scores) and
+    what the checks need: raw answer sheet number and area code, the raw text of a
+    failing timestamp or duration, a bit mask of invalid answers per row and, only for
+    such rows, the raw answers. Parameters $path, $year, $current_year, $ipad, $opad."""
     # one code per answer cell: its score, 0 for empty or 不了解, INVALID for any other text.
     # (No IN lists here: DuckDB turns long ones into a join, which loses the file order
     # that the rowids, hence the row numbers, come from.)
@@ -229,18 +234,106 @@ def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: 
         f"case when {any_bad} then [" + ", ".join(f"r{i}" for i in range(count))
         + "] end as raw_answers",
     ])
+    return (f"select {compact} from (select {coded} from "
+            f"(select {parsed} from read_csv($path, {CSV_OPTIONS})))")
+
+
+def _parse(con: duckdb.DuckDBPyConnection, sql: str, files: str | list[str], year: int,
+           first: bool) -> None:
+    """Parse CSV file(s) into survey_in: the first call creates it, the next ones append
+    (in file order, so that rowids follow the file's data rows)."""
     ipad, opad = _hmac_pads(settings().pii_hash_key)
-    try:
-        con.execute(
-            f"create or replace temp table survey_in as select {compact} from "
-            f"(select {coded} from (select {parsed} from read_csv($path, {CSV_OPTIONS})))",
-            {"path": str(csv_path), "year": year, "current_year": current_year(),
-             "ipad": ipad, "opad": opad})
-    except (duckdb.Error, UnicodeDecodeError) as error:
-        raise _unreadable(source, path, csv_path, encoding, error) from None
+    into = "create or replace temp table survey_in as " if first else "insert into survey_in "
+    con.execute(into + sql, {"path": files, "year": year, "current_year": current_year(),
+                             "ipad": ipad, "opad": opad})
+
+
+def _row_number(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of a survey_in row's 1-based number in the file's data rows."""
     # rowids of a table created inside a transaction do not start at 0: number from the first
     first = con.execute("select coalesce(min(rowid), 0) from survey_in").fetchone()[0]
     return f"(rowid - {int(first)} + 1)"
+
+
+def _read(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
+          encoding: str, columns: list[str], questions: list[str], year: int) -> str:
+    """Parse one CSV file once into the compact temp table survey_in (:func:`_parse_sql`);
+    returns the SQL of a row's 1-based number in the file's data rows."""
+    try:
+        _parse(con, _parse_sql(columns, questions), str(csv_path), year, first=True)
+    except (duckdb.Error, UnicodeDecodeError) as error:
+        raise _unreadable(source, path, csv_path, encoding, error) from None
+    return _row_number(con)
+
+
+class _PiecesUnreadable(Exception):
+    """DuckDB refused a piece: the whole file is read the single-file way, whose error
+    names the file's own lines."""
+
+
+def _transcoders() -> int:
+    return max(1, min(settings().duckdb_threads, os.cpu_count() or 1))
+
+
+def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
+                 questions: list[str], year: int, folder: Path) -> tuple[list[str], str]:
+    """Transcode the export in pieces on every core (``cityhealth.ingestion.transcode``)
+    while DuckDB parses the pieces already done into survey_in, in file order; returns
+    the columns and the SQL of a row's number in the file's data rows. A piece DuckDB
+    refuses: :class:`_PiecesUnreadable`."""
+    with open(path, "rb") as handle:
+        header = handle.read(transcode.header_end(path))
+    try:
+        header = header.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError:
+        raise DeliveryError(source.source_id, path.name, problem(
+            "encoding", f"not a readable CSV export ({encoding}): "
+            f"{locate_undecodable(path, encoding)}")) from None
+    jobs = [{"piece": number, "path": str(path), "start": start, "end": end,
+             "encoding": encoding, "header": "" if start == 0 else header.decode("utf-8"),
+             "target": str(folder / f"piece_{number:06d}.csv")}
+            for number, (start, end) in enumerate(transcode.pieces(path, PIECE_BYTES))]
+    workers = transcode.Workers(_transcoders(), jobs)
+    try:
+        pieces = len(jobs)
+        sql, done = "", 0
+        columns: list[str] = []
+        while done < pieces:
+            batch = [done]
+            try:
+                workers.wait(done)
+                while batch[-1] + 1 < pieces and len(batch) < workers.count:
+                    workers.wait(batch[-1] + 1)
+                    batch.append(batch[-1] + 1)
+            except UnicodeDecodeError:
+                raise DeliveryError(
+                    source.source_id, path.name,
+                    problem("encoding", f"not a readable CSV export ({encoding}): "
+                            f"{locate_undecodable(path, encoding)}")) from None
+            files = [str(folder / f"piece_{number:06d}.csv") for number in batch]
+            try:
+                if done == 0:
+                    columns = [column[0] for column in con.execute(
+                        f"select * from read_csv(?, {CSV_OPTIONS}) limit 0",
+                        [files[0]]).description]
+                    missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions)
+                               if c not in columns]
+                    if missing:
+                        raise DeliveryError(source.source_id, path.name, [
+                            problem("missing_column", f"missing column {c}", heading=c)
+                            for c in missing])
+                    sql = _parse_sql(columns, questions)
+                _parse(con, sql, files, year, first=done == 0)
+            except duckdb.InterruptException:
+                raise  # a statement timeout (query_timeout), not the file's fault
+            except duckdb.Error as error:
+                raise _PiecesUnreadable(files[0]) from error
+            for file in files:
+                Path(file).unlink()
+            done = batch[-1] + 1
+        return columns, _row_number(con)
+    finally:
+        workers.close()
 
 
 def _examples(con: duckdb.DuckDBPyConnection, row: str, condition: str, value: str,
@@ -322,6 +415,52 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
     return problems
 
 
+def _read_whole(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
+                questions: list[str], year: int) -> str:
+    """The export read as one file (a GBK/GB18030 one through one UTF-8 copy) into
+    survey_in; returns the SQL of a row's number in the file's data rows."""
+    utf8_copy: Path | None = None
+    try:
+        csv_path = path
+        if encoding != "utf-8":
+            descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
+                                                dir=_scratch_dir())
+            os.close(descriptor)
+            utf8_copy = Path(name)
+            _transcode(source, path, encoding, utf8_copy)
+            csv_path = utf8_copy
+        columns = _columns(con, source, path, csv_path, encoding)
+        missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
+        if missing:
+            raise DeliveryError(source.source_id, path.name, [
+                problem("missing_column", f"missing column {c}", heading=c)
+                for c in missing])
+        return _read(con, source, path, csv_path, encoding, columns, questions, year)
+    finally:
+        if utf8_copy is not None:
+            utf8_copy.unlink(missing_ok=True)
+
+
+def _diagnosis(source: Source, path: Path, encoding: str, questions: list[str], year: int,
+               refused: _PiecesUnreadable) -> DeliveryError:
+    """Why DuckDB refused a piece, said as for the whole file (its lines, not a piece's):
+    the export is read again as one file on a connection of its own (the load's
+    transaction is aborted by the error)."""
+    scratch = duckdb.connect()
+    try:
+        scratch.execute(f"set memory_limit = '{settings().duckdb_memory_limit}'")
+        scratch.execute(f"set threads = {_transcoders()}")
+        folder = str(_scratch_dir()).replace("'", "''")
+        scratch.execute(f"set temp_directory = '{folder}'")
+        _read_whole(scratch, source, path, encoding, questions, year)
+    except DeliveryError as error:
+        return error
+    finally:
+        scratch.close()
+    # the file as a whole was read: say what DuckDB said of the piece
+    return _unreadable(source, path, Path(str(refused)), encoding, refused.__cause__)
+
+
 def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
          batch_id: str) -> int:
     year = Period.parse(period).check_year
@@ -340,26 +479,17 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
     first_line = head.decode(encoding, errors="replace").splitlines()[0]
     if (issue := delimiter_problem(first_line, RESPONSE_ID)) is not None:
         raise DeliveryError(source.source_id, path.name, issue)
-    utf8_copy: Path | None = None
+    folder: Path | None = None
     try:
-        csv_path = path
-        if encoding != "utf-8":
-            descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
-                                            dir=_scratch_dir())
-            os.close(descriptor)
-            utf8_copy = Path(name)
-            _transcode(source, path, encoding, utf8_copy)
-            csv_path = utf8_copy
-        columns = _columns(con, source, path, csv_path, encoding)
-        missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
-        if missing:
-            raise DeliveryError(source.source_id, path.name, [
-                problem("missing_column", f"missing column {c}", heading=c)
-                for c in missing])
-        row = _read(con, source, path, csv_path, encoding, columns, questions, year)
-        if utf8_copy is not None:  # parsed: the copy is not needed any more
-            utf8_copy.unlink()
-            utf8_copy = None
+        row = ""
+        if encoding != "utf-8" and path.stat().st_size > PIECE_BYTES and _transcoders() > 1:
+            folder = Path(tempfile.mkdtemp(prefix="survey-", dir=_scratch_dir()))
+            try:
+                _, row = _read_pieces(con, source, path, encoding, questions, year, folder)
+            except _PiecesUnreadable as refused:
+                raise _diagnosis(source, path, encoding, questions, year, refused) from None
+        else:
+            row = _read_whole(con, source, path, encoding, questions, year)
         problems = _check(con, row, questions, year)
         if problems:
             raise DeliveryError(source.source_id, path.name, problems)
@@ -372,8 +502,8 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
              "questionnaire": questionnaire})
         return con.execute("select count(*) from survey_in").fetchone()[0]
     finally:
-        if utf8_copy is not None:
-            utf8_copy.unlink(missing_ok=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(duckdb.Error):  # a failed transaction drops them anyway
             con.execute("drop table if exists survey_in")
             con.execute("drop table if exists known_areas")

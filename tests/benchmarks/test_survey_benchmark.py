@@ -13,20 +13,29 @@ from benchmarks import survey_ingest
 FIGURES = ("rows", "file_bytes", "generation_seconds", "reference_seconds",
            "reference_peak_rss_bytes", "reference_utf8_seconds", "ingest_seconds",
            "ratio_ingest_reference", "ingest_peak_rss_bytes", "validation_seconds",
-           "ratio_validation_ingest", "validation_peak_rss_bytes")
+           "ratio_validation_ingest", "validation_peak_rss_bytes", "reference_pandas_seconds",
+           "reference_pandas_scaled_seconds", "ratio_pandas_ingest")
 LABELS = ("CPUs", "RAM", "rows", "file size", "generation", "reference (DuckDB, gb18030)",
           "ingest (ingest_source)", "ratio ingest / reference", "ingest peak RSS",
-          "validation (validate_pending)", "ratio validation / ingest", "validation peak RSS")
+          "validation (validate_pending)", "ratio validation / ingest", "validation peak RSS",
+          "reference (pandas, scaled)", "ratio pandas / ingest")
 
 
 def test_benchmark_prints_and_writes_every_figure(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    result = survey_ingest.main(["--rows", "2000", "--workdir", str(tmp_path)])
+    result = survey_ingest.main(["--rows", "2000", "--workdir", str(tmp_path),
+                                "--pandas-rows", "1000"])
     printed = capsys.readouterr().out
 
     for key in FIGURES:
         assert isinstance(result[key], int | float) and result[key] > 0, key
     assert result["rows"] == 2000
+    # the pandas reference reads at most --pandas-rows rows, its time scaled to the export
+    assert result["reference_pandas_rows"] == 1000
+    assert result["reference_pandas_scaled_seconds"] == pytest.approx(
+        2 * result["reference_pandas_seconds"])
+    assert result["ratio_pandas_ingest"] == pytest.approx(
+        result["reference_pandas_scaled_seconds"] / result["ingest_seconds"])
     assert result["machine"]["cpu_count"] >= 1 and result["machine"]["total_ram_bytes"] > 0
     assert set(result["ingest_phases_seconds"]) >= {"sha256", "archive_copy", "load"}
     assert result["reference_mode"] == "one file"  # small enough for DuckDB's buffer

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -311,3 +312,66 @@ def test_a_rejection_states_its_rule_in_chinese_then_in_english(
     assert outcome.error == f"dept_wr: {name}: {expected}"
     folder = settings().quarantine_dir / outcome.batch_id.replace(":", "_")
     assert (folder / "error.txt").read_text(encoding="utf-8") == outcome.error + "\n"
+
+
+# --- a large survey export: transcoded in pieces on every core ------------------------
+
+def pieces_landed(landed: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int) -> None:
+    """Make the demo survey export 'large': cut into pieces of ``piece_bytes``."""
+    from cityhealth.core import settings as settings_module
+    from cityhealth.ingestion import survey_export
+
+    monkeypatch.setenv("CITYHEALTH_DUCKDB_THREADS", "2")
+    settings_module.settings.cache_clear()
+    monkeypatch.setattr(survey_export, "PIECE_BYTES", piece_bytes)
+    assert delivered(landed, "survey").stat().st_size > 10 * piece_bytes
+
+
+def test_a_survey_export_in_pieces_keeps_its_rows_and_row_numbers(
+        landed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces_landed(landed, monkeypatch, 4096)
+    lines, _ = csv_lines(landed, "survey")
+    # a quoted name with a line break and a quote in it, where a cut could fall
+    cells = lines[200].split(",")
+    cells[3] = '"李\r\n""四"""'
+    lines[200] = ",".join(cells)
+    export = delivered(landed, "survey")
+    export.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+
+    [outcome] = ingest_source("survey", YEAR)
+
+    assert outcome.status == "loaded", outcome.error
+    ids = [line.split(",")[0] for line in lines[1:]]
+    assert query("select row_number, response_id from raw.survey_responses "
+                 "order by row_number") == list(enumerate(ids, start=1))
+    assert not any(settings().duckdb_temp_directory.iterdir())  # no piece left behind
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (set_cell(290, 7, "123456"), "data row 290, column 所在区县代码: "),
+    (set_cell(251, 12, "还行"), "data row 251, column "),
+    (lambda ls: ls[:260] + [ls[260] + ",多一列"] + ls[261:], "not a readable CSV export"),
+])
+def test_an_error_in_a_late_piece_reads_as_for_the_whole_file(
+        landed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit,
+        expected: str) -> None:
+    from cityhealth.core import settings as settings_module
+    from cityhealth.ingestion import survey_export
+
+    bad = edited_csv("survey", edit, encoding="gb18030")(landed)
+    pieces_landed(landed, monkeypatch, 4096)
+    drop(landed, "survey", "问卷.csv", bad)
+
+    in_pieces = {o.file: o for o in ingest_source("survey", YEAR)}["问卷.csv"]
+    assert not any(settings().duckdb_temp_directory.iterdir())  # no piece left behind
+    # the same deliveries in another home, read as one file
+    monkeypatch.setenv("CITYHEALTH_HOME", str(tmp_path / "one_file"))
+    settings_module.settings.cache_clear()
+    settings().ensure_dirs()
+    shutil.copytree(landed, settings().landing_dir, dirs_exist_ok=True)
+    monkeypatch.setattr(survey_export, "PIECE_BYTES", 1 << 30)
+    as_one_file = {o.file: o for o in ingest_source("survey", YEAR)}["问卷.csv"]
+
+    assert in_pieces.status == as_one_file.status == "quarantined"
+    assert expected in in_pieces.error, in_pieces.error
+    assert in_pieces.error == as_one_file.error

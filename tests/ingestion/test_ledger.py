@@ -204,3 +204,28 @@ def test_a_load_past_the_query_limit_fails_its_task_and_is_loaded_by_the_next_ru
     [outcome] = ingest_source("survey", YEAR)
     assert (outcome.status, outcome.rows) == ("loaded", rows)
     assert outcome.note == f"retrying {path.name}: an earlier load of it was interrupted"
+
+
+def test_a_load_in_pieces_past_the_query_limit_fails_its_task_not_the_delivery(
+        big_survey: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GB18030 export read in pieces (transcoded by worker processes) that runs past the
+    statement limit: the task fails with the time limit's error, the delivery is not
+    quarantined as unreadable, no piece is left behind, and the next run loads it."""
+    from cityhealth.ingestion import survey_export
+    from cityhealth.warehouse.connection import QueryTimeoutError
+
+    path, rows = big_survey
+    monkeypatch.setattr(survey_export, "PIECE_BYTES", 8192)  # some 600 pieces: seconds
+    monkeypatch.setenv("CITYHEALTH_DUCKDB_THREADS", "2")
+    monkeypatch.setenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "1")
+    settings.cache_clear()
+    with pytest.raises(QueryTimeoutError, match=rf"load of {path.name} \(survey, batch "):
+        ingest_source("survey", YEAR)
+    assert ledger() == [(path.name, "received", None)]
+    assert not any(settings().duckdb_temp_directory.iterdir())
+
+    monkeypatch.delenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS")
+    settings.cache_clear()
+    [outcome] = ingest_source("survey", YEAR)
+    assert (outcome.status, outcome.rows) == ("loaded", rows)
+    assert survey_rows() == rows
