@@ -2,7 +2,8 @@
 
 One run per month (data interval = the month, China time): pull the departments'
 monthly monitoring feeds and the task and project registers of the month, validate
-them, rebuild the marts and publish the month's release (Asset
+them, rebuild the marts they feed (all of them when the warehouse was not last built
+whole for the same year) and publish the month's release (Asset
 ``cityhealth_monthly_release``), then write the 月度调度 report (task and project
 progress, overdue items by department) from that release. Feeds retry with
 backoff; a bad register fails its own task and the rest goes on.
@@ -36,7 +37,7 @@ with DAG(
 
     period = dispatch_period()
     validated = dag_parts.source_groups("monthly", period)
-    built = dag_parts.dbt_layers(period)
+    built = dag_parts.dbt_layers(period, scope="supervision")
     validated >> built
     released = dag_parts.publish(period, dag_parts.MONTHLY_RELEASE)
     built >> released

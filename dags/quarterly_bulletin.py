@@ -1,7 +1,8 @@
 """每季度通报 – the quarterly bulletin.
 
 One run per quarter (data interval = the quarter, China time): pull the departments'
-quarterly monitoring feeds, validate them, rebuild the marts (the bulletin ranks the
+quarterly monitoring feeds, validate them, rebuild the marts they feed (all of them
+when the warehouse was not last built whole for the same year; the bulletin ranks the
 cities on the quarter's monitoring indicators and on task and project progress) and
 publish the quarter's release (Asset ``cityhealth_quarterly_release``), then write
 the 季度通报 (leaders and laggards named) from that release.
@@ -35,7 +36,7 @@ with DAG(
 
     period = bulletin_period()
     validated = dag_parts.source_groups("quarterly", period)
-    built = dag_parts.dbt_layers(period)
+    built = dag_parts.dbt_layers(period, scope="supervision")
     validated >> built
     released = dag_parts.publish(period, dag_parts.QUARTERLY_RELEASE)
     built >> released

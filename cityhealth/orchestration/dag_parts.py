@@ -3,10 +3,11 @@
 * ``source_groups``: one task group per source of a cadence (``<source>.ingest`` →
   ``<source>.validate``), writing through the one-slot pool;
 * ``dbt_layers``: dbt built layer by layer (seeds → staging → intermediate → marts →
-  published), one task each; a failing model fails its layer's task and the task log
-  names the model and its error (one in-process dbt per layer instead of one dbt
-  process per model: DuckDB has one writer, so per-model processes could only queue,
-  each paying dbt's start-up);
+  published), one task each, leaving out what would come out the same (unchanged
+  seeds; in monthly and quarterly runs, what their sources do not feed); a failing
+  model fails its layer's task and the task log names the model and its error (one
+  in-process dbt per layer instead of one dbt process per model: DuckDB has one
+  writer, so per-model processes could only queue, each paying dbt's start-up);
 * ``write_reports``: the period's reports, read from the release the run published;
 * the Assets that let downstream DAGs follow fresh releases rather than the clock.
 """
@@ -91,19 +92,24 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
 
 
 @task(pool=WRITER_POOL)
-def dbt_build(layer: str, period: str) -> None:
-    pipeline.build_layer(layer, period)
+def dbt_build(layer: str, period: str, scope: str = "all") -> str:
+    """What was built: "seeded", "seeds unchanged", "whole" or "supervision"."""
+    return pipeline.build_layer(layer, period, scope)
 
 
-def dbt_layers(period, *, trigger_rule: str = "all_done"):
-    """The dbt layers in order inside a task group ``dbt``; returns the group."""
+def dbt_layers(period, *, trigger_rule: str = "all_done", scope: str = "all"):
+    """The dbt layers in order inside a task group ``dbt``; returns the group.
+
+    ``scope="supervision"`` (monthly and quarterly runs): each layer rebuilds only the
+    models its feeds and registers feed while the rest is current
+    (``pipeline.build_layer``)."""
     with TaskGroup(group_id="dbt", tooltip="dbt build, layer by layer") as group:
         previous = None
         for layer in pipeline.DBT_LAYERS:
             kwargs = {"task_id": layer}
             if previous is None:
                 kwargs["trigger_rule"] = trigger_rule
-            current = dbt_build.override(**kwargs)(layer, period)
+            current = dbt_build.override(**kwargs)(layer, period, scope)
             if previous is not None:
                 previous >> current
             previous = current

@@ -38,9 +38,26 @@ DBT_LAYERS = {
 }
 
 
-def dbt_layer_args(layer: str) -> list[str]:
-    """The dbt command line of one layer."""
-    return ["build", "--select", *DBT_LAYERS[layer], "--exclude", "test_type:unit",
+# What a monthly or quarterly run rebuilds when the rest of the warehouse is current
+# (build_layer, scope "supervision"): the models downstream of the raw tables its
+# sources load (the departments' feeds, the task and project registers), down to their
+# published views, instead of the whole project.
+SUPERVISION_SOURCES = ("source:raw.monitoring_values+", "source:raw.task_progress+",
+                       "source:raw.project_progress+")
+SUPERVISION_CADENCES = ("monthly", "quarterly")
+SCOPES = ("all", "supervision")
+
+
+def dbt_layer_args(layer: str, scope: str = "all") -> list[str]:
+    """The dbt command line of one layer; scope "supervision": only the layer's models
+    (and their tests) downstream of SUPERVISION_SOURCES."""
+    selection = DBT_LAYERS[layer]
+    if scope == "supervision":
+        selection = [f"{layer_part},{source}" for layer_part in selection
+                     for source in SUPERVISION_SOURCES]
+    elif scope != "all":
+        raise ValueError(f"unknown dbt scope {scope!r} (one of {', '.join(SCOPES)})")
+    return ["build", "--select", *selection, "--exclude", "test_type:unit",
             "--indirect-selection", "buildable"]
 
 
@@ -127,11 +144,66 @@ def dbt_vars(period: str) -> dict[str, int]:
     return Period.parse(period).dbt_vars()
 
 
-def build_layer(layer: str, period: str) -> None:
-    """dbt build of one layer (DBT_LAYERS) for a period (vars: :func:`dbt_vars`)."""
+def build_layer(layer: str, period: str, scope: str = "all") -> str:
+    """dbt build of one layer (DBT_LAYERS) for a period (vars: :func:`dbt_vars`).
+
+    Leaves out what would come out the same (``cityhealth.warehouse.dbt_state``):
+
+    * the seeds layer, while the seeds, their configuration and tests are those last
+      seeded into this warehouse;
+    * with ``scope="supervision"`` (monthly and quarterly runs), every model that its
+      sources do not feed, while the warehouse was last built whole from the same
+      project, vars and annual deliveries: then only SUPERVISION_SOURCES' descendants.
+      Otherwise the layer is built whole, and a whole build of every layer records that.
+
+    Returns what was done: "seeded", "seeds unchanged", "whole" or "supervision".
+    """
+    from cityhealth.warehouse import dbt_state
+    from cityhealth.warehouse.connection import write_slot
     from cityhealth.warehouse.dbt import run_dbt
 
-    run_dbt(dbt_layer_args(layer), vars=dbt_vars(period))
+    run_vars = dbt_vars(period)
+    with write_slot() as con:  # the check, the build and its record: one writer
+        if layer == "seeds":
+            fingerprint = dbt_state.seeds_fingerprint()
+            if dbt_state.seeds_current(con, fingerprint):
+                log.info("seeds, their configuration and tests unchanged since they were "
+                         "last seeded into this warehouse (%s): not seeded again",
+                         fingerprint[:12])
+                return "seeds unchanged"
+            dbt_state.forget(con, dbt_state.SEEDS, dbt_state.MODELS)
+            run_dbt(dbt_layer_args(layer), vars=run_vars)
+            dbt_state.record(con, dbt_state.SEEDS, fingerprint)
+            return "seeded"
+        fingerprint = dbt_state.models_fingerprint(run_vars, _annual_batches(con))
+        if scope == "supervision" and dbt_state.recorded(con, dbt_state.MODELS) == fingerprint:
+            log.info("the warehouse was last built whole for the same vars, project and "
+                     "annual deliveries: %s rebuilds only what the feeds and registers feed",
+                     layer)
+            run_dbt(dbt_layer_args(layer, scope), vars=run_vars)
+            return "supervision"
+        dbt_state.forget(con, dbt_state.MODELS)
+        run_dbt(dbt_layer_args(layer), vars=run_vars)
+        if layer == list(DBT_LAYERS)[-1]:
+            dbt_state.record(con, dbt_state.MODELS, fingerprint)
+        return "whole"
+
+
+def _annual_batches(con) -> list[tuple[str, str]]:
+    """(batch, status) of every batch of a source outside SUPERVISION_CADENCES: what a
+    whole build read besides the feeds and registers."""
+    from cityhealth.ingestion.registry import sources
+
+    others = sorted(s.source_id for s in sources().values()
+                    if s.cadence not in SUPERVISION_CADENCES)
+    exists = con.execute("select count(*) from information_schema.tables where "
+                         "table_catalog = current_database() and table_schema = 'raw' "
+                         "and table_name = 'load_batches'").fetchone()[0]
+    if not exists or not others:
+        return []
+    return con.execute(
+        "select batch_id, status from raw.load_batches where source_id in "
+        f"({', '.join('?' for _ in others)}) order by batch_id", others).fetchall()
 
 
 def latest_annual_period() -> str:

@@ -178,8 +178,6 @@ def run_dbt(
     ``cityhealth.warehouse.connection.WarehouseBusyError`` when another process kept the warehouse
     open for longer than ``CITYHEALTH_WAREHOUSE_LOCK_TIMEOUT``.
     """
-    from dbt.cli.main import dbtRunner
-
     cfg = settings()
     path = Path(warehouse_path or cfg.warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,28 +203,47 @@ def run_dbt(
     log.info("dbt %s (warehouse %s)", " ".join(cli_args), path)
     with nullcontext() if offline else write_slot(path), _environment(environment):
         try:
-            # the runner's result (and with it the manifest) is dropped before the
-            # clean-up below collects what dbt created
-            runner = dbtRunner(manifest=_reused_manifest(offline))
-            error = _error_of(command, runner.invoke(cli_args))
+            error = _invoke(command, cli_args, offline)
         finally:
             _release_warehouse()
     if error is not None:
         raise error
 
 
-def _reused_manifest(offline: bool):
-    """The manifest :func:`parsed_once` parsed, parsing it on first use (None outside)."""
-    if "on" not in _REUSED or offline:
-        return None
-    if "manifest" not in _REUSED:
-        from dbt.cli.main import dbtRunner
+def _invoke(command: str, cli_args: list[str], offline: bool) -> DbtBuildError | None:
+    """Run one dbt command; its error, if any. The manifest and the runner's result are
+    locals, dropped on return, before the caller's clean-up collects what dbt created."""
+    from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(["parse"])
-        if not result.success:
-            return None  # the command itself will parse and report the error
+    runner = dbtRunner(manifest=None if offline else _var_free_manifest())
+    return _error_of(command, runner.invoke(cli_args))
+
+
+def _var_free_manifest():
+    """The project parsed without the run's vars (None when it does not parse: the command
+    then parses itself and reports why).
+
+    dbt keeps the parsed project in ``<target>/partial_parse.msgpack`` and re-reads only
+    the files that changed since, but it parses everything again when the command-line
+    vars differ from the saved parse's, i.e. in the first dbt task of every run of
+    another period. Parsing without vars and handing the manifest to the command (which
+    renders each node's SQL with its vars when it runs it) keeps dbt's partial parsing
+    across periods: an Airflow task pays a second's check of the files instead of a full
+    parse. The project's vars are only read when SQL is rendered (macro ``run_var``), so
+    the manifest does not depend on them. ``--no-write-json``: the command writes
+    ``manifest.json`` when it ends. Inside :func:`parsed_once` one parse serves every
+    command of the process.
+    """
+    if "manifest" in _REUSED:
+        return _REUSED["manifest"]
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(["parse", "--no-write-json", "--quiet"])
+    if not result.success:
+        return None
+    if "on" in _REUSED:
         _REUSED["manifest"] = result.result
-    return _REUSED["manifest"]
+    return result.result
 
 
 @contextmanager
@@ -234,10 +251,11 @@ def parsed_once() -> Iterator[None]:
     """Within the block, dbt parses the project once and every command reuses it.
 
     For a series of dbt commands in one process (the demo's DAG runs): each command
-    would otherwise pay dbt's parse again (a full parse whenever the vars change, i.e.
-    for every check year). The vars of each command still apply: dbt renders the SQL
-    when it runs a node. The project's files must not change inside the block. The
-    manifest is dropped at the end (it holds a lock the resource tracker watches).
+    would otherwise check the project's files against dbt's saved parse again (about a
+    second, :func:`_var_free_manifest`). The vars of each command still apply: dbt
+    renders the SQL when it runs a node. The project's files must not change inside the
+    block. The manifest is dropped at the end (it holds a lock the resource tracker
+    watches).
     """
     _REUSED["on"] = True
     try:

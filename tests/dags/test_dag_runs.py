@@ -218,6 +218,11 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
 
 def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
         platform: Path) -> None:
+    """The monthly run before built the whole project for 2025 (the run before it was
+    2023's), so this run rebuilds only what the feeds and registers feed: seeds
+    unchanged, and its release is the one a whole build publishes."""
+    log_file = platform / "airflow.log"
+    before = log_file.stat().st_size
     result = run(platform, "quarterly_bulletin", "2025-10-01T06:00:00+08:00")
     assert result.state == "success", (result.failed_tasks, result.log_file)
     assert result.task_states["feed_ps_quarterly.ingest"] == "success"
@@ -225,6 +230,56 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
     text = bulletin.read_text(encoding="utf-8")
     assert "2025年第3季度通报" in text and "排名靠后" in text
     assert bulletin.with_suffix(".docx").is_file() and bulletin.with_suffix(".pdf").is_file()
+
+    with open(log_file, encoding="utf-8", errors="replace") as log:
+        log.seek(before)
+        logged = log.read()
+    assert "not seeded again" in logged
+    assert logged.count("rebuilds only what the feeds and registers feed") == 4, (
+        "staging, intermediate, marts and published: only the feeds' descendants")
+    from cityhealth.orchestration.pipeline import DBT_LAYERS, build_layer
+    from cityhealth.warehouse.release import publish
+
+    narrowed = (platform / "releases" / "latest-quarterly").resolve()
+    for layer in DBT_LAYERS:
+        assert build_layer(layer, "2025-Q3") in ("whole", "seeds unchanged")
+    whole = publish("2025-Q3", run_id="whole-build").path
+    assert _differing_tables(narrowed, whole) == []
+
+
+def _differing_tables(first: Path, second: Path) -> list[str]:
+    """The tables of two releases whose rows differ (floating-point values compared to
+    9 significant digits: a sum may end in other bits when DuckDB adds in another order)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create macro digits9(x) as case when isfinite(x) then printf('%.8e', x) "
+                "else x::varchar end")
+    con.execute(f"attach '{first / 'published.duckdb'}' as a (read_only)")
+    con.execute(f"attach '{second / 'published.duckdb'}' as b (read_only)")
+    tables = sorted(con.execute("select distinct database_name || '|' || table_name "
+                                "from duckdb_tables() where database_name in ('a', 'b')")
+                    .fetchall())
+    names = {t.split("|")[1] for (t,) in tables}
+    differing = []
+    for table in sorted(names):
+        columns = con.execute("select column_name, data_type from duckdb_columns() where "
+                              "database_name = 'a' and table_name = ?", [table]).fetchall()
+        if not columns:
+            differing.append(f"{table}: only in {second}")
+            continue
+        select = ", ".join(
+            f'digits9("{c}")' if kind in ("DOUBLE", "FLOAT") else
+            f'list_transform("{c}", x -> digits9(x))' if kind in ("DOUBLE[]", "FLOAT[]")
+            else f'"{c}"' for c, kind in columns)
+        for left, right in (("a", "b"), ("b", "a")):
+            extra = con.execute(f'select count(*) from (select {select} from {left}."{table}" '
+                                f'except all select {select} from {right}."{table}")'
+                                ).fetchone()[0]
+            if extra:
+                differing.append(f"{table}: {extra} rows only in {left}")
+    con.close()
+    return differing
 
 
 def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: Path) -> None:

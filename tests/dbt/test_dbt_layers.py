@@ -91,3 +91,22 @@ def test_the_layers_run_every_data_test_once_and_no_unit_test(
     assert sorted(set(ran)) == everything, sorted(set(everything) - set(ran))
     twice = sorted({name for name in ran if ran.count(name) > 1})
     assert not twice, twice
+
+
+def test_the_supervision_scope_rebuilds_what_the_feeds_and_registers_feed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Monthly and quarterly runs (scope "supervision"): the layers together build exactly
+    the models downstream of the feeds' and registers' raw tables, the bulletins' marts
+    and published views among them, and none of the annual index."""
+    from cityhealth.orchestration.pipeline import SUPERVISION_SOURCES
+
+    built = []
+    for layer in DBT_LAYERS:
+        args = dbt_layer_args(layer, "supervision")
+        built += _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("model",))
+    downstream = _ls(["--select", *SUPERVISION_SOURCES], tmp_path, monkeypatch, ("model",))
+    assert sorted(built) == downstream
+    assert {"fct_quarterly_bulletin", "pub_quarterly_bulletin", "pub_task_progress_monthly",
+            "pub_project_progress_monthly", "pub_problem_list"} <= set(built)
+    assert not {"fct_health_index", "pub_health_index", "int_survey__respondent_scores",
+                "fct_indicator_value"} & set(built)

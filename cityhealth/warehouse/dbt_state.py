@@ -1,0 +1,127 @@
+"""What the warehouse was last built with, so that a run can leave out what has not changed.
+
+Two records, kept in the warehouse itself (table ``dbt_state.fingerprints``), so that
+they describe that warehouse file and go with it (a fresh warehouse has none, a copy
+carries its own):
+
+* ``seeds``: the fingerprint of everything the seeds layer reads (the seed files and
+  their YAML, ``dbt_project.yml``, the macros and data tests, dbt's version) after the
+  layer last succeeded. The seeds layer is skipped while it is unchanged and every seed
+  table is there: the reference data, and the data tests on it, would come out the same.
+* ``models``: the fingerprint of the whole dbt project, dbt's version, the vars (check
+  year, plan period) and the data read (the caller's description, e.g. the annual
+  deliveries in force) of the last build of every model that succeeded. A monthly
+  or quarterly run rebuilds only what its sources feed while it is unchanged, since the
+  rest of the warehouse is then exactly what a full build would make again.
+
+A record is forgotten before the build it describes starts and written when it has
+succeeded, so a build that failed part way never leaves a record behind. The caller
+holds the warehouse's write slot (:func:`cityhealth.warehouse.connection.write_slot`)
+around the check, the build and the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from cityhealth.core.settings import DBT_PROJECT_DIR
+
+SEEDS = "seeds"
+MODELS = "models"
+
+STATE_SQL = """
+create schema if not exists dbt_state;
+create table if not exists dbt_state.fingerprints (
+    what varchar primary key,     -- seeds | models
+    fingerprint varchar not null, -- sha256 (hex) of what the build read
+    recorded_at timestamptz not null default current_timestamp
+);
+"""
+
+# What the seeds layer reads, below the dbt project (folders are read whole).
+SEED_INPUTS = ("dbt_project.yml", "seeds", "macros", "tests")
+# Folders of the dbt project that are dbt's output, not its input.
+NOT_INPUTS = {"target", "logs", "dbt_packages"}
+
+
+def _files(project: Path, names: tuple[str, ...] | None) -> list[Path]:
+    tops = [project / name for name in names] if names else [
+        p for p in project.iterdir() if p.name not in NOT_INPUTS]
+    files: list[Path] = []
+    for top in tops:
+        if top.is_file():
+            files.append(top)
+        elif top.is_dir():
+            files += [p for p in top.rglob("*") if p.is_file()]
+    return sorted(files)
+
+
+def _digest(names: tuple[str, ...] | None, extra: str = "") -> str:
+    from dbt.version import __version__ as dbt_version
+
+    project = Path(DBT_PROJECT_DIR)
+    digest = hashlib.sha256(f"dbt {dbt_version}\0{extra}\0".encode())
+    for path in _files(project, names):
+        digest.update(path.relative_to(project).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def seeds_fingerprint() -> str:
+    """The fingerprint of what the seeds layer reads (see the module docstring)."""
+    return _digest(SEED_INPUTS)
+
+
+def models_fingerprint(dbt_vars: dict, inputs: list) -> str:
+    """The fingerprint of the whole dbt project built with ``dbt_vars`` from ``inputs``
+    (what the caller knows of the data it reads, e.g. the batches in force)."""
+    return _digest(None, json.dumps([dbt_vars, inputs], sort_keys=True, default=str))
+
+
+def seed_names() -> list[str]:
+    """The seeds of the project (one table each): the CSV files' names."""
+    return sorted(p.stem for p in (Path(DBT_PROJECT_DIR) / "seeds").glob("*.csv"))
+
+
+def recorded(con: duckdb.DuckDBPyConnection, what: str) -> str | None:
+    """The fingerprint recorded for ``what`` (None: none, or the warehouse is new)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = "
+        "current_database() and table_schema = 'dbt_state' and table_name = 'fingerprints'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute("select fingerprint from dbt_state.fingerprints where what = ?",
+                      [what]).fetchone()
+    return row[0] if row else None
+
+
+def record(con: duckdb.DuckDBPyConnection, what: str, fingerprint: str) -> None:
+    """Record that ``what`` was built successfully from ``fingerprint``."""
+    con.execute(STATE_SQL)
+    con.execute("insert or replace into dbt_state.fingerprints (what, fingerprint, "
+                "recorded_at) values (?, ?, current_timestamp)", [what, fingerprint])
+
+
+def forget(con: duckdb.DuckDBPyConnection, *what: str) -> None:
+    """Drop the records of ``what`` (before a build that changes it starts)."""
+    con.execute(STATE_SQL)
+    con.execute("delete from dbt_state.fingerprints where what in "
+                f"({', '.join('?' for _ in what)})", list(what))
+
+
+def seeds_current(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    """Whether the seeds in the warehouse are those of ``fingerprint``: recorded after a
+    successful seeds layer, and every seed table still there."""
+    if recorded(con, SEEDS) != fingerprint:
+        return False
+    names = seed_names()
+    present = {name for (name,) in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_name in "
+        f"({', '.join('?' for _ in names)})", names).fetchall()}
+    return present == set(names)
