@@ -60,9 +60,16 @@ county_stats as (
         respondent_scores.period_year,
         respondent_scores.dimension_code,
         count(*) as respondents,
-        avg(respondent_scores.satisfaction_score) as satisfaction_score,
-        avg(respondent_scores.mean_answer) as mean_answer,
-        stddev_samp(respondent_scores.satisfaction_score) as score_sd
+        -- exact sums (macro exact_sum): a floating-point mean depends on the order of
+        -- the rows, and a county's interval moved in its last digit between two builds
+        {{ exact_sum('respondent_scores.satisfaction_score') }} / count(*)
+            as satisfaction_score,
+        {{ exact_sum('respondent_scores.mean_answer') }} / count(*) as mean_answer,
+        -- sample standard deviation from the exact sums of x and x²
+        case when count(*) > 1 then sqrt(greatest(
+            ({{ exact_sum('power(respondent_scores.satisfaction_score, 2)') }}
+                - power({{ exact_sum('respondent_scores.satisfaction_score') }}, 2) / count(*))
+            / (count(*) - 1), 0)) end as score_sd
 
     from respondent_scores
     inner join areas
