@@ -49,3 +49,14 @@
     cast(sum(cast({{ expr }} as decimal(38, 12)))
         {%- if filter is not none %} filter (where {{ filter }}){% endif %} as double)
 {%- endmacro %}
+
+
+{#-
+    Mean of a DOUBLE expression that does not depend on the order of the rows: exact_sum
+    over the non-null values divided by their count (what avg() computes, with a sum that
+    every build adds up the same way). Optional filter as for exact_sum.
+-#}
+{% macro exact_mean(expr, filter=none) -%}
+    ({{ exact_sum(expr, filter) }} / nullif(count({{ expr }})
+        {%- if filter is not none %} filter (where {{ filter }}){% endif %}, 0))
+{%- endmacro %}

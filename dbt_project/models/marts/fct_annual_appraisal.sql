@@ -114,8 +114,8 @@ projects_by_area as (
         count(*) as projects_total,
         count(*) filter (where is_completed) as projects_completed,
         count(*) filter (where is_overdue) as projects_overdue,
-        avg(least(100.0, 100.0 * actual_progress_pct / planned_progress_pct))
-            filter (where planned_progress_pct > 0) as project_delivery_score
+        {{ exact_mean('least(100.0, 100.0 * actual_progress_pct / planned_progress_pct)',
+            'planned_progress_pct > 0') }} as project_delivery_score
     from projects
     group by area_code, period_year
 
@@ -127,8 +127,8 @@ projects_by_area as (
         count(*) as projects_total,
         count(*) filter (where is_completed) as projects_completed,
         count(*) filter (where is_overdue) as projects_overdue,
-        avg(least(100.0, 100.0 * actual_progress_pct / planned_progress_pct))
-            filter (where planned_progress_pct > 0) as project_delivery_score
+        {{ exact_mean('least(100.0, 100.0 * actual_progress_pct / planned_progress_pct)',
+            'planned_progress_pct > 0') }} as project_delivery_score
     from projects
     group by city_code, period_year
 

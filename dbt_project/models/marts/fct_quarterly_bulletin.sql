@@ -94,7 +94,7 @@ task_part as (
         task_months.quarter,
         count(*) filter (where tasks.is_reported) as tasks_reported,
         count(*) filter (where tasks.is_delayed) as tasks_delayed,
-        avg(least(100.0, 100.0 * tasks.progress_pct / nullif(tasks.planned_pct, 0)))
+        {{ exact_mean('least(100.0, 100.0 * tasks.progress_pct / nullif(tasks.planned_pct, 0))') }}
             as task_progress_score
     from tasks
     inner join task_months
@@ -124,8 +124,9 @@ project_part as (
         count(*) as projects_reported,
         count(*) filter (where projects.is_behind_schedule) as projects_behind,
         count(*) filter (where projects.is_overdue) as projects_overdue,
-        avg(least(100.0, 100.0 * projects.actual_progress_pct / projects.planned_progress_pct))
-            filter (where projects.planned_progress_pct > 0) as project_progress_score
+        {{ exact_mean(
+            'least(100.0, 100.0 * projects.actual_progress_pct / projects.planned_progress_pct)',
+            'projects.planned_progress_pct > 0') }} as project_progress_score
     from projects
     inner join project_months
         on projects.period_year = project_months.period_year
