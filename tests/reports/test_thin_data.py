@@ -141,8 +141,8 @@ def test_five_year_report_states_changes_and_leaders_on_full_data(
     assert zh(f"{baseline}—{end}年,全省{len(cities)}个设区市城市健康指数平均由") in top
     assert (zh(f"<b>{mean[baseline]:.1f}</b>({baseline}年,各市合计达标 ") in top
             and zh(f"变为 <b>{mean[end]:.1f}</b>({end}年,各市合计达标 ") in top)
-    assert "提高最多的是" in top and f"{best:+.1f})" in top
-    assert all(city in top.split("提高最多的是")[1].split(")")[0]
+    assert "提高最多的是" in top and f"{best:+.1f}）" in top
+    assert all(city in top.split("提高最多的是")[1].split("）")[0]
                for city, value in change.items() if value == best)
     assert f"<th>{baseline}—{end}年变化</th>" in text and f"<th>{end}年排名</th>" in text
     assert text.count(IMAGE) == 3  # index lines, dimension lines, the map of the change
