@@ -30,7 +30,16 @@ from cityhealth.reports.coverage import (
     whole,
     years_zh,
 )
-from cityhealth.reports.html import WARNING_ZH, ReportSet, esc, fmt, page, release, table
+from cityhealth.reports.html import (
+    WARNING_ZH,
+    ReportSet,
+    esc,
+    fmt,
+    fmt_measure,
+    page,
+    release,
+    table,
+)
 from cityhealth.reports.xlsx import write_workbook
 
 ATTAINED = '<span class="ok">达标</span>'
@@ -116,7 +125,7 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
                     "不绘制全省对比图。")
 
     county_map = _county_map(con, city_code, name, year, gaps)
-    dim_rows = [[esc(d.dimension_name_zh), esc(d.dimension_name_en), fmt(value), fmt(mean)]
+    dim_rows = [[esc(d.dimension_name_zh), fmt(value), fmt(mean)]
                 for d, value, mean in zip(dims.itertuples(), own, means, strict=True)]
     if any(m is None for m in means):
         gaps.append("部分维度有得分的设区市不足两个,其全省设区市平均以“—”表示。")
@@ -151,7 +160,7 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 {county_map}
 <h2>一、八个维度得分</h2>
 {charts_html}
-{table(["维度", "Dimension", "本市得分", "全省设区市平均"], dim_rows, {2, 3})}
+{table(["维度", "本市得分", "全省设区市平均"], dim_rows, {1, 2})}
 <h2>二、未达标指标</h2>
 {missed_section}
 <h2>三、问题诊断</h2>
@@ -167,14 +176,17 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 <h2>附录:指标数据</h2>
 {table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分", "质量标记"],
        appendix, {2, 6}) if appendix else gap(f"无{year}年指标数据。")}
-<p class="note">数据来源:已发布的城市体检数据集(pub_health_index、pub_indicator_value、
-pub_diagnosis、pub_early_warning、pub_satisfaction、pub_reconciliation、pub_problem_history、
-pub_recheck),
+<p class="note">数据来源:本发布版本的城市体检数据(城市健康指数、指标数据、问题诊断、监测预警、
+居民满意度、第三方评估核对、问题清单与整治复查),
 按统一底数由区县数据汇总(比率类指标为分子之和除以分母之和)。得分方法见指标体系说明。
 “—”表示数据缺失。</p>
 """
     return f"{name}{year}年度城市体检报告", page(f"{name}{year}年度城市体检报告", body)
 
+
+# the year's workbook beside the reports, which the pages point to for the long lists
+WORKBOOK_FILE = "城市体检数据_{year}.xlsx"
+WORKBOOK_ZH = "本年度城市体检数据工作簿(" + WORKBOOK_FILE + ")"
 
 MAP_NOTE = ("<p class=\"note\">地图为专题示意图(非标准地图),仅供内部工作参考;"
             "分级含下限、不含上限(最高一级含上限),灰色斜线为无数据。</p>")
@@ -279,7 +291,8 @@ def _treatment(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str
                + ",".join(f"{VERDICT_ZH[v]} <b>{verdicts.get(v, 0)}</b>" for v in VERDICT_ZH)
                if verdicts else "<p>本年度无复查记录")
             + f"。截至{latest}年(发布版本中问题清单的最新年份),"
-            f"尚无任何整治项目的问题 <b>{gaps}</b> 个(见问题清单)。</p>")
+            f"尚无任何整治项目的问题 <b>{gaps}</b> 个"
+            f"(见{WORKBOOK_ZH.format(year=year)}“问题清单”表)。</p>")
     if worse:
         text += table(["问题编号", "地区", "问题", "项目", "基期", "基期值", "本年值"],
                       [[esc(p), esc(a), esc(d), esc(j), esc(b), fmt(bv, 2), fmt(v, 2)]
@@ -334,7 +347,8 @@ def _diagnosis(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
         [city_code, year]).fetchone()
     items = "".join(f"<li><b>{esc(dim)}</b>:{esc(text)}</li>" for dim, text in rows)
     return (f"<p>本市共诊断出 <b>{len(rows)}</b> 个问题;所辖 {counties[1]} 个县(市、区)"
-            f"另有 {counties[0]} 个问题,见区县清单。</p>{caveat}<ol>{items}</ol>")
+            f"另有 {counties[0]} 个问题,见{WORKBOOK_ZH.format(year=year)}“问题诊断”表。</p>"
+            f"{caveat}<ol>{items}</ol>")
 
 
 def _warnings(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> str:
@@ -420,16 +434,17 @@ def _scaled(row) -> bool:
 def _value(row) -> str:
     """The value as delivered; for a count judged per size, what the standard meets beside it."""
     if _scaled(row) and not missing(row.scored_value):
-        return f"{fmt(row.value, 2)}（折合{fmt(row.scored_value, 2)}{esc(row.score_unit_zh)}）"
-    return fmt(row.value, 2)
+        scaled = f"{fmt_measure(row.scored_value)}{esc(row.score_unit_zh)}"
+        return f"{fmt_measure(row.value)}（折合{scaled}）"
+    return fmt_measure(row.value)
 
 
 def _standard(row) -> str:
     if row.direction == "target_range":
-        return f"{fmt(row.target_low, 2)}–{fmt(row.target_high, 2)}"
+        return f"{fmt_measure(row.target_low)}–{fmt_measure(row.target_high)}"
     prefix = "≥" if row.direction == "higher_better" else "≤"
     unit = esc(row.score_unit_zh) if _scaled(row) else ""
-    return f"{prefix}{fmt(row.standard_value, 2)}{unit}"
+    return f"{prefix}{fmt_measure(row.standard_value)}{unit}"
 
 
 def write_annual_reports(year: int, release_dir: Path | None = None,
@@ -457,7 +472,7 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             path = out_dir / f"城市体检报告_{code}_{name}_{year}.html"
             path.write_text(html_text, encoding="utf-8")
             files.append(path)
-        workbook = write_workbook(out_dir / f"城市体检数据_{year}.xlsx",
+        workbook = write_workbook(out_dir / WORKBOOK_FILE.format(year=year),
                                   f"{province()['area_name_zh']}{year}年度城市体检",
                                   _sheets(con, year))
         release_id = manifest.get("release_id", "")
@@ -532,4 +547,8 @@ def _sheets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame
         "第三方核对": frame(
             "select * from pub_reconciliation where period_year = ? "
             "order by area_code, indicator_code"),
+        # what the city reports point to: every problem with its status and treatment
+        "问题清单": con.execute(
+            "select * from pub_problem_list order by city_code, area_code, indicator_code"
+        ).df(),
     }

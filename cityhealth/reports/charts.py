@@ -56,13 +56,20 @@ def radar(labels: list[str], values: list[float], reference: list[float] | None 
         axes.plot(closed, [*reference, reference[0]], color="#c0392b", linewidth=1.2,
                   linestyle="--", label=series[1])
     axes.set_xticks(angles)
-    axes.set_xticklabels(labels, fontproperties=font, fontsize=11)
+    axes.set_xticklabels([])  # drawn below, each aligned away from the circle
     axes.set_ylim(0, 100)
     axes.set_yticks([20, 40, 60, 80, 100])
     axes.tick_params(axis="y", labelsize=8)
+    axes.set_rlabel_position(90 / len(labels))  # the scale between the first two spokes
+    for angle, label in zip(angles, labels, strict=True):
+        x, y = np.cos(angle), np.sin(angle)
+        axes.text(angle, 112, label, fontproperties=font, fontsize=11,
+                  ha="center" if abs(x) < 0.2 else ("left" if x > 0 else "right"),
+                  va="center" if abs(y) < 0.2 else ("bottom" if y > 0 else "top"))
     if title:
-        axes.set_title(title, fontproperties=font, fontsize=13, pad=18)
-    axes.legend(prop=font, loc="lower right", bbox_to_anchor=(1.15, -0.1), fontsize=9)
+        axes.set_title(title, fontproperties=font, fontsize=13, pad=40)
+    axes.legend(prop=font, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2,
+                fontsize=9, frameon=False)
     return figure
 
 

@@ -130,11 +130,11 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
     if leader:
         headline += f";{leader}"
     source_note = ("" if not trajectory.empty or dims_by_year.empty else
-                   f"发布版本未含{start}—{end}年规划期的指数轨迹,指数取自 pub_health_index。")
+                   f"发布版本未含{start}—{end}年规划期的指数轨迹,指数取自各年度城市健康指数。")
     body = f"""
 <h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} · 基期 {baseline} 年 ·
-数据来源:pub_index_trajectory、pub_health_index、pub_five_year_assessment</p>
+数据来源:本发布版本的指数轨迹、城市健康指数和规划期指标评估</p>
 {basis(f"本报告依据发布版本中{years_zh(years)}的设区市城市健康指数。" if years else
        "发布版本中没有本规划期的设区市城市健康指数。")}
 <div class="headline">{headline}。</div>

@@ -56,6 +56,14 @@ def fmt(value, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def fmt_measure(value) -> str:
+    """An indicator's value or standard: a whole number without decimals (15 个, ≤0),
+    otherwise two decimals (28.01%)."""
+    if value is None or pd.isna(value):
+        return "—"
+    return fmt(value, 0 if float(value).is_integer() else 2)
+
+
 def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
     """A table of already-escaped cells; columns in ``numeric`` are right-aligned."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
@@ -70,6 +78,7 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozens
 def page(title: str, body: str) -> str:
     from cityhealth.reports.fonts import font_face
 
+    body = zh_typography(body)
     face = font_face(_visible(f"{html.escape(title)} {body}"))
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title><style>{face}{STYLE}</style></head>"
@@ -132,3 +141,93 @@ def release(release_dir: Path | None = None, period: str | None = None
         yield con, manifest
     finally:
         con.close()
+
+
+# Chinese typography (GB/T 15834): in Chinese text the punctuation is full-width. The
+# reports' sentences are written from many parts (numbers, names, codes), so the rule is
+# applied once, to the text of the finished page: a half-width mark beside a Chinese
+# character (or a pair of brackets around Chinese text) becomes full-width; marks between
+# digits or Latin letters (1,234 / 12:30 / GB/T 2260) stay as they are.
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_SKIP_TEXT_OF = ("style", "script")
+_PARTS = re.compile(r"(<[^>]*>)")
+
+
+def _is_chinese(char: str) -> bool:
+    return ("\u4e00" <= char <= "\u9fff" or "\u3000" <= char <= "\u303f"
+            or "\uff00" <= char <= "\uffef" or char in "“”‘’—…·")
+
+
+def zh_typography(markup: str) -> str:
+    """The page with full-width punctuation in its Chinese text (tags, attributes, styles
+    and scripts untouched; spaces beside a mark made full-width dropped)."""
+    parts = _PARTS.split(markup)
+    # the text nodes, in order, as one string with their positions
+    chars: list[str] = []
+    owner: list[tuple[int, int]] = []  # (part index, offset in part) per char
+    skipping = None
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            name = part[1:].split(None, 1)[0].lower().rstrip(">") if len(part) > 2 else ""
+            if skipping is None and name in _SKIP_TEXT_OF:
+                skipping = name
+            elif skipping is not None and name == "/" + skipping:
+                skipping = None
+            chars.append(" ")  # a tag separates words, never joins them
+            owner.append((-1, -1))
+            continue
+        if skipping is not None:
+            continue
+        for offset, char in enumerate(part):
+            chars.append(char)
+            owner.append((index, offset))
+    text = "".join(chars)
+
+    def neighbour(position: int, step: int) -> str:
+        position += step
+        while 0 <= position < len(text) and text[position] == " ":
+            position += step
+        return text[position] if 0 <= position < len(text) else ""
+
+    change: dict[int, str] = {}
+    opened: list[int] = []
+    for position, char in enumerate(text):
+        if char == "(":
+            opened.append(position)
+        elif char == ")" and opened:
+            start = opened.pop()
+            inner = text[start + 1:position]
+            if (any(_is_chinese(c) for c in inner) or _is_chinese(neighbour(start, -1))):
+                change[start], change[position] = "（", "）"
+        elif char == ")":  # unpaired (a fragment): by its Chinese neighbour
+            if _is_chinese(neighbour(position, -1)):
+                change[position] = "）"
+        elif char in ",;:?!":
+            before, after = text[position - 1: position], text[position + 1: position + 2]
+            if before.isdigit() and after.isdigit():
+                continue  # 1,234 and 12:30
+            if _is_chinese(neighbour(position, -1)) or _is_chinese(neighbour(position, 1)):
+                change[position] = _FULL[char]
+    for start in opened:  # unpaired "(" (a fragment): by its Chinese neighbours
+        if (_is_chinese(neighbour(start, -1))
+                or any(_is_chinese(c) for c in text[start + 1:start + 21])):
+            change[start] = "（"
+    if not change:
+        return markup
+    # spaces next to a full-width mark go (the mark carries its own space)
+    drop = set()
+    for position in change:
+        for step in (-1, 1):
+            cursor = position + step
+            while 0 <= cursor < len(text) and text[cursor] == " " and owner[cursor][0] >= 0:
+                drop.add(cursor)
+                cursor += step
+    edited = [list(part) if not part.startswith("<") else None for part in parts]
+    for position, new in change.items():
+        index, offset = owner[position]
+        edited[index][offset] = new
+    for position in drop:
+        index, offset = owner[position]
+        edited[index][offset] = ""
+    return "".join(part if chars_ is None else "".join(chars_)
+                   for part, chars_ in zip(parts, edited, strict=True))

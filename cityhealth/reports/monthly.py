@@ -176,7 +176,7 @@ def dispatch_report(con: duckdb.DuckDBPyConnection, period: str, manifest: dict,
     body = f"""
 <h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} ·
-数据来源:pub_task_progress_monthly、pub_project_progress_monthly</p>
+数据来源:本发布版本的任务台账和项目台账月度进度</p>
 {basis(basis_text)}
 <div class="headline">{task_text};{project_text}。</div>
 {gap_box(gaps)}

@@ -123,7 +123,7 @@ def bulletin_report(period: str, manifest: dict, frames: dict[str, pd.DataFrame]
     body = f"""
 <h1>{esc(title)}</h1>
 <p class="note">发布版本 {esc(manifest.get('release_id', ''))} ·
-数据来源:pub_quarterly_bulletin、pub_early_warning</p>
+数据来源:本发布版本的季度通报和监测预警</p>
 {stands_on}
 <div class="headline">{headline}。</div>
 {gap_box(gaps)}

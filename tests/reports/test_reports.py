@@ -20,6 +20,8 @@ from openpyxl import load_workbook
 
 from cityhealth.reports import KINDS, writer
 from cityhealth.reports.charts import cjk_font_path
+from cityhealth.reports.html import fmt_measure
+from cityhealth.reports.html import zh_typography as zh
 from tests.demo_platform import DemoPlatform
 from tests.geography import CITIES, COUNTIES, FIRST_CITY, PROVINCE
 
@@ -139,8 +141,8 @@ def test_annual_headline_and_index_page_state_attainment_beside_the_index(
         path = next(p for p in written["annual"].files if code in p.name)
         headline = re.search(r'<div class="headline">(.*?)</div>',
                              path.read_text(encoding="utf-8"), re.S)[1]
-        assert f"城市健康指数 <b>{index:,.1f}</b>({attainment(*figures)})" in headline, code
-        assert attainment(*figures) in index_page, code
+        assert zh(f"城市健康指数 <b>{index:,.1f}</b>({attainment(*figures)})") in headline, code
+        assert zh(attainment(*figures)) in index_page, code
     assert "指标达标情况" in index_page
 
 
@@ -225,7 +227,7 @@ def test_five_year_report_shows_trajectories_and_attainment(
             "100.0 * sum(indicators_attained) / sum(indicators_scored), "
             "sum(indicators_at_100) from pub_health_index "
             "where area_level = 'city' and period_year = ?", [year])
-        assert f"({year}年,各市合计{attainment(*figures, unit='项次')})" in headline, year
+        assert zh(f"({year}年,各市合计{attainment(*figures, unit='项次')})") in headline, year
 
 
 def test_five_year_report_says_how_much_of_the_change_is_method_change(
@@ -240,17 +242,17 @@ def test_five_year_report_says_how_much_of_the_change_is_method_change(
         "select avg(index_change_from_baseline), avg(index_change_from_baseline_current_method), "
         "count(*) from pub_index_trajectory where area_level = 'city' and period_year = ?",
         [end])
-    assert (f"按{end}年的指标体系和维度权重重算各年指数(同一方法),{start - 1}—{end}年"
-            f"{cities}个设区市指数平均变化 <b>{real:+.1f}</b>,各年自身口径为 "
-            f"<b>{naive:+.1f}</b>,其中 <b>{naive - real:+.1f}</b> 来自指标体系和权重的调整"
-            ) in text
+    assert zh(f"按{end}年的指标体系和维度权重重算各年指数(同一方法),{start - 1}—{end}年"
+              f"{cities}个设区市指数平均变化 <b>{real:+.1f}</b>,各年自身口径为 "
+              f"<b>{naive:+.1f}</b>,其中 <b>{naive - real:+.1f}</b> 来自指标体系和权重的调整"
+              ) in text
     assert "<th>同一方法下变化</th><th>其中方法调整</th>" in text
     (over, pairs), = published(
         demo_platform, period,
         "select count(*) filter (where is_over_threshold), count(*) "
         "from pub_dimension_correlation where area_level = 'city' and period_year = ?", [end])
     assert over > 0  # the demo's dimensions overlap across the cities
-    assert f"维度重叠提示:{end}年设区市间{over}对维度(共{pairs}对)得分相关系数超过0.9" in text
+    assert zh(f"维度重叠提示:{end}年设区市间{over}对维度(共{pairs}对)得分相关系数超过0.9") in text
 
 
 def test_charts_font_draws_every_chinese_name_the_reports_use(
@@ -287,8 +289,8 @@ def test_a_count_judged_per_million_residents_shows_its_scale_beside_the_standar
     text = path.read_text(encoding="utf-8")
     for code, value, scored, unit, standard in rows:
         row = re.search(rf"<tr><td>{code}</td>(.*?)</tr>", text, re.S)[1]
-        assert f"{value:,.2f}（折合{scored:,.2f}{unit}）" in row, (code, row)
-        assert f"≤{standard:,.2f}{unit}" in row, (code, row)
+        assert f"{fmt_measure(value)}（折合{fmt_measure(scored)}{unit}）" in row, (code, row)
+        assert f"≤{fmt_measure(standard)}{unit}" in row, (code, row)
 
 
 MAP = re.compile(r'<img class="map" alt="([^"]+)" src="data:image/png;base64,([^"]+)"')
@@ -317,7 +319,7 @@ def test_every_report_kind_draws_its_maps(demo_platform: DemoPlatform, written) 
         assert alt == "所辖县(市、区)城市健康指数分布图"
         width, height = png_size(image)
         assert width > 400 and height > 300
-        assert "专题示意图(非标准地图)" in text
+        assert zh("专题示意图(非标准地图)") in text
         for county in (c for c in COUNTIES if c["city_code"] == city["area_code"]):
             code = county["area_code"]
             assert (f"<td>{county['area_name_zh']}</td><td>{code}</td>"
@@ -455,8 +457,27 @@ def test_city_report_documents_hold_the_city_and_its_index(
         word = Document(str(page.with_suffix(".docx")))
         headline = next(p.text for p in word.paragraphs if p.text.startswith("城市健康指数"))
         assert f"城市健康指数 {index:,.1f}" in headline and "排名第" in headline
-        assert any(t.rows[0].cells[0].text == "县(市、区)" for t in word.tables)
+        assert any(t.rows[0].cells[0].text == zh("县(市、区)") for t in word.tables)
         assert len(word.inline_shapes) == 3  # the counties' map, the radar, the ranking
         text = "".join(p.extract_text() for p in PdfReader(str(page.with_suffix(".pdf"))).pages)
         assert f"{name}{year}年度城市体检报告" in text
         assert f"城市健康指数 {index:,.1f}" in text
+
+
+_HALF_WIDTH_BESIDE_CHINESE = re.compile(
+    r"[\u4e00-\u9fff][,;:?!()]|[,;:?!()][\u4e00-\u9fff]")
+
+
+def test_report_pages_read_as_chinese_documents(written) -> None:
+    """What an official reads: full-width punctuation in Chinese sentences, Chinese column
+    headings, no internal table names, no pointer to a list the reader cannot find."""
+    for path in html_files(written):
+        markup = path.read_text(encoding="utf-8")
+        markup = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", markup, flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", markup)
+        assert not _HALF_WIDTH_BESIDE_CHINESE.findall(text), (
+            path.name, _HALF_WIDTH_BESIDE_CHINESE.findall(text)[:5])
+        assert not re.search(r"\b(pub|fct|dim|int|stg)_[a-z_]+", text), path.name
+        assert "Dimension" not in text and "见区县清单" not in text, path.name
+    workbook = next(p for p in written["annual"].files if p.suffix == ".xlsx")
+    assert "问题清单" in load_workbook(workbook, read_only=True).sheetnames

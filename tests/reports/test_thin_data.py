@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from cityhealth.reports import writer
+from cityhealth.reports.html import zh_typography as zh
 from tests.demo_platform import DemoPlatform
 from tests.geography import CITIES, COUNTIES, FIRST_CITY, SECOND_CITY
 from tests.reports.thin import (
@@ -89,8 +90,8 @@ def test_five_year_report_on_the_last_year_only(
         release, "select distinct assessment_status from pub_five_year_assessment")} == {
         "no_data"}
     text = write(demo_platform, "five_year", demo_platform.plan_label, release, tmp_path)
-    assert f"仅有{year}年一年数据,不作排名与变化判断。" in text
-    assert f"基期({start - 1}年)无数据,无法计算五年变化。" in text
+    assert zh(f"仅有{year}年一年数据,不作排名与变化判断。") in text
+    assert zh(f"基期({start - 1}年)无数据,无法计算五年变化。") in text
     assert "期末目标达成无法评估" in text and "数据不足" in text
     assert f"本报告依据发布版本中{year}年的设区市城市健康指数" in text
     assert_no_claims(text)
@@ -111,10 +112,10 @@ def test_five_year_report_without_its_baseline(
         f"delete from pub_index_trajectory where period_year = {baseline}"],
         demo_platform.plan_label)
     text = write(demo_platform, "five_year", demo_platform.plan_label, release, tmp_path)
-    assert (f"基期({baseline}年)无数据,无法计算五年变化;以下变化为{start}—{end}年的变化。"
+    assert (zh(f"基期({baseline}年)无数据,无法计算五年变化;以下变化为{start}—{end}年的变化。")
             in text)
     assert f"<th>{start}—{end}年变化</th>" in text
-    assert f"{start}—{end}年,全省{len(CITIES)}个设区市城市健康指数平均由" in headline(text)
+    assert zh(f"{start}—{end}年,全省{len(CITIES)}个设区市城市健康指数平均由") in headline(text)
     assert f"<th>{baseline}年指数</th>" not in text
 
 
@@ -137,11 +138,11 @@ def test_five_year_report_states_changes_and_leaders_on_full_data(
     change = {c: round(index[c, end] - index[c, baseline], 1) for c in cities}
     best = max(change.values())
     top = headline(text)
-    assert f"{baseline}—{end}年,全省{len(cities)}个设区市城市健康指数平均由" in top
-    assert (f"<b>{mean[baseline]:.1f}</b>({baseline}年,各市合计达标 " in top
-            and f"变为 <b>{mean[end]:.1f}</b>({end}年,各市合计达标 " in top)
-    assert "提高最多的是" in top and f"{best:+.1f})" in top
-    assert all(city in top.split("提高最多的是")[1].split(")")[0]
+    assert zh(f"{baseline}—{end}年,全省{len(cities)}个设区市城市健康指数平均由") in top
+    assert (zh(f"<b>{mean[baseline]:.1f}</b>({baseline}年,各市合计达标 ") in top
+            and zh(f"变为 <b>{mean[end]:.1f}</b>({end}年,各市合计达标 ") in top)
+    assert "提高最多的是" in top and f"{best:+.1f}）" in top
+    assert all(city in top.split("提高最多的是")[1].split("）")[0]
                for city, value in change.items() if value == best)
     assert f"<th>{baseline}—{end}年变化</th>" in text and f"<th>{end}年排名</th>" in text
     assert text.count(IMAGE) == 3  # index lines, dimension lines, the map of the change
@@ -173,7 +174,7 @@ def test_annual_report_with_an_indicator_all_null(
     assert len(pages) == len(demo_platform.cities)
     assert "排名" in text
     city = text_of(next(p for p in pages if FIRST_CITY["area_code"] in p.name))
-    assert f"项指标{year}年数值缺失,无法判断是否达标:{html.escape(name)}。" in city
+    assert zh(f"项指标{year}年数值缺失,无法判断是否达标:{html.escape(name)}。") in city
     assert "项数值缺失、无法判断是否达标" in headline(city)
     assert "无法判断</span>" in city  # the appendix row of the indicator
 
@@ -191,9 +192,9 @@ def test_annual_report_of_a_city_without_an_index(
     assert f"{year}年城市健康指数缺失。" in index
     city = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
     name = SECOND_CITY["area_name_zh"]
-    assert f"{name}{year}年城市健康指数缺失,无法计算,不作排名。" in city
+    assert zh(f"{name}{year}年城市健康指数缺失,无法计算,不作排名。") in city
     assert "排名第" not in city and "不作排名" in headline(city)
-    assert f"{name}{year}年生态宜居维度得分缺失,不绘制维度雷达图。" in city
+    assert zh(f"{name}{year}年生态宜居维度得分缺失,不绘制维度雷达图。") in city
     assert city.count(IMAGE) == 2  # the counties' map and the province's bars, no radar
 
 
@@ -209,8 +210,8 @@ def test_annual_report_with_too_few_simulations_gives_no_interval(
     write(demo_platform, "annual", str(year), release, out)
     city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
     name = FIRST_CITY["area_name_zh"]
-    assert (f"{name}{year}年不确定性分析仅有20次模拟(少于100次),"
-            "不给出指数与排名的区间。") in city
+    assert zh(f"{name}{year}年不确定性分析仅有20次模拟(少于100次),"
+              "不给出指数与排名的区间。") in city
     assert "排名第" in headline(city)
     assert "区间" not in headline(city) and "稳定在第" not in headline(city)
 
@@ -228,7 +229,7 @@ def test_annual_report_of_a_city_whose_rank_is_withheld(
     out = tmp_path / "annual"
     write(demo_platform, "annual", str(year), release, out)
     city = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
-    assert f"{SECOND_CITY['area_name_zh']}{year}年无全省排名({reason})。" in city
+    assert zh(f"{SECOND_CITY['area_name_zh']}{year}年无全省排名({reason})。") in city
     assert "排名第" not in city and "不作排名" in headline(city)
     first = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
     assert f"在全省参与排名的{len(CITIES) - 1}个设区市中排名第" in first
@@ -241,7 +242,7 @@ def test_annual_report_on_the_last_year_only_names_its_year(
     out = tmp_path / "annual"
     write(demo_platform, "annual", str(year), release, out)
     city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
-    assert f"本报告依据发布版本中{year}年的数据;该版本含{year}年的城市健康指数。" in city
+    assert zh(f"本报告依据发布版本中{year}年的数据;该版本含{year}年的城市健康指数。") in city
 
 
 def test_annual_map_shows_a_county_without_index_as_no_data(
@@ -256,15 +257,15 @@ def test_annual_map_shows_a_county_without_index_as_no_data(
     out = tmp_path / "annual"
     index = write(demo_platform, "annual", str(year), release, out)
     city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
-    said = f"{county['area_name_zh']}{year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。"
+    said = zh(f"{county['area_name_zh']}{year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。")
     assert said in city and GAPS in city
     assert city.count(MAP) == 1
     assert f"<td>{county['area_name_zh']}</td><td>{county['area_code']}</td>" \
            '<td class="num">—</td>' in city
-    assert f"1个县(市、区){year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。" in index
+    assert zh(f"1个县(市、区){year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。") in index
     assert index.count(MAP) == 2
     other = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
-    assert "(无数据)表示" not in other and other.count(MAP) == 1
+    assert zh("(无数据)表示") not in other and other.count(MAP) == 1
 
 
 @pytest.mark.parametrize("back", [0, 1])
@@ -285,7 +286,7 @@ def test_annual_report_states_rank_for_two_years(
     assert GAPS not in city and GAPS not in index
     assert city.count(IMAGE) == 3  # the counties' map, the radar, the province's bars
     assert city.count(MAP) == 1 and index.count(MAP) == 2  # cities and counties
-    assert "(无数据)表示" not in city  # every county of the year has its index
+    assert zh("(无数据)表示") not in city  # every county of the year has its index
 
 
 # -- the monthly dispatch --------------------------------------------------------------------
@@ -299,9 +300,9 @@ def test_monthly_dispatch_without_the_months_registers(
         f"delete from pub_task_progress_monthly where period = '{month}'",
         f"delete from pub_project_progress_monthly where period = '{month}'"], month)
     text = write(demo_platform, "monthly", month, release, tmp_path)
-    assert f"发布版本中无{year}年{number}月的任务进度数据(当月任务台账未入库)" in text
-    assert f"发布版本中无{year}年{number}月的项目进度数据(当月项目台账未入库)" in text
-    assert f"发布版本含调度数据的月份:{year}年1—{number - 1}、{number + 1}—12月" in text
+    assert zh(f"发布版本中无{year}年{number}月的任务进度数据(当月任务台账未入库)") in text
+    assert zh(f"发布版本中无{year}年{number}月的项目进度数据(当月项目台账未入库)") in text
+    assert zh(f"发布版本含调度数据的月份:{year}年1—{number - 1}、{number + 1}—12月") in text
     assert "本月无滞后任务" not in text and "本月无逾期或滞后项目" not in text
     assert "<th>责任部门</th>" not in text
 
@@ -340,7 +341,7 @@ def test_quarterly_bulletin_without_its_quarter(
         f"delete from pub_quarterly_bulletin where period = '{quarter}'"], quarter)
     text = write(demo_platform, "quarterly", quarter, release, tmp_path)
     year, q = quarter.split("-Q")
-    assert f"发布版本中无{year}年第{q}季度的通报数据,不作排名,不点名。" in text
+    assert zh(f"发布版本中无{year}年第{q}季度的通报数据,不作排名,不点名。") in text
     assert_no_claims(text)
     assert IMAGE not in text
 
@@ -357,8 +358,8 @@ def test_quarterly_bulletin_with_few_cities_never_names_one_twice(
     leaders, laggards = headline(text).split("排名靠后")
     named = re.findall(r"<b>(.*?)</b>", leaders) + re.findall(r"<b>(.*?)</b>", laggards)
     assert len(named) == 2 and named[0] != named[1]
-    assert "本季度参与排名的设区市仅3个,前后各点名1个。" in text
-    assert "本季度各设区市均无任务进度得分(数据缺失),综合得分不含该部分。" in text
+    assert zh("本季度参与排名的设区市仅3个,前后各点名1个。") in text
+    assert zh("本季度各设区市均无任务进度得分(数据缺失),综合得分不含该部分。") in text
 
 
 @pytest.mark.parametrize("quarter", [2, 3])
