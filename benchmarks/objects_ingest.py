@@ -105,6 +105,7 @@ def step_reference(sheet: str, database: str) -> dict:
 
     started = time.perf_counter()
     con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")
     con.execute("create table housing as select * from read_csv(?, header = true)", [sheet])
     rows = con.execute("select count(*) from housing").fetchone()[0]
     con.close()
