@@ -65,8 +65,9 @@ def source_version() -> str:
 
 def _read(path: Path, code: str) -> shapely.MultiPolygon:
     try:
-        geometry = shapely.geometry.shape(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        geometry = shapely.from_geojson(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError,
+            shapely.errors.GEOSException) as error:
         raise BoundaryError(f"boundary of area {code} unreadable ({path}): {error}") from error
     if isinstance(geometry, shapely.Polygon):
         geometry = shapely.MultiPolygon([geometry])
@@ -180,3 +181,26 @@ def geoarrow_table(items: dict[str, Boundary] | None = None) -> pa.Table:
         "parent_code": [b.parent_code or None for b in values],
         "geometry": [shapely.to_wkb(g, byte_order=1) for g in geometries],
     }, schema=schema)
+
+
+@cache
+def outlines() -> dict[str, Boundary]:
+    """The outlines as the source draws them (not simplified), for telling whether a
+    delivered point lies in its area; loaded once."""
+    return load_boundaries(tolerance=0)
+
+
+@cache
+def _prepared(area_code: str) -> shapely.MultiPolygon:
+    geometry = outlines()[area_code].geometry
+    shapely.prepare(geometry)
+    return geometry
+
+
+def contains(area_code: str, longitude: np.ndarray | list[float],
+             latitude: np.ndarray | list[float]) -> np.ndarray:
+    """Whether each point (longitude, latitude, same coordinates as the outlines) lies
+    inside the area: vectorised on the prepared outline, a million points in about a
+    second. A point on the outline counts as inside; a missing coordinate does not."""
+    return shapely.intersects_xy(_prepared(area_code), np.asarray(longitude, dtype=float),
+                                 np.asarray(latitude, dtype=float))

@@ -32,6 +32,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 from cityhealth.core.reference import assessment_parameter, seed_frame
 from cityhealth.ingestion import (
+    object_findings,
+    object_register,
+    object_treatment,
     project_register,
     survey_export,
     task_register,
@@ -118,7 +121,7 @@ class SuitePlan:
 
 
 def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
-    for name in ("ref_variables", "ref_indicators"):
+    for name in ("ref_variables", "ref_indicators", "ref_object_indicators"):
         con.register(f"seed_{name}", seed_frame(name))
 
 
@@ -386,6 +389,71 @@ def project_progress(period: int) -> SuitePlan:
                      headings=headings)
 
 
+def check_objects(kind: str, period: int) -> SuitePlan:
+    """An object register (2024 on): attributes plausible for a building or an area."""
+    limits = thresholds("check_objects")
+    suite = gx.ExpectationSuite(name=f"check_objects_{kind}")
+    for expectation in (
+        E.ExpectColumnValuesToBeBetween(
+            column="year_built", min_value=limits["year_built_min"], max_value=period,
+            meta=_meta("error", message("check_objects", "year_built_range"))),
+        E.ExpectColumnValuesToBeBetween(
+            column="floors", min_value=limits["floors_min"], max_value=limits["floors_max"],
+            meta=_meta("error", message("check_objects", "floors_range"))),
+        E.ExpectColumnValuesToBeBetween(
+            column="dwellings", min_value=0,
+            meta=_meta("error", message("check_objects", "dwellings_not_negative"))),
+        E.ExpectColumnValuesToBeBetween(
+            column="households", min_value=0,
+            meta=_meta("error", message("check_objects", "households_not_negative"))),
+        E.ExpectColumnValuesToBeBetween(
+            column="area_m2", min_value=0, strict_min=True,
+            meta=_meta("error", message("check_objects", "area_positive"))),
+    ):
+        suite.add_expectation(expectation)
+    frame_sql = """
+        select row_number, object_id, county_code, year_built, floors, dwellings, households,
+               area_m2
+        from raw.check_objects where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("object_id", "county_code"),
+                     headings=object_register.headings(kind), arrow=True)
+
+
+def findings(period: int) -> SuitePlan:
+    """Findings on objects: a gap is a positive shortfall of plausible size."""
+    suite = gx.ExpectationSuite(name="object_findings")
+    suite.add_expectation(E.ExpectColumnValuesToBeBetween(
+        column="gap", min_value=0, strict_min=True,
+        max_value=thresholds("object_findings")["gap_max"],
+        meta=_meta("error", message("object_findings", "gap_range"))))
+    frame_sql = """
+        select f.row_number, f.object_id, f.indicator_code,
+               case when i.finding_kind = 'gap' then f.value end as gap
+        from raw.object_findings as f
+        left join seed_ref_object_indicators as i using (indicator_code)
+        where f.batch_id = $batch_id order by f.row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("object_id", "indicator_code"),
+                     headings={"gap": object_findings.headings()["value"]}, arrow=True)
+
+
+def treatment(period: int) -> SuitePlan:
+    """The treatment register: a problem marked rectified says when."""
+    suite = gx.ExpectationSuite(name="object_treatment")
+    suite.add_expectation(E.ExpectColumnValuesToNotBeInSet(
+        column="rectified_date", value_set=[""],
+        meta=_meta("error", message("object_treatment", "rectified_has_date"))))
+    frame_sql = """
+        select row_number, object_id, indicator_code, status,
+               case when status = 'rectified' then coalesce(cast(rectified_on as varchar), '')
+               end as rectified_date
+        from raw.object_treatment where batch_id = $batch_id order by row_number
+    """
+    return SuitePlan(suite.name, suite, frame_sql, ("object_id", "indicator_code"),
+                     headings={"rectified_date": object_treatment.headings()["rectified_on"]})
+
+
 def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
     gx_context()
     if kind == "department_feed":
@@ -404,6 +472,12 @@ def plan_for(kind: str, department_code: str | None, period: int) -> SuitePlan:
         return task_progress(period)
     if kind == "project_register":
         return project_progress(period)
+    if kind.startswith("objects_"):
+        return check_objects(kind.removeprefix("objects_"), period)
+    if kind == "object_findings":
+        return findings(period)
+    if kind == "object_treatment":
+        return treatment(period)
     raise ValueError(f"no expectation suite for source kind {kind!r}")
 
 

@@ -61,7 +61,8 @@ def now() -> datetime:
 
 # The raw tables a batch's rows go to (cityhealth/warehouse/raw_schema.sql).
 RAW_TABLES = ("department_values", "third_party_values", "survey_responses",
-              "monitoring_values", "task_progress", "project_progress")
+              "monitoring_values", "task_progress", "project_progress", "check_objects",
+              "object_findings", "object_treatment")
 
 
 def already_received(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> str | None:

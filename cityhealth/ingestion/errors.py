@@ -70,6 +70,7 @@ RULES_ZH: dict[str, str] = {
     "spreadsheet_error": "单元格是公式错误(如#DIV/0!)，请修正公式或直接填写数值",
     "cell_empty": "该单元格为必填项，请填写",
     "placeholder_required": "该单元格须填写数值，请填写数字，不要用“-”“无”等代替",
+    "not_whole": "须为整数，请只填写整数",
     "not_date": "日期格式应为“年-月-日”(如2025-06-30)，请修改",
     "not_month": "月份格式应为“年-月”(如2025-06)，请修改",
     "not_one_of": "只能填写以下之一：{choices}，请修改",
@@ -86,6 +87,18 @@ RULES_ZH: dict[str, str] = {
     "duplicate_record": "同一记录出现两行，请删除重复行或合并为一行",
     "delivered_twice": "同一区县的同一变量报送了两次，请只保留一处",
     "measured_twice": "同一区县的同一指标测评了两次，请只保留一行",
+    # the four-level check's objects, findings and treatment
+    "not_geojson": "文件不是GeoJSON要素集合(FeatureCollection)，请从GIS软件重新导出GeoJSON后报送",
+    "geometry": "要素的几何图形缺失或无法识别，请在GIS软件中检查该要素后重新导出",
+    "outside_county": "{place}「经度」「纬度」({longitude}, {latitude}) 不在所在区县 {code} {name} "
+                      "的行政区域内，请核对坐标或区县代码",
+    "parent_unknown": "上级对象编号不是本年度已入库的{parent_kind}，请核对编号，"
+                      "或先报送{parent_kind}信息采集表",
+    "object_unknown": "对象编号不是本年度已入库的体检对象，请核对编号，或先报送该对象的信息采集表",
+    "object_kind_other": "指标{indicator}适用于{indicator_kind}，而该对象是{object_kind}，"
+                         "请核对指标代码或对象编号",
+    "value_required": "指标{indicator}须填写问题数值(缺口数量或测算值)，请填写",
+    "flag_value": "指标{indicator}只记是否存在问题，问题数值应为1或不填，请修改",
     # the survey export
     "sheet_number_empty": "答卷编号为空，请从问卷平台重新导出",
     "sheet_number_twice": "答卷编号重复，请删除重复行后重新导出",

@@ -21,9 +21,22 @@ import pandas as pd
 
 from cityhealth.core.reference import seed_rows
 from cityhealth.ingestion.checks import area_code_problem
-from cityhealth.ingestion.errors import DeliveryError, Refused, problem, problem_of, shown
+from cityhealth.ingestion.errors import (
+    DeliveryError,
+    Problem,
+    Refused,
+    problem,
+    problem_of,
+    shown,
+)
 from cityhealth.ingestion.registry import Source
-from cityhealth.ingestion.tables import Placeholder, parse_number, placeholder, read_tables
+from cityhealth.ingestion.tables import (
+    Placeholder,
+    Table,
+    parse_number,
+    placeholder,
+    read_tables,
+)
 from cityhealth.warehouse.connection import insert_frame
 
 TASK_STATUS = {"未启动": "not_started", "推进中": "in_progress", "已完成": "done",
@@ -99,10 +112,53 @@ def indicator_list(cell: str) -> list[str]:
     return codes
 
 
+def whole(cell: str) -> int | None:
+    """A count or a year: a whole number ('12', '12.0'); a placeholder is missing."""
+    value = number(cell)
+    if value is None:
+        return None
+    if not value.is_integer():
+        raise Refused("not_whole", f"'{shown(cell)}' is not a whole number")
+    return int(value)
+
+
+def year(cell: str) -> str:
+    """A four-digit year as delivered ('2025', '2025年'), compared with the period."""
+    match = re.match(r"^(\d{4})(?:\.0)?年?$", cell)
+    if not match:
+        raise Refused("year_format", f"'{shown(cell)}' is not a year")
+    return match[1]
+
+
+def day(cell: str) -> date:
+    """A date as delivered ('2025-06-30', '2025/6/30', '2025年6月30日'; a workbook's date)."""
+    match = re.match(r"^(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})日?(?:[ T]00:00(?::00)?)?$",
+                     cell)
+    try:
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        pass
+    raise Refused("not_date", f"'{shown(cell)}' is not a date (YYYY-MM-DD)")
+
+
+def file_names(cell: str) -> list[str]:
+    """Photo files referenced by name: several separated by ';', '；', '、' or ','."""
+    return [name.strip() for name in re.split(r"[;；、,，\n]+", cell) if name.strip()]
+
+
 def parse_register(source: Source, period: str, path: Path, columns: list[Column],
                    period_field: str, unique: tuple[str, ...]) -> pd.DataFrame:
     """The rows of a register as records of the columns' fields (plus row_number)."""
     tables, problems = read_tables(path, columns[0].header)
+    return parse_tables(source, period, path.name, tables, problems, columns, period_field,
+                        unique)
+
+
+def parse_tables(source: Source, period: str, file_name: str, tables: list[Table],
+                 problems: list[Problem], columns: list[Column], period_field: str,
+                 unique: tuple[str, ...]) -> pd.DataFrame:
+    """``parse_register`` on tables already read (a GeoJSON's features, say)."""
     records: list[dict] = []
     placeholders: list[Placeholder] = []
     seen: dict[tuple, str] = {}
@@ -131,7 +187,7 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
                     problems.append(problem_of(error, where, column.header))
                     ok = False
                     continue
-                if column.parse in (number, percent) and \
+                if column.parse in (number, percent, whole) and \
                         (found := placeholder(row, table.sheet, column.header)) is not None:
                     if not column.allow_empty:
                         problems.append(problem("placeholder_required", f"'{shown(cell)}' "
@@ -156,9 +212,9 @@ def parse_register(source: Source, period: str, path: Path, columns: list[Column
             seen[key] = where
             records.append(record)
     if problems:
-        raise DeliveryError(source.source_id, path.name, problems)
+        raise DeliveryError(source.source_id, file_name, problems)
     if not records:
-        raise DeliveryError(source.source_id, path.name,
+        raise DeliveryError(source.source_id, file_name,
                             problem("no_rows", "no data rows below the header"))
     frame = pd.DataFrame.from_records(records)
     frame.insert(0, "source_id", source.source_id)

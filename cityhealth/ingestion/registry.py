@@ -34,6 +34,7 @@ class Source:
     options: dict = field(default_factory=dict)  # kind-specific settings (sources.yaml kinds)
     transport: str = "file"  # file: dropped by the sender; http: pulled before loading
     retry: RetryPolicy = RetryPolicy()
+    after: tuple[str, ...] = ()  # sources validated first (their rows are referred to)
 
     @property
     def is_pulled(self) -> bool:
@@ -71,7 +72,7 @@ def _source(source_id: str, spec: dict, kinds: dict, retries: dict[str, RetryPol
     if transport not in TRANSPORTS:
         raise ValueError(f"{SOURCES_FILE.name}: source {source_id} has transport "
                          f"{transport!r}; known: {', '.join(TRANSPORTS)}")
-    known = {"kind", "cadence", "name_zh", "delivery", "department", "transport"}
+    known = {"kind", "cadence", "name_zh", "delivery", "department", "transport", "after"}
     max_pages = settings_of_kind.get("max_pages", 1)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise ValueError(f"{SOURCES_FILE.name}: source {source_id} has max_pages "
@@ -80,7 +81,8 @@ def _source(source_id: str, spec: dict, kinds: dict, retries: dict[str, RetryPol
                   name_zh=spec["name_zh"], delivery=spec.get("delivery", ""),
                   department=spec.get("department"),
                   options={k: v for k, v in settings_of_kind.items() if k not in known},
-                  transport=transport, retry=retries.get(transport, RetryPolicy()))
+                  transport=transport, retry=retries.get(transport, RetryPolicy()),
+                  after=tuple(spec.get("after") or ()))
 
 
 @cache
@@ -88,8 +90,17 @@ def sources() -> dict[str, Source]:
     document = yaml.safe_load(SOURCES_FILE.read_text(encoding="utf-8"))
     kinds = document.get("kinds") or {}
     retries = _retry_policies(document)
-    return {source_id: _source(source_id, spec, kinds, retries)
-            for source_id, spec in document["sources"].items()}
+    found = {source_id: _source(source_id, spec, kinds, retries)
+             for source_id, spec in document["sources"].items()}
+    for spec in found.values():
+        for earlier in spec.after:
+            if earlier not in found or list(found).index(earlier) > list(found).index(
+                    spec.source_id) or found[earlier].cadence != spec.cadence:
+                raise ValueError(f"{SOURCES_FILE.name}: source {spec.source_id} comes after "
+                                 f"{earlier!r}, which must be a source of the same cadence "
+                                 "listed before it")
+    return found
+
 
 
 def source(source_id: str) -> Source:

@@ -72,23 +72,30 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
     the source was loaded and validated: the good ones beside a bad one are promoted in
     the same run (``pipeline.ingest``).
 
+    A source with ``after`` (sources.yaml) is ingested once those sources are validated.
     An ingest task retries as its source's transport says (sources.yaml: pulled HTTP
     feeds with backoff, since a retry can help; dropped files not, since the same bad
     file fails the same way); validation never retries.
     """
     from cityhealth.ingestion.registry import sources
 
-    validated = []
+    validated = {}
     for spec in sources().values():
         if spec.cadence != cadence or (kinds and spec.kind not in kinds):
             continue
         retry = retry_args(spec.retry)
+        earlier = [validated[s] for s in spec.after if s in validated]
         with TaskGroup(group_id=spec.source_id, tooltip=spec.name_zh):
-            loaded = ingest.override(task_id="ingest", **retry)(spec.source_id, period)
+            # after the sources its rows refer to, whether they passed or not: what refers
+            # to a quarantined delivery is then quarantined with its own clear error
+            loaded = ingest.override(task_id="ingest", **retry,
+                                     **({"trigger_rule": "all_done"} if earlier else {}))(
+                spec.source_id, period)
             checked = validate.override(task_id="validate")(spec.source_id, period)
+            earlier >> loaded
             loaded >> checked
-            validated.append(checked)
-    return validated
+            validated[spec.source_id] = checked
+    return list(validated.values())
 
 
 @task(pool=WRITER_POOL)

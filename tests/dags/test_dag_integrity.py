@@ -131,3 +131,16 @@ def test_every_task_has_the_time_limit_of_the_settings(dagbag) -> None:
     for dag_id, dag in dagbag.dags.items():
         for task in dag.tasks:
             assert task.execution_timeout == limit, f"{dag_id}.{task.task_id}"
+
+
+def test_object_registers_load_parents_first_and_findings_after_them(dagbag) -> None:
+    """A building's compound, a finding's object must be delivered before it is checked."""
+    dag = dagbag.dags["annual_health_check"]
+    order = ["objects_district", "objects_block", "objects_compound", "objects_housing"]
+    for earlier, later in zip(order, order[1:], strict=False):
+        assert f"{later}.ingest" in dag.get_task(f"{earlier}.validate").downstream_task_ids
+        assert dag.get_task(f"{later}.ingest").trigger_rule == "all_done"
+    findings = dag.get_task("object_findings.ingest")
+    assert {f"{s}.validate" for s in order} <= findings.upstream_task_ids
+    monthly = dagbag.dags["monthly_dispatch"]
+    assert "object_treatment.ingest" in {t.task_id for t in monthly.tasks}

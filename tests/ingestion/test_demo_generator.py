@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +40,7 @@ def test_every_source_delivers_every_year_in_its_format(demo_landing: Path,
                 sheet = load_workbook(delivered, read_only=True).worksheets[0]
                 first_rows = list(sheet.iter_rows(max_row=2, values_only=True))
                 assert "城市体检" in first_rows[0][0] or "评估" in first_rows[0][0]  # title row
-                assert first_rows[1][0] == "行政区划代码"
+                assert first_rows[1][0] in ("行政区划代码", "对象编号")
             elif spec.delivery == "csv_gbk":
                 assert not data.isascii()
                 try:
@@ -49,8 +50,10 @@ def test_every_source_delivers_every_year_in_its_format(demo_landing: Path,
                     data.decode("gb18030")
             elif spec.delivery == "csv_utf8_bom":
                 assert data.startswith(b"\xef\xbb\xbf")
+            elif spec.delivery == "geojson":
+                assert json.loads(data)["type"] == "FeatureCollection"
             else:
-                assert data.decode("utf-8").startswith("行政区划代码")
+                assert data.decode("utf-8").startswith(("行政区划代码", "对象编号"))
 
 
 def test_departments_deliver_all_counties(demo_landing: Path) -> None:

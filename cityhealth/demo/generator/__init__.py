@@ -11,7 +11,8 @@ platform and third-party assessor would deliver for every county and year of a r
 * the third-party assessment sample (independent measurements of some indicators);
 
 and, for every month of the last year, the supervision registers (task progress per
-city, the urban-renewal project library with its progress).
+city, the urban-renewal project library with its progress); from 2024 on, the
+four-level check's object registers, findings and treatment register (``objects.py``).
 
 Same seed, same bytes.
 
@@ -37,6 +38,7 @@ from cityhealth.core.reference import (
 )
 from cityhealth.core.settings import Profile
 from cityhealth.demo.generator.files import number, write_table
+from cityhealth.demo.generator.objects import write_objects
 from cityhealth.demo.generator.registers import write_registers
 from cityhealth.demo.generator.survey import write_survey_export
 from cityhealth.demo.generator.values import DemoWorld, rng
@@ -157,4 +159,8 @@ def generate(landing_dir: Path, profile: Profile) -> DemoDelivery:
     delivery.files += write_registers(
         world, landing_dir, profile.years[-1], plan.first_year,
         (task.source_id, task.delivery), (project.source_id, project.delivery))
+    delivery.files += write_objects(
+        world, landing_dir, profile.years, plan.first_year,
+        {kind: (spec.source_id, spec.delivery) for kind, spec in specs.items()
+         if kind.startswith(("objects_", "object_"))})
     return delivery
