@@ -132,3 +132,54 @@ create table if not exists raw.project_progress (
     progress_pct       double,
     status             varchar           -- planned | under_construction | completed
 );
+
+-- The four-level check (2024 on): objects recorded by the field teams (体检信息采集表),
+-- one row per object and check year; an object keeps its id across years.
+create table if not exists raw.check_objects (
+    batch_id         varchar not null,
+    source_id        varchar not null,
+    row_number       integer not null,  -- 1-based data row (GeoJSON: feature number)
+    period_year      integer not null,
+    object_id        varchar not null,  -- stable across years, e.g. 360102-ZF-000123
+    object_kind      varchar not null,  -- housing | compound | block | district
+    object_name      varchar,
+    county_code      varchar not null,  -- GB/T 2260 county-level unit holding the object
+    street_name      varchar,           -- 街道/乡镇 as delivered (a label)
+    parent_object_id varchar,           -- housing→compound→block→district; null for a district
+    longitude        double,            -- same coordinate system as the shipped boundaries
+    latitude         double,
+    year_built       integer,
+    floors           integer,
+    dwellings        integer,           -- 套
+    households       integer,           -- 户
+    area_m2          double,            -- floor area (housing) or land area (the others)
+    photo_files      varchar[]          -- photos referenced by file name
+);
+
+-- What the field teams found on an object in a check year, one row per object and
+-- indicator (ref_object_indicators); an object without a row for an indicator has no
+-- such problem that year.
+create table if not exists raw.object_findings (
+    batch_id       varchar not null,
+    source_id      varchar not null,
+    row_number     integer not null,
+    period_year    integer not null,
+    object_id      varchar not null,
+    indicator_code varchar not null,
+    value          double,            -- flag: 1; gap: the shortfall; measure: the figure
+    finding_zh     varchar,           -- what the team wrote
+    photo_files    varchar[]
+);
+
+-- 整治台账: treatment of each problem found on an object, by report month.
+create table if not exists raw.object_treatment (
+    batch_id       varchar not null,
+    source_id      varchar not null,
+    row_number     integer not null,
+    period         varchar not null,  -- report month, '2025-07'
+    object_id      varchar not null,
+    indicator_code varchar not null,
+    project_id     varchar,           -- the urban-renewal project treating it (raw.project_progress)
+    status         varchar not null,  -- listed | in_progress | rectified
+    rectified_on   date
+);
