@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -165,3 +165,109 @@ def _value_rows(batch_id, source_id, department, year, cells, variables) -> list
         rows.append((batch_id, source_id, department, row_number, county, None, year, label,
                      code, value, unit))
     return rows
+
+
+# The four-level check (2024 on): objects of one city's 市辖区, their findings and the
+# treatment register (raw.check_objects, raw.object_findings, raw.object_treatment).
+OBJECT_CITY = "360100"
+
+
+@dataclass
+class ObjectFixture:
+    """What was inserted, for the assertions."""
+
+    districts: list[str] = field(default_factory=list)  # the city's 市辖区, in code order
+    missing: str = ""  # the district that delivers nothing in the last year
+    quarantined_problem: str = ""  # object_id:indicator of a quarantined delivery
+    batches: dict[str, str] = field(default_factory=dict)  # batch_id -> status
+
+
+def insert_objects(con: duckdb.DuckDBPyConnection, seeds_dir: Path) -> ObjectFixture:
+    """Every 市辖区 of OBJECT_CITY surveys one district, block and compound and four
+    buildings in 2024 and 2025, except the last district, which delivers nothing in
+    2025. Findings per district: building 1 has a structural hazard (ZF01) in 2024 only
+    (re-check passed), building 2 a gas hazard (ZF02) in both years (re-check failed);
+    the compound is 30 parking places short (XQ06); the district measures 2.0 + 0.1 × i
+    m² of sports ground per person (CQ01). Treatment: ZF01 listed 2024-11, rectified
+    2025-06 by a project; ZF02 in progress from 2025-03. A quarantined findings batch
+    carries a problem that must not appear."""
+    districts = sorted(a["area_code"] for a in _read(seeds_dir, "ref_areas")
+                       if a["city_code"] == OBJECT_CITY and a["county_type"] == "district")
+    fixture = ObjectFixture(districts=districts, missing=districts[-1],
+                            quarantined_problem=f"{districts[0]}-ZF-00003:ZF03")
+    objects, findings, treatment, batch_rows = [], [], [], []
+
+    def batch(source_id: str, period: str, rows: int, status: str = "promoted") -> str:
+        batch_id = f"{source_id}:{period}:{('c' if status == 'promoted' else 'd') * 12}"
+        fixture.batches[batch_id] = status
+        year = int(period[:4])
+        loaded = datetime(year, 12, 1, 9, 0, 0) if len(period) == 4 else datetime(
+            year, int(period[5:7]), 28, 9, 0, 0)
+        batch_rows.append((batch_id, source_id, period, f"{source_id}_{period}.xlsx", "0" * 64,
+                           1000, rows, loaded, loaded, status,
+                           "fixture: failed validation" if status != "promoted" else None,
+                           source_id))
+        return batch_id
+
+    for year in YEARS:
+        surveyed = [d for d in districts if not (year == YEARS[-1] and d == fixture.missing)]
+        kinds: dict[str, list[tuple]] = {}
+        for i, county in enumerate(surveyed):
+            district_id, block_id, compound_id = (f"{county}-CQ-0001", f"{county}-JQ-0001",
+                                                  f"{county}-XQ-0001")
+            kinds.setdefault("district", []).append(
+                (district_id, "district", f"{county}城区", county, None, 10_000 + 1_000 * i,
+                 None, 5.0e6))
+            kinds.setdefault("block", []).append(
+                (block_id, "block", "示例街区", county, district_id, None, None, 2.0e5))
+            kinds.setdefault("compound", []).append(
+                (compound_id, "compound", "示例小区", county, block_id, 500, 480, 3.0e4))
+            for n in range(1, 5):
+                kinds.setdefault("housing", []).append(
+                    (f"{county}-ZF-{n:05d}", "housing", f"{n}栋", county, compound_id, 20, 20,
+                     1500.0))
+            findings.append((year, f"{county}-ZF-00002", "ZF02", 1.0, "燃气管道老化"))
+            findings.append((year, compound_id, "XQ06", 30.0, "停车泊位不足"))
+            findings.append((year, district_id, "CQ01", 2.0 + 0.1 * districts.index(county),
+                             None))
+            if year == YEARS[0]:
+                findings.append((year, f"{county}-ZF-00001", "ZF01", 1.0, "墙体开裂"))
+        for kind, rows in kinds.items():
+            batch_id = batch(f"objects_{kind}", str(year), len(rows))
+            for row_number, (object_id, object_kind, name, county, parent, households,
+                             dwellings, area) in enumerate(rows, start=1):
+                objects.append((batch_id, f"objects_{kind}", row_number, year, object_id,
+                                object_kind, name, county, "示例街道", parent, 115.9, 28.7,
+                                1990, 6 if kind == "housing" else None, dwellings, households,
+                                area, ["p1.jpg"]))
+    for year in YEARS:
+        rows = [f for f in findings if f[0] == year]
+        batch_id = batch("object_findings", str(year), len(rows))
+        findings_rows = [(batch_id, "object_findings", n, *row[:3], row[3], row[4], [])
+                         for n, row in enumerate(rows, start=1)]
+        con.executemany("insert into raw.object_findings values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        findings_rows)
+    object_id, indicator = fixture.quarantined_problem.split(":")
+    bad = batch("object_findings", str(YEARS[-1]), 1, status="quarantined")
+    con.execute("insert into raw.object_findings values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [bad, "object_findings", 1, YEARS[-1], object_id, indicator, 1.0, None, []])
+    for period, status in (("2024-11", "listed"), ("2025-03", None), ("2025-06", "rectified")):
+        rows = []
+        for county in districts:
+            rows.append((f"{county}-ZF-00001", "ZF01",
+                         f"P-{county}" if status == "rectified" else None, status or "listed",
+                         date(2025, 6, 15) if status == "rectified" else None))
+            if period >= "2025-03":
+                rows.append((f"{county}-ZF-00002", "ZF02", None, "in_progress", None))
+        batch_id = batch("object_treatment", period, len(rows))
+        treatment += [(batch_id, "object_treatment", n, period, *row)
+                      for n, row in enumerate(rows, start=1)]
+    con.executemany(
+        "insert into raw.load_batches (batch_id, source_id, period, original_name, sha256, "
+        "bytes, rows, received_at, loaded_at, status, error, delivered_by) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch_rows)
+    con.executemany("insert into raw.check_objects values "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", objects)
+    con.executemany("insert into raw.object_treatment values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    treatment)
+    return fixture

@@ -238,6 +238,10 @@ SOURCE_COLUMNS = {
     "ref_indicators": ["standard_source_zh", "score_zero_source_zh", "warning_source_zh",
                        "weight_source_zh"],
     "ref_index_weights": ["source_zh"],
+    "ref_object_indicators": ["source_zh", "standard_source_zh", "score_zero_source_zh",
+                              "warning_source_zh", "weight_source_zh"],
+    "ref_frameworks": ["source_zh"],
+    "ref_framework_sections": ["source_zh"],
 }
 
 

@@ -7,6 +7,11 @@
 -- current method) and the real change on the baseline under that one method.
 -- No change here depends on the simulations of the uncertainty analysis: the rank
 -- interval is joined in the published view (pub_index_trajectory) only.
+-- Each year also names the check's primary (official) framework of that year
+-- (ref_frameworks: CHK2021 for 2020–2023, CHK2024 from 2024) and the framework the index
+-- itself is computed on (the dimensions' framework, CHK2021 to 2025); the first year
+-- after a switch of the primary framework is flagged with a note, so that a change
+-- across 2023→2024 is not read as a change within one framework.
 {%- set baseline_year = plan_baseline_year() %}
 with
 
@@ -60,10 +65,45 @@ joined as (
 
 ),
 
+frameworks as (
+
+    select * from {{ ref('stg_reference__frameworks') }}
+
+),
+
+-- the primary framework of each year of the trajectory, and the index's own framework
+year_frameworks as (
+
+    select
+        years.period_year,
+        primary_framework.framework_code,
+        primary_framework.framework_name_zh,
+        previous_framework.framework_code as previous_framework_code,
+        previous_framework.framework_name_zh as previous_framework_name_zh,
+        index_framework.framework_code as index_framework_code,
+        index_framework.framework_name_zh as index_framework_name_zh
+
+    from (select distinct period_year from health_index) as years
+    left join frameworks as primary_framework
+        on {{ is_valid_in_year('primary_framework', 'years.period_year',
+            'primary_year_from', 'primary_year_to') }}
+    left join frameworks as previous_framework
+        on {{ is_valid_in_year('previous_framework', 'years.period_year - 1',
+            'primary_year_from', 'primary_year_to') }}
+    left join frameworks as index_framework
+        on index_framework.framework_code = (
+            select any_value(dimensions.framework_code)
+            from {{ ref('stg_reference__dimensions') }} as dimensions
+            where {{ is_valid_in_year('dimensions', 'years.period_year') }}
+        )
+
+),
+
 with_history as (
 
     select
-        *,
+        joined.*,
+        year_frameworks.* exclude (period_year),
         lag(health_index) over (partition by area_code order by period_year) as previous_index,
         lag(period_year) over (partition by area_code order by period_year) as previous_year,
         max(health_index) filter (where period_year = {{ baseline_year }})
@@ -76,6 +116,7 @@ with_history as (
             over (partition by area_code) as baseline_rank_current_method
 
     from joined
+    left join year_frameworks using (period_year)
 
 ),
 
@@ -104,7 +145,28 @@ final as (
         rank_in_province_current_method,
         cast(baseline_rank_current_method - rank_in_province_current_method as integer)
             as rank_change_from_baseline_current_method,
-        indicator_coverage_pct
+        indicator_coverage_pct,
+        framework_code,
+        index_framework_code,
+        coalesce(
+            previous_framework_code <> framework_code, false
+        ) as is_framework_switch_year,
+        case when previous_framework_code <> framework_code
+            then '自' || period_year || '年起城市体检的主要框架由'
+                || previous_framework_name_zh || '（'
+                || previous_framework_code || '）改为'
+                || framework_name_zh || '（'
+                || framework_code || '）'
+                || case
+                    when index_framework_code is distinct from
+                        framework_code
+                        then '；本轨迹的城市健康指数仍按'
+                            || coalesce(index_framework_name_zh, '原框架')
+                            || '计算，与' || (period_year - 1)
+                            || '年的比较不是同一体检框架下的比较'
+                    else '；与' || (period_year - 1) || '年的指数不可直接比较'
+                end
+        end as framework_note_zh
 
     from with_history
 

@@ -59,7 +59,12 @@ select
     uncertainty.rank_median,
     uncertainty.rank_p05,
     uncertainty.rank_p95,
-    areas.sort_order
+    areas.sort_order,
+    trajectory.framework_code,
+    frameworks.framework_name_zh,
+    trajectory.index_framework_code,
+    trajectory.is_framework_switch_year,
+    trajectory.framework_note_zh
 
 from trajectory
 inner join areas
@@ -67,3 +72,5 @@ inner join areas
 left join uncertainty
     on trajectory.area_code = uncertainty.area_code
     and trajectory.period_year = uncertainty.period_year
+left join {{ ref('stg_reference__frameworks') }} as frameworks
+    on trajectory.framework_code = frameworks.framework_code

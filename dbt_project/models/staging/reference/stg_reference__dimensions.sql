@@ -1,4 +1,5 @@
--- The eight dimensions of the indicator system (ref_dimensions), in report order.
+-- The eight dimensions of the 2021 indicator system (ref_dimensions, framework CHK2021),
+-- in report order, with the check years they apply to.
 with
 
 source as (
@@ -13,7 +14,10 @@ typed as (
         dimension_code,
         dimension_name_zh,
         dimension_name_en,
-        cast(sort_order as integer) as sort_order
+        cast(sort_order as integer) as sort_order,
+        framework_code,
+        cast(check_year_from as integer) as check_year_from,
+        cast(check_year_to as integer) as check_year_to
 
     from source
 
