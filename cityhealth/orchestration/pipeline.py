@@ -40,10 +40,11 @@ DBT_LAYERS = {
 
 # What a monthly or quarterly run rebuilds when the rest of the warehouse is current
 # (build_layer, scope "supervision"): the models downstream of the raw tables its
-# sources load (the departments' feeds, the task and project registers), down to their
+# sources load (the departments' feeds, the task and project registers, the treatment
+# register of the objects' problems), down to their
 # published views, instead of the whole project.
 SUPERVISION_SOURCES = ("source:raw.monitoring_values+", "source:raw.task_progress+",
-                       "source:raw.project_progress+")
+                       "source:raw.project_progress+", "source:raw.object_treatment+")
 SUPERVISION_CADENCES = ("monthly", "quarterly")
 SCOPES = ("all", "supervision")
 

@@ -30,6 +30,9 @@ from cityhealth.reports.coverage import (
     whole,
     years_zh,
 )
+from cityhealth.reports.four_level import WORKBOOK_SHEET as FOUR_LEVEL_SHEET
+from cityhealth.reports.four_level import has_views as four_level_views
+from cityhealth.reports.four_level import section as section_four_level
 from cityhealth.reports.html import (
     WARNING_ZH,
     ReportSet,
@@ -42,6 +45,7 @@ from cityhealth.reports.html import (
 )
 from cityhealth.reports.xlsx import write_workbook
 
+NUMERALS_ZH = "一二三四五六七八九十"
 ATTAINED = '<span class="ok">达标</span>'
 MISSED = '<span class="miss">未达标</span>'
 
@@ -146,8 +150,24 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
                           "无法判断。</p>")
     else:
         missed_section = "<p>全部指标达到标准。</p>"
-    held = (f";该版本含{years_zh(held_years)}的城市健康指数" if held_years else "")
     charts_html = (f'<div class="charts">{"".join(pictures)}</div>' if pictures else "")
+    four_level = section_four_level(con, city_code, name, year, gaps,
+                                    WORKBOOK_ZH.format(year=year))
+    parts = [
+        ("八个维度得分", f"{charts_html}\n" + table(["维度", "本市得分", "全省设区市平均"],
+                                                  dim_rows, {1, 2})),
+        ("未达标指标", missed_section),
+        ("问题诊断", _diagnosis(con, city_code, year, indicators)),
+        ("预警", _warnings(con, city_code, year)),
+        ("居民满意度", _satisfaction(con, city_code, year)),
+        ("自评数据与第三方评估核对", _reconciliation(con, city_code, year)),
+        ("问题清单与整治复查", _treatment(con, city_code, year)),
+    ]
+    if four_level:  # the check's own structure from 2024 on comes first
+        parts.insert(0, ("四级体检(住房·小区(社区)·街区·城区)", four_level))
+    sections = "\n".join(f"<h2>{NUMERALS_ZH[i]}、{title}</h2>\n{text}"
+                          for i, (title, text) in enumerate(parts))
+    held = (f";该版本含{years_zh(held_years)}的城市健康指数" if held_years else "")
     body = f"""
 <h1>{esc(name)}{year}年度城市体检报告</h1>
 <p class="note">行政区划代码 {city_code} · {esc(province()["area_name_zh"])}城市体检评估 ·
@@ -158,21 +178,7 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 {gap_box(gaps)}
 <h2>所辖县(市、区)城市健康指数分布</h2>
 {county_map}
-<h2>一、八个维度得分</h2>
-{charts_html}
-{table(["维度", "本市得分", "全省设区市平均"], dim_rows, {1, 2})}
-<h2>二、未达标指标</h2>
-{missed_section}
-<h2>三、问题诊断</h2>
-{_diagnosis(con, city_code, year, indicators)}
-<h2>四、预警</h2>
-{_warnings(con, city_code, year)}
-<h2>五、居民满意度</h2>
-{_satisfaction(con, city_code, year)}
-<h2>六、自评数据与第三方评估核对</h2>
-{_reconciliation(con, city_code, year)}
-<h2>七、问题清单与整治复查</h2>
-{_treatment(con, city_code, year)}
+{sections}
 <h2>附录:指标数据</h2>
 {table(["代码", "指标", "数值", "标准值", "单位", "是否达标", "得分", "质量标记"],
        appendix, {2, 6}) if appendix else gap(f"无{year}年指标数据。")}
@@ -188,8 +194,6 @@ def city_report(con: duckdb.DuckDBPyConnection, city_code: str, year: int,
 WORKBOOK_FILE = "城市体检数据_{year}.xlsx"
 WORKBOOK_ZH = "本年度城市体检数据工作簿(" + WORKBOOK_FILE + ")"
 
-MAP_NOTE = ("<p class=\"note\">地图为专题示意图(非标准地图),仅供内部工作参考;"
-            "分级含下限、不含上限(最高一级含上限),灰色斜线为无数据。</p>")
 
 
 def _county_map(con: duckdb.DuckDBPyConnection, city_code: str, name: str, year: int,
@@ -213,7 +217,7 @@ def _county_map(con: duckdb.DuckDBPyConnection, city_code: str, name: str, year:
     figure = maps.choropleth(known, codes, f"{name}{year}年 所辖县(市、区)城市健康指数",
                              "城市健康指数", frame_code=city_code)
     return (f'<div class="charts">{maps.map_img(figure, "所辖县(市、区)城市健康指数分布图")}'
-            f"</div>{MAP_NOTE}{listing}")
+            f"</div>{maps.MAP_NOTE}{listing}")
 
 
 def _province_maps(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -> str:
@@ -237,7 +241,8 @@ def _province_maps(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -
         pictures.append(maps.map_img(figure, f"{level_zh}城市健康指数分布图"))
     if not pictures:
         return ""
-    return f'<h2>全省城市健康指数分布</h2><div class="charts">{"".join(pictures)}</div>{MAP_NOTE}'
+    return (f'<h2>全省城市健康指数分布</h2><div class="charts">{"".join(pictures)}</div>'
+            + maps.MAP_NOTE)
 
 
 def _attained(value) -> str:
@@ -527,7 +532,7 @@ def _sheets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame
     def frame(sql: str) -> pd.DataFrame:
         return con.execute(sql, [year]).df()
 
-    return {
+    sheets = {
         "城市健康指数": frame(
             "select * exclude (sort_order) from pub_health_index "
             "where period_year = ? order by area_level desc, rank_in_province"),
@@ -552,3 +557,11 @@ def _sheets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame
             "select * from pub_problem_list order by city_code, area_code, indicator_code"
         ).df(),
     }
+    if four_level_views(con):  # releases from the four-level check on
+        sheets[FOUR_LEVEL_SHEET] = frame(
+            "select * from pub_object_problem_list where period_year = ? "
+            "order by city_code, county_code, level_code, problem_id")
+        sheets["四级体检指标"] = frame(
+            "select * from pub_object_indicator_value where period_year = ? "
+            "order by area_level desc, area_code, indicator_code")
+    return sheets

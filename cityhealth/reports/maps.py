@@ -19,6 +19,7 @@ from functools import cache
 
 import numpy as np
 from matplotlib import colormaps, patheffects
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path
 
@@ -29,6 +30,9 @@ NO_DATA = "无数据"
 NO_DATA_STYLE = {"facecolor": "#e6e6e6", "hatch": "////", "edgecolor": "#9a9a9a"}
 NOTE = ("专题示意图,仅供内部工作参考,不作为权属界线依据;"
         "边界据 {source}(高德),简化容差 {tolerance}°")
+# under every map of a page: what the map is and how its classes read
+MAP_NOTE = ("<p class=\"note\">地图为专题示意图(非标准地图),仅供内部工作参考;"
+            "分级含下限、不含上限(最高一级含上限),灰色斜线为无数据。</p>")
 CLASSES = 5
 # An area is named on the map when it covers at least this share of the map's frame;
 # smaller ones (a city's districts on a city map) would overlap: the page's table names them.
@@ -206,3 +210,56 @@ def province_code() -> str:
 
 def name_of(code: str) -> str:
     return boundaries.boundaries()[code].area_name_zh
+
+
+@dataclass(frozen=True)
+class PointClass:
+    key: str
+    label: str
+    colour: str
+
+
+def point_map(points: list[tuple[float, float, str]], codes: list[str], title: str,
+              legend_title: str, point_classes: list[PointClass],
+              frame_code: str | None = None) -> plt.Figure:
+    """Objects (buildings, compounds, blocks) as points over the outlines of ``codes``,
+    coloured by their class (``points``: longitude, latitude, class key); the legend gives
+    each class with its number of points, so a class with none is stated, not hidden."""
+    font = cjk_font()
+    outlines = boundaries.boundaries()
+    figure, axes = plt.subplots(figsize=(6.4, 5.6))
+    for code in codes:
+        axes.add_patch(PathPatch(_path(code), facecolor="#f4f4f4", edgecolor="#8a8a8a",
+                                 linewidth=0.6))
+    if frame_code:
+        axes.add_patch(PathPatch(_path(frame_code), facecolor="none", edgecolor="#333333",
+                                 linewidth=1.2))
+    handles = []
+    for point_class in point_classes:
+        mine = [(x, y) for x, y, key in points if key == point_class.key]
+        if mine:
+            xs, ys = zip(*mine, strict=True)
+            axes.scatter(xs, ys, s=5, color=point_class.colour, linewidths=0, alpha=0.85,
+                         zorder=3)
+        handles.append(Line2D([], [], marker="o", linestyle="", color=point_class.colour,
+                              markersize=5, label=f"{point_class.label}({len(mine)})"))
+    extent = [outlines[c].geometry.bounds for c in codes]
+    west, south = min(b[0] for b in extent), min(b[1] for b in extent)
+    east, north = max(b[2] for b in extent), max(b[3] for b in extent)
+    pad = 0.03 * max(east - west, north - south)
+    axes.set_xlim(west - pad, east + pad)
+    axes.set_ylim(south - pad, north + pad)
+    axes.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
+    axes.set_axis_off()
+    axes.set_title(title, fontproperties=font, fontsize=12)
+    small = font.copy()
+    small.set_size(8)
+    legend = axes.legend(handles=handles, title=legend_title, prop=small,
+                         loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    legend.get_title().set_fontproperties(font)
+    note = font.copy()
+    note.set_size(6.5)
+    figure.text(0.01, 0.01, NOTE.format(source=boundaries.source_version(),
+                                        tolerance=boundaries.SIMPLIFY_TOLERANCE_DEG),
+                fontproperties=note, color="#666666")
+    return figure

@@ -115,7 +115,8 @@ def test_annual_report_of_a_city(demo_platform: DemoPlatform, written) -> None:
     for section in ("八个维度得分", "未达标指标", "问题诊断", "预警", "居民满意度",
                     "第三方评估核对", "问题清单与整治复查", "附录"):
         assert section in text, section
-    assert text.count('src="data:image/png;base64,') == 3  # counties' map, radar, ranking
+    # counties' map, the four-level check's problem objects, radar, ranking
+    assert text.count('src="data:image/png;base64,') == 4
     assert "95% 置信区间" in text
 
 
