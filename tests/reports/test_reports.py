@@ -316,8 +316,9 @@ def test_every_report_kind_draws_its_maps(demo_platform: DemoPlatform, written) 
     for city in CITIES:
         path = next(p for p in written["annual"].files if city["area_code"] in p.name)
         text = path.read_text(encoding="utf-8")
-        [(alt, image)] = MAP.findall(text)
-        assert alt == "所辖县(市、区)城市健康指数分布图"
+        found = dict(MAP.findall(text))  # 2024 on also the four-level check's objects
+        assert set(found) == {"所辖县(市、区)城市健康指数分布图", "四级体检问题对象分布图"}
+        image = found["所辖县(市、区)城市健康指数分布图"]
         width, height = png_size(image)
         assert width > 400 and height > 300
         assert zh("专题示意图(非标准地图)") in text
@@ -459,7 +460,8 @@ def test_city_report_documents_hold_the_city_and_its_index(
         headline = next(p.text for p in word.paragraphs if p.text.startswith("城市健康指数"))
         assert f"城市健康指数 {index:,.1f}" in headline and "排名第" in headline
         assert any(t.rows[0].cells[0].text == zh("县(市、区)") for t in word.tables)
-        assert len(word.inline_shapes) == 3  # the counties' map, the radar, the ranking
+        # the counties' map, the problem objects' map, the radar, the ranking
+        assert len(word.inline_shapes) == 4
         text = "".join(p.extract_text() for p in PdfReader(str(page.with_suffix(".pdf"))).pages)
         assert f"{name}{year}年度城市体检报告" in text
         assert f"城市健康指数 {index:,.1f}" in text

@@ -195,7 +195,8 @@ def test_annual_report_of_a_city_without_an_index(
     assert zh(f"{name}{year}年城市健康指数缺失,无法计算,不作排名。") in city
     assert "排名第" not in city and "不作排名" in headline(city)
     assert zh(f"{name}{year}年生态宜居维度得分缺失,不绘制维度雷达图。") in city
-    assert city.count(IMAGE) == 2  # the counties' map and the province's bars, no radar
+    # the counties' map, the problem objects' map and the province's bars, no radar
+    assert city.count(IMAGE) == 3
 
 
 def test_annual_report_with_too_few_simulations_gives_no_interval(
@@ -259,13 +260,13 @@ def test_annual_map_shows_a_county_without_index_as_no_data(
     city = text_of(next(out.glob(f"城市体检报告_{FIRST_CITY['area_code']}_*.html")))
     said = zh(f"{county['area_name_zh']}{year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。")
     assert said in city and GAPS in city
-    assert city.count(MAP) == 1
+    assert city.count(MAP) == 2  # the counties' and the problem objects'
     assert f"<td>{county['area_name_zh']}</td><td>{county['area_code']}</td>" \
            '<td class="num">—</td>' in city
     assert zh(f"1个县(市、区){year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。") in index
     assert index.count(MAP) == 2
     other = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
-    assert zh("(无数据)表示") not in other and other.count(MAP) == 1
+    assert zh("(无数据)表示") not in other and other.count(MAP) == 2
 
 
 @pytest.mark.parametrize("back", [0, 1])
@@ -284,8 +285,10 @@ def test_annual_report_states_rank_for_two_years(
     assert f"在全省{len(CITIES)}个设区市中排名第<b>{rank}</b>" in city
     assert f"本报告依据发布版本中{year}年的数据" in city
     assert GAPS not in city and GAPS not in index
-    assert city.count(IMAGE) == 3  # the counties' map, the radar, the province's bars
-    assert city.count(MAP) == 1 and index.count(MAP) == 2  # cities and counties
+    # the counties' map, the problem objects' (both years are under the four levels), the
+    # radar, the province's bars
+    assert city.count(IMAGE) == 4
+    assert city.count(MAP) == 2 and index.count(MAP) == 2  # cities and counties
     assert zh("(无数据)表示") not in city  # every county of the year has its index
 
 
