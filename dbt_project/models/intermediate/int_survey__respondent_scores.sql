@@ -65,8 +65,11 @@ dimension_answers as (
         kept_sheets.area_code,
         kept_sheets.period_year,
         dimension_positions.dimension_code,
-        -- an answer position beyond the sheet's array gives null: no answer, no score
-        list_select(kept_sheets.answers, dimension_positions.answer_positions) as scores
+        -- the dimension's answers, by position (list_transform: faster than list_select
+        -- here); a position beyond the sheet's array gives null: no answer, no score
+        list_transform(
+            dimension_positions.answer_positions, position -> kept_sheets.answers[position]
+        ) as scores
     from kept_sheets
     inner join dimension_positions
         on kept_sheets.questionnaire_id = dimension_positions.questionnaire_id
