@@ -242,7 +242,57 @@ def _province_maps(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -
     if not pictures:
         return ""
     return (f'<h2>全省城市健康指数分布</h2><div class="charts">{"".join(pictures)}</div>'
-            + maps.MAP_NOTE)
+            + maps.MAP_NOTE + _dimension_maps(con, year, gaps) + _problem_map(con, year, gaps))
+
+
+def _dimension_maps(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -> str:
+    """The cities coloured by each dimension's score, one small map per dimension, each
+    with its own classes stated in its legend."""
+    dims = _dimensions()
+    columns = ", ".join(f"score_{c.lower()}" for c in dims.dimension_code)
+    rows = con.execute(f"select area_code, {columns} from pub_health_index "
+                       "where area_level = 'city' and period_year = ?", [year]).fetchall()
+    codes = maps.areas_of("city")
+    pictures, lacking = [], []
+    for i, dim in enumerate(dims.itertuples()):
+        known = {code: values[i] for code, *values in rows
+                 if code in codes and not missing(values[i])}
+        if not known:
+            lacking.append(dim.dimension_name_zh)
+            continue
+        figure = maps.choropleth(known, codes, f"{dim.dimension_name_zh}", "维度得分",
+                                 frame_code=maps.province_code(), labels=False)
+        pictures.append(maps.map_img(figure, f"{esc(dim.dimension_name_zh)}维度得分分布图"))
+    if lacking:
+        gaps.append(f"{year}年{esc_list(lacking)}维度得分均缺失,不绘制其分布图。")
+    if not pictures:
+        return ""
+    return (f"<h2>各维度得分分布(设区市)</h2>"
+            f'<div class="charts small-maps">{"".join(pictures)}</div>'
+            "<p class=\"note\">每幅图按该维度各设区市得分分级,图例给出分级;"
+            "城市名称见上方城市健康指数分布图。</p>")
+
+
+def _problem_map(con: duckdb.DuckDBPyConnection, year: int, gaps: list[str]) -> str:
+    """The counties coloured by the number of problems diagnosed in them this year; a
+    county without an index this year is 无数据, not 0."""
+    indexed = {code for (code,) in con.execute(
+        "select area_code from pub_health_index where area_level = 'county' "
+        "and period_year = ? and health_index is not null", [year]).fetchall()}
+    if not indexed:
+        return ""
+    counts = dict(con.execute(
+        "select area_code, count(*) from pub_diagnosis where area_level = 'county' "
+        "and period_year = ? group by area_code", [year]).fetchall())
+    codes = maps.areas_of("county")
+    values = {code: counts.get(code, 0) for code in codes if code in indexed}
+    figure = maps.choropleth(values, codes, f"{province()['area_name_zh']}{year}年 "
+                             "县(市、区)诊断问题数", "诊断问题(项)", kind="count",
+                             cmap="OrRd", frame_code=maps.province_code(), labels=False)
+    return (f"<h2>问题数量分布(县、市、区)</h2>"
+            f'<div class="charts">{maps.map_img(figure, "县(市、区)诊断问题数分布图")}</div>'
+            f"<p class=\"note\">问题为{year}年问题诊断所列未达标或存在短板的指标,"
+            f"逐县(市、区)计数;各问题见{WORKBOOK_ZH.format(year=year)}“问题诊断”表。</p>")
 
 
 def _attained(value) -> str:

@@ -126,6 +126,7 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
                                              dims_by_year)
     dim_section = _dimension_section(dims_by_year, names, gaps)
     overlap_note = _overlap_warning(frames.get("overlap", pd.DataFrame()))
+    framework_note = _framework_switch(trajectory)
     leader, attain_section = _attainment_section(attainment, names, start, end, gaps)
     if leader:
         headline += f";{leader}"
@@ -140,7 +141,7 @@ def assessment_report(plan: Period, manifest: dict, frames: dict[str, pd.DataFra
 <div class="headline">{headline}。</div>
 {gap_box(gaps)}
 <h2>一、各设区市城市健康指数变化</h2>
-{index_section}
+{framework_note}{index_section}
 <h2>二、八个维度变化</h2>
 {overlap_note}{dim_section}
 <h2>三、期末目标达成</h2>
@@ -327,6 +328,19 @@ def _method_paragraph(index: pd.DataFrame, changes: dict, same_method: dict,
         text += (f",占其变化的{abs(part) / abs(changes[largest]) * 100:.0f}%)"
                  if round(changes[largest], 1) != 0 else ")")
     return f"<p>{text}。</p>"
+
+
+def _framework_switch(trajectory: pd.DataFrame) -> str:
+    """The years in which the check's primary framework changed, in the trajectory's own
+    words: a trajectory across the switch says so instead of joining the two silently
+    (releases before the frameworks were published have no such column)."""
+    if trajectory.empty or "is_framework_switch_year" not in trajectory.columns:
+        return ""
+    switches = (trajectory[trajectory.is_framework_switch_year.fillna(False).astype(bool)]
+                .sort_values(["period_year", "area_code"])
+                .drop_duplicates("period_year"))
+    return "".join(f'<p class="miss">{esc(note)}。</p>'
+                   for note in switches.framework_note_zh.dropna())
 
 
 def _overlap_warning(overlap: pd.DataFrame) -> str:

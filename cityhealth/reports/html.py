@@ -32,6 +32,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .red{color:#fff;background:#c62828;padding:0 .4em}.yellow{background:#f9d74c;padding:0 .4em}
 .green{color:#fff;background:#2e7d32;padding:0 .4em}
 .charts{display:flex;flex-wrap:wrap;gap:1em}.charts img{max-width:470px}
+.small-maps img{max-width:230px}
 .basis{color:#444;font-size:14px}
 .gaps{background:#fff7e6;border-left:6px solid #e0a000;padding:.6em 1em;margin:1em 0}
 .gaps ul{margin:.3em 0 0 0;padding-left:1.4em}.gap{color:#8a4b00}

@@ -11,10 +11,11 @@ import pytest
 from openpyxl import load_workbook
 
 from cityhealth.reports.annual import write_annual_reports
+from cityhealth.reports.five_year import write_five_year_report
 from cityhealth.reports.four_level import LIST_ROWS, WORKBOOK_SHEET
 from tests.demo_platform import DemoPlatform
 from tests.geography import FIRST_CITY
-from tests.reports.test_reports import published
+from tests.reports.test_reports import published, zh
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +88,20 @@ def test_a_year_before_the_four_levels_has_no_such_section(demo_platform: DemoPl
     text = _city_page(reports[demo_platform.years[0]])
     assert "四级体检" not in text
     assert re.findall(r"<h2>(一、[^<]*)</h2>", text) == ["一、八个维度得分"]
+
+
+def test_the_five_year_trajectory_says_where_the_framework_changed(
+        demo_platform: DemoPlatform, tmp_path) -> None:
+    """The plan period 2021–2025 crosses the switch to the four levels in 2024: the
+    assessment says so in the trajectory's own words, before its first table."""
+    label = demo_platform.plan_label
+    [(year, note)] = published(
+        demo_platform, label,
+        "select distinct period_year, framework_note_zh from pub_index_trajectory "
+        "where is_framework_switch_year", [])
+    assert year == 2024 and "2024" in note
+    with demo_platform.active():
+        report = write_five_year_report(label, demo_platform.releases[label], tmp_path)
+    text = report.index.read_text(encoding="utf-8")
+    assert zh(note) in text
+    assert text.index(zh(note)) < text.index("<table")

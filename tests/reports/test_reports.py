@@ -18,6 +18,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 
+from cityhealth.core.reference import seed_rows
 from cityhealth.reports import KINDS, writer
 from cityhealth.reports.charts import cjk_font_path
 from cityhealth.reports.html import fmt_measure
@@ -306,7 +307,8 @@ def png_size(encoded: str) -> tuple[int, int]:
 
 def test_every_report_kind_draws_its_maps(demo_platform: DemoPlatform, written) -> None:
     """Every city report maps its counties (with the table of their index); the
-    province's index page maps the cities and the counties; the quarterly bulletin the
+    province's index page maps the cities and the counties by their index, the cities by
+    each dimension and the counties by their problems; the quarterly bulletin the
     cities' warnings; the five-year report the cities' change over the period."""
     year = demo_platform.check_year
     county_index = dict(published(
@@ -327,8 +329,11 @@ def test_every_report_kind_draws_its_maps(demo_platform: DemoPlatform, written) 
             assert (f"<td>{county['area_name_zh']}</td><td>{code}</td>"
                     f'<td class="num">{county_index[code]:,.1f}</td>') in text, code
     index = written["annual"].index.read_text(encoding="utf-8")
-    assert [alt for alt, _ in MAP.findall(index)] == ["设区市城市健康指数分布图",
-                                                      "县(市、区)城市健康指数分布图"]
+    dimensions = [d["dimension_name_zh"] for d in sorted(
+        seed_rows("ref_dimensions"), key=lambda d: int(d["sort_order"]))]
+    assert [alt for alt, _ in MAP.findall(index)] == [
+        "设区市城市健康指数分布图", "县(市、区)城市健康指数分布图",
+        *(f"{name}维度得分分布图" for name in dimensions), "县(市、区)诊断问题数分布图"]
     quarterly = written["quarterly"].index.read_text(encoding="utf-8")
     assert [alt for alt, _ in MAP.findall(quarterly)] == ["预警分布图"]
     five_year = written["five_year"].index.read_text(encoding="utf-8")

@@ -264,7 +264,7 @@ def test_annual_map_shows_a_county_without_index_as_no_data(
     assert f"<td>{county['area_name_zh']}</td><td>{county['area_code']}</td>" \
            '<td class="num">—</td>' in city
     assert zh(f"1个县(市、区){year}年城市健康指数缺失,分布图中以灰色斜线(无数据)表示。") in index
-    assert index.count(MAP) == 2
+    assert index.count(MAP) == 2 + 8 + 1  # index of cities, counties; dimensions; problems
     other = text_of(next(out.glob(f"城市体检报告_{SECOND_CITY['area_code']}_*.html")))
     assert zh("(无数据)表示") not in other and other.count(MAP) == 2
 
@@ -288,7 +288,8 @@ def test_annual_report_states_rank_for_two_years(
     # the counties' map, the problem objects' (both years are under the four levels), the
     # radar, the province's bars
     assert city.count(IMAGE) == 4
-    assert city.count(MAP) == 2 and index.count(MAP) == 2  # cities and counties
+    # the index of cities and of counties, the eight dimensions, the counties' problems
+    assert city.count(MAP) == 2 and index.count(MAP) == 2 + 8 + 1
     assert zh("(无数据)表示") not in city  # every county of the year has its index
 
 

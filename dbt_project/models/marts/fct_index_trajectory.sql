@@ -160,11 +160,12 @@ final as (
                 || case
                     when index_framework_code is distinct from
                         framework_code
-                        then '；本轨迹的城市健康指数仍按'
+                        then '；本轨迹的城市健康指数各年仍按'
                             || coalesce(index_framework_name_zh, '原框架')
-                            || '计算，与' || (period_year - 1)
-                            || '年的比较不是同一体检框架下的比较'
-                    else '；与' || (period_year - 1) || '年的指数不可直接比较'
+                            || '计算，年度间可比，但不反映'
+                            || framework_name_zh || '的体检结果（见四级体检得分）'
+                    else '；与' || (period_year - 1)
+                        || '年的指数不是同一体检框架下的数值，不可直接比较'
                 end
         end as framework_note_zh
 
