@@ -19,8 +19,16 @@ a process of its own (``benchmarks.child``: its own process group, killed after
 ``--step-timeout`` seconds) that points those constants at the scratch copy before it
 imports anything else of the platform. The repository is never written.
 
+With ``--survey-respondents N`` the check year's survey export is replaced, after the
+generation, by one of N respondents (``N / counties`` per county, the demo generator's
+``write_survey_export``): a province-sized survey (10,000,000 respondents in one year)
+beside the scaled demo. ``--memory-limit`` sets ``CITYHEALTH_DUCKDB_MEMORY_LIMIT`` for the
+dbt build (the other steps keep the settings'), so that DuckDB spills instead of growing.
+The goal printed with the figures: dbt's peak RSS at most 4 GiB at any scale, time linear
+in the data.
+
     .venv/bin/python -m benchmarks.dbt_build [--scale N] [--years Y] [--workdir DIR]
-        [--step-timeout S] [--keep]
+        [--survey-respondents N] [--memory-limit SIZE] [--step-timeout S] [--keep]
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ DATED_SEEDS = (("ref_indicators", "check_year_from"), ("ref_index_weights", "val
                ("ref_assessment_weights", "valid_from_year"))
 REGISTER_KINDS = ("task_register", "project_register")
 GiB = 1024 ** 3
+GOAL_DBT_PEAK_RSS_BYTES = 4 * GiB  # issue 16: dbt in bounded memory, at any scale
+MEMORY_LIMIT_ENV = "CITYHEALTH_DUCKDB_MEMORY_LIMIT"  # cityhealth.core.settings, not imported here
 # Synthetic counties get codes SSPPCC: SS the province's, PP from the one after its last
 # city (Jiangxi: 12, after 3601..3611) and CC from 01 to 99: six digits as GB/T 2260,
 # never a real code of the province.
@@ -189,6 +199,36 @@ def step_generate(root: str, home: str) -> dict:
             "counties": len(written.world.counties), "peak_rss_bytes": _peak_rss()}
 
 
+def step_province_survey(root: str, home: str, respondents: int) -> dict:
+    """Replace the check year's survey export in the landing folder by one of
+    ``respondents`` respondents, the same number in every county (rounded down to a
+    multiple of the counties)."""
+    _use(root, home)
+    from cityhealth.core.periods import Period
+    from cityhealth.core.settings import settings
+    from cityhealth.demo.generator.survey import write_survey_export
+    from cityhealth.demo.generator.world import build_world
+    from cityhealth.ingestion.registry import sources
+
+    cfg = settings()
+    profile = cfg.profile
+    year = profile.check_year
+    [spec] = [s for s in sources().values() if s.kind == "survey_export"]
+    folder = cfg.landing_dir / spec.source_id / str(year)
+    [path] = sorted(folder.glob("*.csv"))
+    world = build_world(profile.seed, profile.years, Period.plan_of(year).first_year)
+    counties = list(world.counties)
+    # whole respondents per county (answer sheet numbers are numbered per export)
+    per_county = max(1, respondents // len(counties))
+    start = time.perf_counter()
+    partial = path.with_name(path.name + ".part")
+    written = write_survey_export(partial, year, counties, per_county,
+                                  world.survey_lean(year), profile.seed)
+    partial.replace(path)
+    return {"seconds": time.perf_counter() - start, "respondents": written, "year": year,
+            "bytes": path.stat().st_size, "peak_rss_bytes": _peak_rss()}
+
+
 def step_ingest(root: str, home: str) -> dict:
     _use(root, home)
     from cityhealth.core.settings import settings
@@ -242,7 +282,8 @@ def step_build(root: str, home: str) -> dict:
     try:
         counts = dict(zip(
             ("reference_counties", "staging_counties", "indicator_value_counties",
-             "indicator_value_years"),
+             "indicator_value_years", "survey_sheets", "survey_sheets_check_year",
+             "survey_counted_sheets"),
             con.execute("""
                 select
                     (select count(*) from reference.ref_areas where area_level = 'county'),
@@ -250,8 +291,13 @@ def step_build(root: str, home: str) -> dict:
                     (select count(distinct area_code) from marts.fct_indicator_value
                      where area_level = 'county' and value is not null),
                     (select count(distinct period_year) from marts.fct_indicator_value
-                     where value is not null)
-            """).fetchone(), strict=True))
+                     where value is not null),
+                    (select count(*) from intermediate.int_survey__submissions),
+                    (select count(*) from intermediate.int_survey__submissions
+                     where period_year = $year),
+                    (select count(*) from intermediate.int_survey__submissions
+                     where is_counted)
+            """, {"year": cfg.profile.check_year}).fetchone(), strict=True))
     finally:
         con.close()
     return {"seconds": seconds, "peak_rss_bytes": _peak_rss(), "run_results": run_results,
@@ -279,7 +325,10 @@ def node_figures(run_results: dict) -> dict:
         kinds[kind] = kinds.get(kind, 0) + 1
     models = sorted((r for r in results if r["unique_id"].startswith("model.")),
                     key=lambda r: r.get("execution_time") or 0.0, reverse=True)
+    survey = [r for r in results
+              if r["unique_id"].startswith("model.") and "survey" in r["unique_id"]]
     return {"models": kinds.get("model", 0), "tests": kinds.get("test", 0),
+            "survey_models_seconds": sum(r.get("execution_time") or 0.0 for r in survey),
             "unit_tests": kinds.get("unit_test", 0), "seeds": kinds.get("seed", 0),
             "statuses": sorted({str(r["status"]) for r in results}),
             "slowest_models": [[r["unique_id"].rsplit(".", 1)[-1], r["execution_time"]]
@@ -304,9 +353,21 @@ def report(result: dict) -> str:
         f"{'ingest seconds':<34}{result['ingest_seconds']:>12.1f} s  (ingest "
         f"{result['ingest_only_seconds']:.1f} s + validation "
         f"{result['validation_seconds']:.1f} s), peak RSS {gib(result['ingest_peak_rss_bytes'])}",
+        f"{'survey answer sheets':<34}{result['survey_sheets']:>14,}  "
+        f"({result['survey_sheets_check_year']:,} in {result['check_year']}"
+        + (f", the province-sized export of {result['survey_respondents']:,} respondents"
+           if result["survey_respondents"] else "") + ")",
+        f"{'DuckDB memory limit':<34}{result['memory_limit']:>14}",
         f"{'dbt build seconds':<34}{result['dbt_build_seconds']:>12.1f} s  peak RSS "
         f"{gib(result['dbt_peak_rss_bytes'])}, warehouse "
         f"{result['warehouse_bytes'] / 1e6:.1f} MB",
+        f"{'survey models seconds':<34}{result['survey_models_seconds']:>12.1f} s  "
+        f"({result['survey_models_seconds_per_million_sheets']:.1f} s per million sheets; "
+        f"whole build {result['dbt_seconds_per_million_sheets']:.1f} s per million)",
+        f"{'goal: dbt peak RSS <= 4 GiB':<34}"
+        f"{'met' if result['dbt_peak_rss_goal_met'] else 'MISSED':>14}  "
+        f"({gib(result['dbt_peak_rss_bytes'])}; time linear in the data: compare "
+        f"the seconds per million sheets between runs)",
         f"{'ratio dbt / ingest':<34}{result['ratio_dbt_ingest']:>14.2f}",
         f"{'models / tests':<34}{result['models']:>10} / {result['tests']}  "
         f"(+ {result['unit_tests']} unit tests, {result['seeds']} seeds)",
@@ -337,12 +398,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--step-timeout", type=float, default=DEFAULT_STEP_TIMEOUT,
                         help="seconds each step (generation, ingest, dbt build) may run "
                              f"before its processes are killed (default {DEFAULT_STEP_TIMEOUT:g})")
+    parser.add_argument("--survey-respondents", type=int, default=None,
+                        help="replace the check year's survey export by one of this many "
+                             "respondents (10000000: a province-sized survey); default: "
+                             "the demo's respondents per county")
+    parser.add_argument("--memory-limit", default=None,
+                        help=f"DuckDB's memory limit of the dbt build ({MEMORY_LIMIT_ENV}, "
+                             "e.g. 2GB); default: the settings' (4GB unless set)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (landing, warehouse) after the run")
     args = parser.parse_args(argv)
     years = args.years if args.years is not None else DEMO_YEARS * args.scale
     if args.scale < 1 or years < DEMO_YEARS:
         parser.error(f"--scale must be >= 1 and --years >= {DEMO_YEARS} (the plan period)")
+    if args.survey_respondents is not None and args.survey_respondents < 1:
+        parser.error("--survey-respondents must be >= 1")
     STEP_TIMEOUT["limit"] = args.step_timeout
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -357,12 +427,25 @@ def main(argv: list[str] | None = None) -> dict:
     log(f"scratch project: {made['counties']} counties, {made['first_year']}-"
         f"{made['check_year']}; generating the deliveries ...")
     generated = in_child(step_generate, str(root), str(home))
-    log(f"  {generated['files']} files in {generated['seconds']:.1f} s; ingesting ...")
+    log(f"  {generated['files']} files in {generated['seconds']:.1f} s")
+    survey = None
+    if args.survey_respondents:
+        log(f"  the {made['check_year']} survey export: {args.survey_respondents:,} "
+            "respondents ...")
+        survey = in_child(step_province_survey, str(root), str(home),
+                          args.survey_respondents)
+        log(f"  {survey['respondents']:,} respondents, {survey['bytes'] / 1e9:.2f} GB in "
+            f"{survey['seconds']:.1f} s")
+        generated["seconds"] += survey["seconds"]
+        generated["bytes"] += survey["bytes"]  # (plus the small demo export it replaced)
+    log("ingesting ...")
     ingest = in_child(step_ingest, str(root), str(home))
     if ingest["not_loaded"] or ingest["failed_validations"]:
         raise RuntimeError("the scaled deliveries did not all pass: "
                            f"{(ingest['not_loaded'] + ingest['failed_validations'])[:5]}")
     log(f"  {ingest['rows']:,} rows in {ingest['seconds']:.1f} s; dbt build ...")
+    if args.memory_limit:
+        os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # the build's process inherits it
     built = in_child(step_build, str(root), str(home))
     nodes = node_figures(built.pop("run_results"))
     info["load_average_1min_end"] = os.getloadavg()[0]
@@ -383,6 +466,15 @@ def main(argv: list[str] | None = None) -> dict:
         "dbt_build_seconds": built["seconds"], "dbt_peak_rss_bytes": built["peak_rss_bytes"],
         "warehouse_bytes": built["warehouse_bytes"],
         "ratio_dbt_ingest": built["seconds"] / ingest["seconds"],
+        "survey_respondents": survey["respondents"] if survey else None,
+        "survey_sheets": built["survey_sheets"],
+        "survey_sheets_check_year": built["survey_sheets_check_year"],
+        "survey_counted_sheets": built["survey_counted_sheets"],
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "4GB (default)"),
+        "dbt_seconds_per_million_sheets": built["seconds"] / built["survey_sheets"] * 1e6,
+        "survey_models_seconds_per_million_sheets":
+            nodes["survey_models_seconds"] / built["survey_sheets"] * 1e6,
+        "dbt_peak_rss_goal_met": built["peak_rss_bytes"] <= GOAL_DBT_PEAK_RSS_BYTES,
         **nodes,
     }
     if not args.keep:

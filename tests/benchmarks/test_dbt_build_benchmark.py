@@ -1,4 +1,5 @@
-"""The dbt build benchmark, end to end at twice the counties, so that the script cannot rot."""
+"""The dbt build benchmark, end to end at twice the counties and a larger survey in the
+check year, so that the script cannot rot."""
 
 from __future__ import annotations
 
@@ -13,16 +14,20 @@ from cityhealth.core.reference import areas
 
 FIGURES = ("rows_delivered", "ingest_seconds", "dbt_build_seconds", "ratio_dbt_ingest",
            "ingest_peak_rss_bytes", "dbt_peak_rss_bytes", "models", "tests",
-           "generation_seconds", "warehouse_bytes")
+           "generation_seconds", "warehouse_bytes", "survey_sheets",
+          "survey_models_seconds", "survey_models_seconds_per_million_sheets")
 LABELS = ("rows delivered", "ingest seconds", "dbt build seconds", "ratio dbt / ingest",
-          "peak RSS", "models / tests", "slowest models:")
+          "peak RSS", "models / tests", "slowest models:", "survey answer sheets",
+          "survey models seconds", "DuckDB memory limit", "goal: dbt peak RSS <= 4 GiB")
 
 
 def test_benchmark_builds_the_scaled_warehouse_and_prints_every_figure(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     real_counties = len(areas("county"))
 
-    result = dbt_build.main(["--scale", "2", "--years", "6", "--workdir", str(tmp_path)])
+    # 24,000 respondents in the check year: 120 per county, twice the demo's 60
+    result = dbt_build.main(["--scale", "2", "--years", "6", "--workdir", str(tmp_path),
+                             "--survey-respondents", "24000", "--memory-limit", "1GB"])
     printed = capsys.readouterr().out
 
     for key in FIGURES:
@@ -34,6 +39,11 @@ def test_benchmark_builds_the_scaled_warehouse_and_prints_every_figure(
     assert result["staging_counties"] == 2 * real_counties
     assert result["warehouse_counties"] == 2 * real_counties
     assert result["warehouse_years"] == 6
+    # the check year's survey is the larger export, and every sheet reached the warehouse
+    assert result["survey_respondents"] == result["survey_sheets_check_year"] == 24000
+    assert result["survey_sheets"] > 24000  # plus the demo's earlier years
+    assert result["memory_limit"] == "1GB"
+    assert result["dbt_peak_rss_goal_met"] is (result["dbt_peak_rss_bytes"] <= 4 * 1024 ** 3)
     assert len(result["slowest_models"]) == 5
     assert all(seconds > 0 for _, seconds in result["slowest_models"])
     for label in LABELS:

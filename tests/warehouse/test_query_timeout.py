@@ -176,4 +176,47 @@ def test_dbt_gets_the_same_duckdb_settings(cityhealth_home: Path,
     rendered = _rendered_profile()["settings"]
     assert rendered["memory_limit"] == "3GB"
     assert rendered["threads"] == "2"
-    assert rendered["temp_directory"] == str(cityhealth_home.resolve() / "tmp" / "duckdb")
+    # The spill folder is set once on the database instance by the platform's connection,
+    # never by dbt: dbt-duckdb repeats its settings on every cursor, and DuckDB refuses
+    # `SET temp_directory` after it has spilled, which failed a build at its next node.
+    assert "temp_directory" not in rendered
+
+
+
+# More distinct groups than 64 MB hold: DuckDB spills the aggregate to its temp folder.
+SPILLING = ("select count(*) from "
+            "(select distinct md5(i::varchar) from range(3000000) r(i))")
+
+
+def test_dbt_opens_cursors_after_duckdb_has_spilled(
+        cityhealth_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """dbt-duckdb applies the profile's settings to every cursor it opens (one per node),
+    on the database instance the platform opened (cityhealth.warehouse.dbt holds the
+    write slot). With the spill folder among them, DuckDB refused every node after the
+    first spill: "Cannot switch temporary directory after the current one has been used"
+    (a scale-4 build failed that way)."""
+    from types import SimpleNamespace
+
+    from dbt.adapters.duckdb.environments import Environment
+
+    from cityhealth.warehouse.dbt import duckdb_environment
+
+    monkeypatch.setenv("CITYHEALTH_DUCKDB_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("CITYHEALTH_DUCKDB_THREADS", "1")
+    settings.cache_clear()
+    warehouse = tmp_path / "w.duckdb"
+    for name, value in {**duckdb_environment(), "CITYHEALTH_WAREHOUSE": str(warehouse)}.items():
+        monkeypatch.setenv(name, value)
+    profile = SimpleNamespace(settings=_rendered_profile()["settings"], retries=None)
+    con = connect(warehouse)
+    try:
+        assert con.execute(SPILLING).fetchone() == (3000000,)
+        spilled_to = con.execute("select current_setting('temp_directory')").fetchone()[0]
+        cursor = con.cursor()
+        Environment.initialize_cursor(profile, cursor)  # what dbt-duckdb does per node
+        assert cursor.execute("select 1").fetchone() == (1,)
+        assert cursor.execute("select current_setting('temp_directory')").fetchone() == \
+            (spilled_to,)
+    finally:
+        con.close()
+    assert spilled_to == str(settings().duckdb_temp_directory)

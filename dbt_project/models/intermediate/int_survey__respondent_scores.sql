@@ -6,11 +6,16 @@
 -- (int_survey__submissions: a respondent who answered twice in a year counts once,
 -- with the later submission; too fast, straight-lining and empty sheets are screened
 -- out). A respondent without any scored answer in a dimension has no row for it.
+-- Computed on each counted sheet's answers array (stg_survey__responses) with list
+-- functions: a respondent has one counted sheet a year, so the means need no aggregate
+-- over rows (list_avg is DuckDB's avg over the list's elements, the same figure as avg
+-- over one row per answer); no row per answer is made, and the model's time and memory
+-- grow with the number of sheets, not with sheets × answers.
 with
 
-answers as (
+responses as (
 
-    select * from {{ ref('stg_survey__answers') }}
+    select * from {{ ref('stg_survey__responses') }}
     where period_year <= {{ check_year() }}
 
 ),
@@ -25,13 +30,49 @@ counted_sheets as (
 
 ),
 
-kept_answers as (
+kept_sheets as (
 
-    select answers.*
-    from answers
+    select
+        responses.respondent_key,
+        responses.area_code,
+        responses.period_year,
+        responses.questionnaire_id,
+        responses.answers
+    from responses
     semi join counted_sheets
-        on answers.batch_id = counted_sheets.batch_id
-        and answers.response_id = counted_sheets.response_id
+        on responses.batch_id = counted_sheets.batch_id
+        and responses.response_id = counted_sheets.response_id
+
+),
+
+-- the answer positions of each dimension of each questionnaire (ref_survey_questions)
+dimension_positions as (
+
+    select
+        questionnaire_id,
+        dimension_code,
+        list(answer_position order by answer_position) as answer_positions
+    from {{ ref('stg_reference__survey_questions') }}
+    where dimension_code is not null
+    group by questionnaire_id, dimension_code
+
+),
+
+dimension_answers as (
+
+    select
+        kept_sheets.respondent_key,
+        kept_sheets.area_code,
+        kept_sheets.period_year,
+        dimension_positions.dimension_code,
+        -- the dimension's answers, by position (list_transform: faster than list_select
+        -- here); a position beyond the sheet's array gives null: no answer, no score
+        list_transform(
+            dimension_positions.answer_positions, position -> kept_sheets.answers[position]
+        ) as scores
+    from kept_sheets
+    inner join dimension_positions
+        on kept_sheets.questionnaire_id = dimension_positions.questionnaire_id
 
 ),
 
@@ -39,30 +80,28 @@ by_dimension as (
 
     select
         respondent_key,
-        any_value(area_code) as area_code,
+        area_code,
         period_year,
         dimension_code,
-        cast(count(answer_score) as integer) as questions_answered,
-        avg(answer_score) as mean_answer
-    from kept_answers
-    where answer_score is not null
-        and dimension_code is not null
-    group by respondent_key, period_year, dimension_code
+        cast(list_count(scores) as integer) as questions_answered,
+        list_avg(scores) as mean_answer
+    from dimension_answers
+    where list_count(scores) > 0
 
 ),
 
+-- every scored answer of the sheet, also at a position the questionnaire does not list
 overall as (
 
     select
         respondent_key,
-        any_value(area_code) as area_code,
+        area_code,
         period_year,
         'ALL' as dimension_code,
-        cast(count(answer_score) as integer) as questions_answered,
-        avg(answer_score) as mean_answer
-    from kept_answers
-    where answer_score is not null
-    group by respondent_key, period_year
+        cast(list_count(answers) as integer) as questions_answered,
+        list_avg(answers) as mean_answer
+    from kept_sheets
+    where list_count(answers) > 0
 
 ),
 

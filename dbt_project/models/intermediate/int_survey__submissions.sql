@@ -12,11 +12,13 @@
 --      (不了解 not counted), all identical.
 --   4. no_scored_answer: only 不了解, no score to average.
 -- exclusion_reason is the first rule that holds (null: the sheet is counted).
+-- Computed on the sheets' answers arrays (stg_survey__responses) with list functions,
+-- one row per sheet from the start: no row per answer, no aggregate over answers.
 with
 
-answers as (
+responses as (
 
-    select * from {{ ref('stg_survey__answers') }}
+    select * from {{ ref('stg_survey__responses') }}
     where period_year <= {{ check_year() }}
 
 ),
@@ -26,18 +28,18 @@ sheets as (
     select
         batch_id,
         response_id,
-        any_value(respondent_key) as respondent_key,
-        any_value(area_code) as area_code,
-        any_value(period_year) as period_year,
-        any_value(submitted_at) as submitted_at,
-        any_value(duration_seconds) as duration_seconds,
-        any_value(questionnaire_id) as questionnaire_id,
-        cast(count(answer_score) as integer) as scored_answers,
-        min(answer_score) as lowest_answer,
-        max(answer_score) as highest_answer
+        respondent_key,
+        area_code,
+        period_year,
+        submitted_at,
+        duration_seconds,
+        questionnaire_id,
+        -- list_count counts the non-null elements: the scored answers
+        cast(list_count(answers) as integer) as scored_answers,
+        list_min(answers) as lowest_answer,
+        list_max(answers) as highest_answer
 
-    from answers
-    group by batch_id, response_id
+    from responses
 
 ),
 

@@ -1,11 +1,13 @@
--- Survey answers of promoted batches, one row per respondent × question: the answers
--- array is unnested with its 1-based position, and the position is matched to the
--- questionnaire (ref_survey_questions) for the question and its dimension.
+-- Survey answers of promoted batches, one row per respondent × question: the answer
+-- sheets' arrays (stg_survey__responses) unnested with their 1-based position, and the
+-- position matched to the questionnaire (ref_survey_questions) for the question and its
+-- dimension. For reading answers one by one; the survey statistics compute on the
+-- arrays of stg_survey__responses instead (30 times fewer rows).
 with
 
 responses as (
 
-    {{ promoted_rows('raw', 'survey_responses') }}
+    select * from {{ ref('stg_survey__responses') }}
 
 ),
 
@@ -25,16 +27,16 @@ unnested as (
     select
         responses.batch_id,
         responses.source_id,
-        responses.row_number as export_row_number,
+        responses.export_row_number,
         responses.response_id,
         responses.respondent_key,
-        trim(responses.area_code) as area_code,
-        cast(responses.period_year as integer) as period_year,
+        responses.area_code,
+        responses.period_year,
         responses.submitted_at,
         responses.duration_seconds,
         responses.questionnaire_id,
         cast(generate_subscripts(responses.answers, 1) as integer) as answer_position,
-        cast(unnest(responses.answers) as integer) as answer_score
+        unnest(responses.answers) as answer_score
 
     from responses
 
