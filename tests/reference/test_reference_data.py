@@ -185,11 +185,38 @@ def test_index_weights_sum_to_one_per_version_and_tier() -> None:
 
 def test_survey_questions_cover_every_dimension() -> None:
     questions = seed("ref_survey_questions")
-    assert questions.question_code.is_unique and questions.question_zh.is_unique
-    assert questions.dimension_code.value_counts().min() >= 2
-    assert set(questions.dimension_code) == set(seed("ref_dimensions").dimension_code)
+    dimensions = set(seed("ref_dimensions").dimension_code)
+    for _, version in questions.groupby("questionnaire_id"):
+        assert version.question_code.is_unique and version.question_zh.is_unique
+        assert sorted(version.position.astype(int)) == list(range(1, len(version) + 1))
+        asked = version[version.dimension_code != ""]
+        assert asked.dimension_code.value_counts().min() >= 2
+        assert set(asked.dimension_code) == dimensions
+        # a question measures a 2021 dimension or asks about a level, never both
+        assert ((version.dimension_code != "") != (version.level_code != "")).all()
     answers = seed("ref_survey_answers")
     assert set(answers.answer_score) - {""} == {"1", "2", "3", "4", "5"}
+
+
+def test_the_2024_questionnaire_keeps_the_2021_questions_and_adds_the_four_levels() -> None:
+    """JX-2024 asks JX-2020's questions at the same positions (the 2021 dimensions'
+    satisfaction is computed as before) and ends with two questions per level of the
+    four-level check, each with its provenance."""
+    from cityhealth.core.reference import questionnaire_for_year
+
+    assert [questionnaire_for_year(y) for y in (2023, 2024, 2025)] == [
+        "JX-2020", "JX-2024", "JX-2024"]
+    questions = seed("ref_survey_questions")
+    old = questions[questions.questionnaire_id == "JX-2020"]
+    new = questions[questions.questionnaire_id == "JX-2024"]
+    columns = ["position", "question_code", "question_zh", "dimension_code"]
+    assert new[columns].head(len(old)).values.tolist() == old[columns].values.tolist()
+    added = new.iloc[len(old):]
+    assert (added.dimension_code == "").all()
+    levels = seed("ref_framework_sections").query("section_kind == 'level'").level_code
+    assert added.level_code.value_counts().to_dict() == {level: 2 for level in levels}
+    assert (added.source_zh != "").all() and set(added.confirmed) <= {"true", "false"}
+    assert (added[added.confirmed == "false"].unconfirmed_zh != "").all()
 
 
 def test_t_quantiles_are_scipys_and_the_textbooks() -> None:

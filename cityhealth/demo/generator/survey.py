@@ -39,6 +39,14 @@ ID_CHECK = np.array(list("10X98765432"))
 STRAIGHT_LINER_SHARE = 0.02  # respondents giving one answer to every question
 REPEAT_SHARE = 0.02          # answer sheets of a respondent who already answered
 IDENTITY = ("姓名", "手机号码", "身份证号", "IP地址")
+# The questions on the four levels of the check (2024 on; ref_survey_questions.level_code)
+# are answered from a random stream of their own (LEVEL_STREAM), so that adding them left
+# every answer to the 2021 questions as it was. Their mean answer is the city's mean lean
+# over the dimensions moved by the level's offset: residents in the demo are least
+# satisfied with their compounds (old estates without lifts, parking, care) and most with
+# the district as a whole.
+LEVEL_STREAM = 2024
+LEVEL_LEAN_OFFSET = {"housing": -0.15, "compound": -0.3, "block": 0.05, "district": 0.15}
 
 
 def _id_numbers(rng: np.random.Generator, area_code: str, n: int) -> np.ndarray:
@@ -74,15 +82,26 @@ def respondents(county: dict[str, str], year: int, n: int, lean: Mapping[str, fl
                 ".", rng.integers(1, 255, n).astype(str))))))
     frame["所在区县代码"] = np.full(n, county["area_code"])
     frame["所在区县"] = np.full(n, county["area_name_zh"])
+    level_rng = np.random.default_rng([seed, int(county["area_code"]), year, LEVEL_STREAM])
+    general = float(np.mean(list(lean.values())))
     for position, question in enumerate(questions):
-        mean = lean[question["dimension_code"]] \
-            + 0.1 * np.sin(position + int(county["area_code"]) % 7)
-        scores = np.clip(np.rint(rng.normal(mean, 0.9, n)), 1, 5).astype(int) - 1
-        scores[rng.random(n) < 0.04] = 5  # 不了解
-        frame[question["question_zh"]] = ANSWERS[scores]
+        wave = 0.1 * np.sin(position + int(county["area_code"]) % 7)
+        if question.get("level_code"):
+            frame[question["question_zh"]] = _answers(
+                level_rng, general + LEVEL_LEAN_OFFSET[question["level_code"]] + wave, n)
+        else:
+            frame[question["question_zh"]] = _answers(
+                rng, lean[question["dimension_code"]] + wave, n)
     _straight_liners(rng, frame, [q["question_zh"] for q in questions], n)
     _repeat_respondents(rng, frame, submitted, n)
     return pd.DataFrame(frame)
+
+
+def _answers(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
+    """n answers to one question around a mean answer (1–5), 4 % 不了解."""
+    scores = np.clip(np.rint(rng.normal(mean, 0.9, n)), 1, 5).astype(int) - 1
+    scores[rng.random(n) < 0.04] = 5  # 不了解
+    return ANSWERS[scores]
 
 
 def _straight_liners(rng: np.random.Generator, frame: dict[str, object],

@@ -1,7 +1,7 @@
 -- Survey answers of promoted batches, one row per respondent × question: the answer
 -- sheets' arrays (stg_survey__responses) unnested with their 1-based position, and the
 -- position matched to the questionnaire (ref_survey_questions) for the question and its
--- dimension. For reading answers one by one; the survey statistics compute on the
+-- dimension or level. For reading answers one by one; the survey statistics compute on the
 -- arrays of stg_survey__responses instead (30 times fewer rows).
 with
 
@@ -17,7 +17,8 @@ questions as (
         questionnaire_id,
         answer_position,
         question_code,
-        dimension_code
+        dimension_code,
+        level_code
     from {{ ref('stg_reference__survey_questions') }}
 
 ),
@@ -35,8 +36,9 @@ unnested as (
         responses.submitted_at,
         responses.duration_seconds,
         responses.questionnaire_id,
-        cast(generate_subscripts(responses.answers, 1) as integer) as answer_position,
-        unnest(responses.answers) as answer_score
+        -- every answer of the sheet, the level questions' too (all_answers)
+        cast(generate_subscripts(responses.all_answers, 1) as integer) as answer_position,
+        unnest(responses.all_answers) as answer_score
 
     from responses
 
@@ -58,6 +60,7 @@ final as (
         unnested.answer_position,
         questions.question_code,
         questions.dimension_code,
+        questions.level_code,
         unnested.answer_score,
         unnested.answer_score is null as is_dont_know
 

@@ -5,6 +5,11 @@
 -- row per answer: at province scale (10 million sheets a year, 30 answers each) one row
 -- per answer is what made the build's time and memory grow faster than the data.
 -- stg_survey__answers is the same sheets unnested, one row per answer.
+-- A questionnaire from 2024 on ends with questions on the four levels of the check
+-- (ref_survey_questions.level_code): all_answers is the whole sheet, answers its part
+-- before the level questions, the 2021 survey the 2021-dimension statistics and the
+-- screening are computed on (so that the level questions move none of their figures);
+-- for a questionnaire without level questions the two are the same array.
 with
 
 responses as (
@@ -13,22 +18,41 @@ responses as (
 
 ),
 
+-- the last position before a questionnaire's level questions (only questionnaires
+-- that have some)
+level_questionnaires as (
+
+    select
+        questionnaire_id,
+        min(answer_position) - 1 as last_survey_position
+    from {{ ref('stg_reference__survey_questions') }}
+    where level_code is not null
+    group by questionnaire_id
+
+),
+
 final as (
 
     select
-        batch_id,
-        source_id,
-        row_number as export_row_number,
-        response_id,
-        respondent_key,
-        trim(area_code) as area_code,
-        cast(period_year as integer) as period_year,
-        submitted_at,
-        duration_seconds,
-        questionnaire_id,
-        cast(answers as integer[]) as answers
+        responses.batch_id,
+        responses.source_id,
+        responses.row_number as export_row_number,
+        responses.response_id,
+        responses.respondent_key,
+        trim(responses.area_code) as area_code,
+        cast(responses.period_year as integer) as period_year,
+        responses.submitted_at,
+        responses.duration_seconds,
+        responses.questionnaire_id,
+        cast(case
+            when level_questionnaires.last_survey_position is null then responses.answers
+            else responses.answers[1:level_questionnaires.last_survey_position]
+        end as integer[]) as answers,
+        cast(responses.answers as integer[]) as all_answers
 
     from responses
+    left join level_questionnaires
+        on responses.questionnaire_id = level_questionnaires.questionnaire_id
 
 )
 
