@@ -54,21 +54,37 @@ def section(con: duckdb.DuckDBPyConnection, city_code: str, name: str, year: int
         "select level_code, avg(level_score), count(level_score) from pub_level_score "
         "where area_level = 'city' and period_year = ? group by level_code",
         [year]).fetchall()}
+    satisfaction = _satisfaction(con, city_code, year)
     level_rows = []
     for code, level_zh, score, scored, expected in levels:
         mean, n = means.get(code, (None, 0))
         level_rows.append([esc(level_zh), fmt(score),
                            fmt(mean) if n >= MIN_RANKED else "—",
-                           f"{fmt(scored, 0)}/{fmt(expected, 0)}"])
+                           f"{fmt(scored, 0)}/{fmt(expected, 0)}",
+                           satisfaction.get(code, "—")])
     if any(score is None for _c, _l, score, *_ in levels):
         gaps.append(f"{year}年四级体检部分层级得分缺失(指标数据不全),以“—”表示。")
     html_text = ("<p>自2024年起,城市体检按住房、小区(社区)、街区、城区(城市)四个层级开展,"
                  "问题逐栋、逐小区、逐街区查找定位,并纳入整治清单、项目和复查。</p>"
-                 + table(["层级", "本市得分", "全省设区市平均", "参评指标"], level_rows, {1, 2, 3}))
+                 + table(["层级", "本市得分", "全省设区市平均", "参评指标",
+                          "居民满意度(95%置信区间)"], level_rows, {1, 2, 3, 4}))
     html_text += _rectification(con, city_code, year)
     html_text += _map(con, city_code, name, year, gaps)
     html_text += _problems(con, city_code, year, workbook_zh)
     return html_text
+
+
+def _satisfaction(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> dict[str, str]:
+    """Level (``overall`` for the four together) -> the city's satisfaction with its
+    interval, from the survey's level questions (releases before them: none)."""
+    if "pub_satisfaction_by_level" not in tables(con):
+        return {}
+    rows = con.execute(
+        "select case when is_overall then 'overall' else level_code end, "
+        "satisfaction_score, ci_low, ci_high from pub_satisfaction_by_level "
+        "where area_code = ? and period_year = ?", [city_code, year]).fetchall()
+    return {code: f"{fmt(score)}({fmt(low)}–{fmt(high)})"
+            for code, score, low, high in rows if not missing(score)}
 
 
 def _checked_in_levels(con: duckdb.DuckDBPyConnection, city_code: str, year: int) -> bool:

@@ -50,6 +50,11 @@ def test_city_report_opens_with_the_four_levels(demo_platform: DemoPlatform, rep
     assert len(levels) == 4
     for (level,) in levels:
         assert f"<td>{level}</td>" in text, level
+    [(score, low, high)] = published(
+        demo_platform, period,
+        "select satisfaction_score, ci_low, ci_high from pub_satisfaction_by_level "
+        "where area_code = ? and period_year = ? and level_code = 'housing'", [code, year])
+    assert zh(f"{score:,.1f}({low:,.1f}–{high:,.1f})") in text
     [(found, rectified, rate)] = published(
         demo_platform, period,
         "select problems_found, problems_rectified, rectification_rate_pct "
