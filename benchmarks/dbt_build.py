@@ -175,7 +175,7 @@ def _peak_rss() -> int:
     return max(own, children) * 1024
 
 
-def step_generate(root: str, home: str) -> dict:
+def step_generate(root: str, home: str, buildings: int = 0) -> dict:
     _use(root, home)
     from cityhealth.core.settings import settings
     from cityhealth.demo.generator import generate
@@ -184,9 +184,23 @@ def step_generate(root: str, home: str) -> dict:
     cfg.ensure_dirs()
     start = time.perf_counter()
     written = generate(cfg.landing_dir, cfg.profile)
+    if buildings:
+        _more_buildings(cfg.landing_dir, cfg.profile, buildings)
     return {"seconds": time.perf_counter() - start, "files": len(written.files),
             "bytes": sum(p.stat().st_size for p in written.files),
             "counties": len(written.world.counties), "peak_rss_bytes": _peak_rss()}
+
+
+def _more_buildings(landing: Path, profile, buildings: int) -> None:
+    """The check year's housing register replaced by one of ``buildings`` buildings: the
+    demo's own (the findings' objects) first, then repeated under new ids
+    (``benchmarks.objects_ingest.write_housing_sheet``)."""
+    from benchmarks.objects_ingest import write_housing_sheet
+    from cityhealth.demo.generator.objects import FIRST_YEAR
+
+    year = profile.check_year
+    [sheet] = (landing / "objects_housing" / str(year)).iterdir()
+    write_housing_sheet(sheet, buildings, year, profile.seed, first_year=FIRST_YEAR)
 
 
 def step_ingest(root: str, home: str) -> dict:
@@ -242,7 +256,7 @@ def step_build(root: str, home: str) -> dict:
     try:
         counts = dict(zip(
             ("reference_counties", "staging_counties", "indicator_value_counties",
-             "indicator_value_years"),
+             "indicator_value_years", "check_year_buildings"),
             con.execute("""
                 select
                     (select count(*) from reference.ref_areas where area_level = 'county'),
@@ -250,8 +264,10 @@ def step_build(root: str, home: str) -> dict:
                     (select count(distinct area_code) from marts.fct_indicator_value
                      where area_level = 'county' and value is not null),
                     (select count(distinct period_year) from marts.fct_indicator_value
-                     where value is not null)
-            """).fetchone(), strict=True))
+                     where value is not null),
+                    (select count(*) from raw.check_objects
+                     where object_kind = 'housing' and period_year = $year)
+            """, {"year": cfg.profile.check_year}).fetchone(), strict=True))
     finally:
         con.close()
     return {"seconds": seconds, "peak_rss_bytes": _peak_rss(), "run_results": run_results,
@@ -298,6 +314,7 @@ def report(result: dict) -> str:
         f"({result['first_year']}-{result['check_year']})",
         f"{'counties':<34}{result['counties']:>14,}  (warehouse: "
         f"{result['warehouse_counties']:,} with indicator values)",
+        f"{'buildings (check year, raw)':<34}{result['check_year_buildings']:>14,}",
         f"{'rows delivered':<34}{result['rows_delivered']:>14,}  "
         f"({result['batches']:,} batches, {result['delivery_bytes'] / 1e6:.1f} MB)",
         f"{'generation (not timed below)':<34}{result['generation_seconds']:>12.1f} s",
@@ -337,6 +354,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--step-timeout", type=float, default=DEFAULT_STEP_TIMEOUT,
                         help="seconds each step (generation, ingest, dbt build) may run "
                              f"before its processes are killed (default {DEFAULT_STEP_TIMEOUT:g})")
+    parser.add_argument("--buildings", type=int, default=0,
+                        help="the check year's housing register with this many buildings "
+                             "(the demo's, then repeated under new ids; default: the demo's)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (landing, warehouse) after the run")
     args = parser.parse_args(argv)
@@ -356,7 +376,7 @@ def main(argv: list[str] | None = None) -> dict:
     made = prepare_project(root, args.scale, years)
     log(f"scratch project: {made['counties']} counties, {made['first_year']}-"
         f"{made['check_year']}; generating the deliveries ...")
-    generated = in_child(step_generate, str(root), str(home))
+    generated = in_child(step_generate, str(root), str(home), args.buildings)
     log(f"  {generated['files']} files in {generated['seconds']:.1f} s; ingesting ...")
     ingest = in_child(step_ingest, str(root), str(home))
     if ingest["not_loaded"] or ingest["failed_validations"]:
@@ -367,7 +387,8 @@ def main(argv: list[str] | None = None) -> dict:
     nodes = node_figures(built.pop("run_results"))
     info["load_average_1min_end"] = os.getloadavg()[0]
     result = {
-        "machine": info, "scale": args.scale, "years": years,
+        "machine": info, "scale": args.scale, "years": years, "buildings": args.buildings,
+        "check_year_buildings": built["check_year_buildings"],
         "first_year": made["first_year"], "check_year": made["check_year"],
         "counties": made["counties"], "generated_counties": generated["counties"],
         "reference_counties": built["reference_counties"],

@@ -20,9 +20,9 @@ tolerated the same way. Only a sheet with a problem pays the cell-by-cell cost.
 The sheet is parsed by a cursor of the load's connection into an in-memory database
 attached for the read (under the deployment's memory limit and spill folder): a sheet
 DuckDB refuses fails the cursor's own statement, not the load's transaction, and the
-load inserts the parsed rows from there without leaving DuckDB. Two aggregates of a row
-decide most of it: the row's cells joined, for blanks at an edge of a cell and for
-numbers, each one regular expression per row rather than one per cell.
+load inserts the parsed rows from there without leaving DuckDB. The two costliest
+checks – a blank at the edge of a cell, the form of a number – run as one regular
+expression over the row's cells joined, not one per cell.
 """
 
 from __future__ import annotations
