@@ -185,7 +185,7 @@ def _peak_rss() -> int:
     return max(own, children) * 1024
 
 
-def step_generate(root: str, home: str) -> dict:
+def step_generate(root: str, home: str, buildings: int = 0) -> dict:
     _use(root, home)
     from cityhealth.core.settings import settings
     from cityhealth.demo.generator import generate
@@ -194,6 +194,8 @@ def step_generate(root: str, home: str) -> dict:
     cfg.ensure_dirs()
     start = time.perf_counter()
     written = generate(cfg.landing_dir, cfg.profile)
+    if buildings:
+        _more_buildings(cfg.landing_dir, cfg.profile, buildings)
     return {"seconds": time.perf_counter() - start, "files": len(written.files),
             "bytes": sum(p.stat().st_size for p in written.files),
             "counties": len(written.world.counties), "peak_rss_bytes": _peak_rss()}
@@ -227,6 +229,18 @@ def step_province_survey(root: str, home: str, respondents: int) -> dict:
     partial.replace(path)
     return {"seconds": time.perf_counter() - start, "respondents": written, "year": year,
             "bytes": path.stat().st_size, "peak_rss_bytes": _peak_rss()}
+
+
+def _more_buildings(landing: Path, profile, buildings: int) -> None:
+    """The check year's housing register replaced by one of ``buildings`` buildings: the
+    demo's own (the findings' objects) first, then repeated under new ids
+    (``benchmarks.objects_ingest.write_housing_sheet``)."""
+    from benchmarks.objects_ingest import write_housing_sheet
+    from cityhealth.demo.generator.objects import FIRST_YEAR
+
+    year = profile.check_year
+    [sheet] = (landing / "objects_housing" / str(year)).iterdir()
+    write_housing_sheet(sheet, buildings, year, profile.seed, first_year=FIRST_YEAR)
 
 
 def step_ingest(root: str, home: str) -> dict:
@@ -283,7 +297,7 @@ def step_build(root: str, home: str) -> dict:
         counts = dict(zip(
             ("reference_counties", "staging_counties", "indicator_value_counties",
              "indicator_value_years", "survey_sheets", "survey_sheets_check_year",
-             "survey_counted_sheets"),
+             "survey_counted_sheets", "check_year_buildings"),
             con.execute("""
                 select
                     (select count(*) from reference.ref_areas where area_level = 'county'),
@@ -296,7 +310,9 @@ def step_build(root: str, home: str) -> dict:
                     (select count(*) from intermediate.int_survey__submissions
                      where period_year = $year),
                     (select count(*) from intermediate.int_survey__submissions
-                     where is_counted)
+                     where is_counted),
+                    (select count(*) from raw.check_objects
+                     where object_kind = 'housing' and period_year = $year)
             """, {"year": cfg.profile.check_year}).fetchone(), strict=True))
     finally:
         con.close()
@@ -347,6 +363,7 @@ def report(result: dict) -> str:
         f"({result['first_year']}-{result['check_year']})",
         f"{'counties':<34}{result['counties']:>14,}  (warehouse: "
         f"{result['warehouse_counties']:,} with indicator values)",
+        f"{'buildings (check year, raw)':<34}{result['check_year_buildings']:>14,}",
         f"{'rows delivered':<34}{result['rows_delivered']:>14,}  "
         f"({result['batches']:,} batches, {result['delivery_bytes'] / 1e6:.1f} MB)",
         f"{'generation (not timed below)':<34}{result['generation_seconds']:>12.1f} s",
@@ -405,6 +422,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--memory-limit", default=None,
                         help=f"DuckDB's memory limit of the dbt build ({MEMORY_LIMIT_ENV}, "
                              "e.g. 2GB); default: the settings' (4GB unless set)")
+    parser.add_argument("--buildings", type=int, default=0,
+                        help="the check year's housing register with this many buildings "
+                             "(the demo's, then repeated under new ids; default: the demo's)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (landing, warehouse) after the run")
     args = parser.parse_args(argv)
@@ -426,7 +446,7 @@ def main(argv: list[str] | None = None) -> dict:
     made = prepare_project(root, args.scale, years)
     log(f"scratch project: {made['counties']} counties, {made['first_year']}-"
         f"{made['check_year']}; generating the deliveries ...")
-    generated = in_child(step_generate, str(root), str(home))
+    generated = in_child(step_generate, str(root), str(home), args.buildings)
     log(f"  {generated['files']} files in {generated['seconds']:.1f} s")
     survey = None
     if args.survey_respondents:
@@ -450,7 +470,8 @@ def main(argv: list[str] | None = None) -> dict:
     nodes = node_figures(built.pop("run_results"))
     info["load_average_1min_end"] = os.getloadavg()[0]
     result = {
-        "machine": info, "scale": args.scale, "years": years,
+        "machine": info, "scale": args.scale, "years": years, "buildings": args.buildings,
+        "check_year_buildings": built["check_year_buildings"],
         "first_year": made["first_year"], "check_year": made["check_year"],
         "counties": made["counties"], "generated_counties": generated["counties"],
         "reference_counties": built["reference_counties"],

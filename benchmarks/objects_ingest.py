@@ -11,8 +11,9 @@ DuckDB load of the same sheet.
 2. the reference: plain DuckDB, ``create table as select * from read_csv(...)`` of that
    sheet into a fresh database file;
 3. ingestion as the platform does it: ``ingest_source("objects_housing", year)`` (sha256,
-   archive copy, batch record, parsing every cell, the point-in-county test on the
-   county outlines, the parent check, insert, commit);
+   archive copy, batch record, the sheet read and checked column-wise by DuckDB
+   (``cityhealth.ingestion.sheet_columns``), the point-in-county test on the county
+   outlines, the parent check, insert, commit);
 4. validation of that batch (``validate_pending``: the quality gate's plausibility rules);
 5. prints a table and writes it as JSON to ``<workdir>/results.json``.
 
@@ -62,12 +63,7 @@ def step_setup(home: str, sheet: str, rows: int, year: int, seed: int) -> dict:
     _use_home(home)
     from cityhealth.core.periods import Period
     from cityhealth.core.settings import settings
-    from cityhealth.demo.generator.objects import (
-        OBJECT_HEADER,
-        _sheet_rows,
-        build_objects,
-        write_objects,
-    )
+    from cityhealth.demo.generator.objects import write_objects
     from cityhealth.demo.generator.world import build_world
     from cityhealth.expectations.gate import validate_pending
     from cityhealth.ingestion.registry import sources
@@ -86,8 +82,18 @@ def step_setup(home: str, sheet: str, rows: int, year: int, seed: int) -> dict:
             raise RuntimeError(f"{source_id}: {[o.error for o in outcomes]}")
     for source_id in ("objects_housing", "object_findings"):
         shutil.rmtree(landing / source_id / str(year))
-    buildings = _sheet_rows(build_objects(seed).buildings, year, year)
-    target = Path(sheet)
+    target = write_housing_sheet(Path(sheet), rows, year, seed, first_year=year)
+    return {"seconds": time.perf_counter() - started, "bytes": target.stat().st_size}
+
+
+def write_housing_sheet(target: Path, rows: int, year: int, seed: int,
+                        first_year: int) -> Path:
+    """A housing sheet (UTF-8 CSV, the demo's columns) of ``rows`` buildings: the demo's
+    buildings of ``year`` (``first_year``: the demo's first object year, before which no
+    building is new) first under their own ids, then repeated under new ids."""
+    from cityhealth.demo.generator.objects import OBJECT_HEADER, _sheet_rows, build_objects
+
+    buildings = _sheet_rows(build_objects(seed).buildings, year, first_year)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
@@ -97,7 +103,7 @@ def step_setup(home: str, sheet: str, rows: int, year: int, seed: int) -> dict:
             if n >= len(buildings):
                 row[0] = f"{row[0]}-{n // len(buildings):03d}"
             writer.writerow(row)
-    return {"seconds": time.perf_counter() - started, "bytes": target.stat().st_size}
+    return target
 
 
 def step_reference(sheet: str, database: str) -> dict:

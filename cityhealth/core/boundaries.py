@@ -190,9 +190,23 @@ def outlines() -> dict[str, Boundary]:
     return load_boundaries(tolerance=0)
 
 
+def has_outline(area_code: str) -> bool:
+    """Whether the boundaries' source draws the area (a code of ref_areas it does not
+    know, such as a benchmark's synthetic county, has none)."""
+    return (source_dir() / f"{area_code}.geojson").is_file()
+
+
 @cache
-def _prepared(area_code: str) -> shapely.MultiPolygon:
-    geometry = outlines()[area_code].geometry
+def outline(area_code: str) -> shapely.MultiPolygon:
+    """One area's outline as the source draws it (not simplified), prepared for point
+    tests; read on first use, so a check touches only the areas it needs.
+    ``BoundaryError`` when the source has no outline of the area."""
+    if not has_outline(area_code):
+        raise BoundaryError(f"no boundary for area code {area_code} in {source_dir()} "
+                            f"({SOURCE_PACKAGE} keeps them by GB/T 2260 code)")
+    geometry = _as_multipolygon(shapely.orient_polygons(shapely.set_precision(
+        _read(source_dir() / f"{area_code}.geojson", area_code),
+        10.0 ** -COORDINATE_DIGITS)))
     shapely.prepare(geometry)
     return geometry
 
@@ -202,5 +216,5 @@ def contains(area_code: str, longitude: np.ndarray | list[float],
     """Whether each point (longitude, latitude, same coordinates as the outlines) lies
     inside the area: vectorised on the prepared outline, a million points in about a
     second. A point on the outline counts as inside; a missing coordinate does not."""
-    return shapely.intersects_xy(_prepared(area_code), np.asarray(longitude, dtype=float),
+    return shapely.intersects_xy(outline(area_code), np.asarray(longitude, dtype=float),
                                  np.asarray(latitude, dtype=float))

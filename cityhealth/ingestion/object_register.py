@@ -28,6 +28,7 @@ import shapely
 
 from cityhealth.core.boundaries import contains
 from cityhealth.core.reference import areas
+from cityhealth.ingestion import sheet_columns
 from cityhealth.ingestion.errors import DeliveryError, Problem, problem
 from cityhealth.ingestion.registers import (
     Column,
@@ -200,8 +201,34 @@ def unknown_parents(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, kind: s
             for i in np.flatnonzero(missing)]
 
 
+def _load_sheet(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
+                batch_id: str, kind: str) -> int | None:
+    """A clean CSV sheet read column-wise (``sheet_columns``): the point-in-county and
+    parent checks on its columns, then one insert; None when the sheet is not clean."""
+    with sheet_columns.read(con, path, period, columns(kind), "period_year",
+                            ("object_id",)) as rows:
+        if rows is None:
+            return None
+        fields = ["row_number", "county_code", "longitude", "latitude",
+                  "period_year::integer as period_year"]
+        if PARENT[kind] is not None:
+            fields.append("parent_object_id")
+        frame = con.execute(f"select {', '.join(fields)} from {rows}").df()
+        problems = outside_county(frame, path) + unknown_parents(con, frame, kind, path)
+        if problems:
+            raise DeliveryError(source.source_id, path.name, problems)
+        return con.execute(f"""
+            insert into raw.check_objects by name
+            select * replace (period_year::integer as period_year),
+                   $batch_id as batch_id, $source_id as source_id, $kind as object_kind
+            from {rows}""", {"batch_id": batch_id, "source_id": source.source_id,
+                             "kind": kind}).fetchone()[0]
+
+
 def load_objects(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
                  batch_id: str, kind: str) -> int:
+    if (rows := _load_sheet(con, source, period, path, batch_id, kind)) is not None:
+        return rows
     frame = parse(source, period, path, kind)
     problems = outside_county(frame, path) + unknown_parents(con, frame, kind, path)
     if problems:

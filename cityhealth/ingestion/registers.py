@@ -99,6 +99,7 @@ def area(levels: tuple[str, ...]) -> Callable[[str], str]:
         if (issue := area_code_problem(cell, levels)) is not None:
             raise Refused(issue)
         return cell
+    parse.levels = levels  # type: ignore[attr-defined]  # read by the column-wise path
     return parse
 
 

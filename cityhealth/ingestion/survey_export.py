@@ -79,11 +79,11 @@ CSV_OPTIONS = ("header = true, all_varchar = true, strict_mode = true, null_padd
                f"delim = ',', quote = '\"', max_line_size = {MAX_LINE_BYTES}")
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -193,28 +193,28 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
     # one code per answer cell: its score, 0 for empty or 不了解, INVALID for any other text.
     # (No IN lists here: DuckDB turns long ones into a join, which loses the file order
     # that the rowids, hence the row numbers, come from.)
-    codes = " ".join(f"when {{a}} = {_literal(text)} then {score or 0}"
+    codes = " ".join(f"when {{a}} = {literal(text)} then {score or 0}"
                      for text, score in survey_answer_scores().items())
     code = f"case when {{a}} is null then 0 {codes} else {INVALID} end"
     count = len(questions)
-    personal = [f"coalesce(trim({_ident(c)}), '')" for c in PERSONAL if c in columns]
+    personal = [f"coalesce(trim({ident(c)}), '')" for c in PERSONAL if c in columns]
     identity = " || '|' || ".join(personal) if personal else "''"
     message = (f"case when replace({identity}, '|', '') = '' "
-               f"then 'anonymous|' || {_ident(RESPONSE_ID)} else {identity} end")
-    duration = (f"try_cast(trim({_ident(DURATION)}) as integer)" if DURATION in columns
+               f"then 'anonymous|' || {ident(RESPONSE_ID)} else {identity} end")
+    duration = (f"try_cast(trim({ident(DURATION)}) as integer)" if DURATION in columns
                 else "null::integer")
-    duration_text = (f"case when {_ident(DURATION)} is not null and {duration} is null "
-                     f"then {_ident(DURATION)} end" if DURATION in columns else "null::varchar")
+    duration_text = (f"case when {ident(DURATION)} is not null and {duration} is null "
+                     f"then {ident(DURATION)} end" if DURATION in columns else "null::varchar")
     parsed = ", ".join([
-        f"{_ident(RESPONSE_ID)} as rid",
-        f"{_ident(AREA)} as area",
-        f"try_strptime(trim({_ident(SUBMITTED)}), {TIME_FORMATS!r}) as submitted_at",
-        f"{_ident(SUBMITTED)} as submitted_text",
+        f"{ident(RESPONSE_ID)} as rid",
+        f"{ident(AREA)} as area",
+        f"try_strptime(trim({ident(SUBMITTED)}), {TIME_FORMATS!r}) as submitted_at",
+        f"{ident(SUBMITTED)} as submitted_text",
         f"{duration} as duration_seconds",
         f"{duration_text} as duration_text",
         f"{keyed_hash_sql(message)} as respondent_key",
-        *(f"{_ident(q)} as r{i}" for i, q in enumerate(questions)),
-        *(f"trim({_ident(q)}) as a{i}" for i, q in enumerate(questions)),
+        *(f"{ident(q)} as r{i}" for i, q in enumerate(questions)),
+        *(f"trim({ident(q)}) as a{i}" for i, q in enumerate(questions)),
     ])
     coded = ", ".join([
         "rid", "area", "submitted_at", "submitted_text", "duration_seconds", "duration_text",
