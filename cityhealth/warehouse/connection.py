@@ -293,6 +293,8 @@ def apply_resources(con: duckdb.DuckDBPyConnection) -> None:
     cfg.duckdb_temp_directory.mkdir(parents=True, exist_ok=True)
     con.execute(f"set memory_limit = '{cfg.duckdb_memory_limit}'")
     con.execute(f"set threads = {int(cfg.duckdb_threads)}")
+    # a long load or query would draw DuckDB's progress bar into a task's log
+    con.execute("set enable_progress_bar = false")
     current = con.execute("select current_setting('temp_directory')").fetchone()[0]
     if Path(current or ".").absolute() != cfg.duckdb_temp_directory.absolute():
         try:
