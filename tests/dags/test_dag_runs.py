@@ -126,11 +126,13 @@ def test_the_run_wrote_an_offline_report_per_city(platform: Path) -> None:
     text = first.read_text(encoding="utf-8")
     assert f"{FIRST_CITY['area_name_zh']}{CHECK_YEAR}年度城市体检报告" in text
     assert "城市健康指数" in text and "排名第" in text
-    assert text.count("data:image/png;base64,") == 3  # the counties' map, radar, ranking
+    # the counties' map, the four-level check's problem objects, radar, ranking
+    assert text.count("data:image/png;base64,") == 4
     for report in reports:  # Word and PDF beside each city's page
         assert report.with_suffix(".docx").is_file() and report.with_suffix(".pdf").is_file()
     assert "http://" not in text and "https://" not in text
-    assert "未达标" in text and "三、问题诊断" in text
+    assert "一、四级体检" in text  # 2025 is checked on the four levels: they come first
+    assert "未达标" in text and "四、问题诊断" in text
     assert (platform / "reports" / str(CHECK_YEAR) / f"城市体检数据_{CHECK_YEAR}.xlsx").is_file()
 
 
