@@ -103,15 +103,17 @@ def _rectification(con: duckdb.DuckDBPyConnection, city_code: str, year: int) ->
     rows = con.execute(
         "select level_name_zh, problems_found, problems_rectified, problems_in_progress, "
         "problems_listed, problems_untreated, rectification_rate_pct, recheck_passed, "
-        "recheck_failed from pub_rectification where area_code = ? and period_year = ? "
+        "recheck_failed, recheck_pass_rate_pct from pub_rectification "
+        "where area_code = ? and period_year = ? "
         "order by level_code = 'all', level_code", [city_code, year]).fetchall()
     if not rows:
         return gap(f"{year}年本市无四级体检问题的整治记录。")
     body = [[esc(level), fmt(found, 0), fmt(done, 0), fmt(going, 0), fmt(listed, 0),
              fmt(none, 0), "—" if missing(rate) else f"{fmt(rate)}%",
-             "待复查" if missing(passed) and missing(failed) else
-             f"{fmt(passed, 0)}/{fmt(failed, 0)}"]
-            for level, found, done, going, listed, none, rate, passed, failed in rows]
+             # no re-check yet (it is the next year's check of the same objects)
+             "待复查" if missing(pass_rate) else f"{fmt(passed, 0)}/{fmt(failed, 0)}"]
+            for level, found, done, going, listed, none, rate, passed, failed, pass_rate
+            in rows]
     return ("<h3>问题整治情况</h3>"
             + table(["层级", "问题数", "已整改", "整治中", "已列入整治清单", "未列入整治台账",
                      "整改率", "复查销号/未通过"], body, {1, 2, 3, 4, 5, 6})

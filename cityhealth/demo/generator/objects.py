@@ -139,6 +139,9 @@ def build_objects(seed: int) -> Objects:
                     "area_m2": float(areas_m2[h]), "new": bool(new[h])}
                     for h in range(count)]
                 found.buildings += homes
+                found.districts[-1]["households"] = (
+                    found.districts[-1].get("households", 0)
+                    + sum(h["households"] for h in homes if not h["new"]))
                 found.compounds.append({
                     "object_id": compound_id, "object_name": name, "county_code": code,
                     "street_name": streets[b % len(streets)], "parent_object_id": block_id,
@@ -171,6 +174,7 @@ def _geojson(items: list[dict], year: int, path: Path) -> Path:
         "对象编号": item["object_id"], "对象名称": item["object_name"],
         "所在区县代码": item["county_code"], "所在街道": item["street_name"],
         "上级对象编号": item["parent_object_id"], "体检年度": year, "面积(平方米)": item["area_m2"],
+        **({"户数": item["households"]} if "households" in item else {}),
         "照片文件": _photos(item["object_id"], year)},
         "geometry": shapely.geometry.mapping(item["geometry"])} for item in items]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +212,9 @@ def findings(objects: Objects, seed: int, years: list[int]) -> dict[int, list[tu
                     continue
                 if finding == "flag":
                     value: float = 1
-                elif finding == "measure":
-                    value = round(10 + 80 * float(persist[n][i]), 1)
+                elif finding == "measure":  # within the plausible range of the figure
+                    low, high = OBJECTS["measure_range"][indicator["indicator_code"]]
+                    value = round(low + (high - low) * float(persist[n][i]), 2)
                 elif indicator["unit_zh"] == "km":
                     value = max(round(float(sizes[i]) / 10, 1), 0.1)
                 else:
