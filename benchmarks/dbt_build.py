@@ -279,8 +279,10 @@ def step_ingest(root: str, home: str) -> dict:
             "validations": len(results)}
 
 
-def step_build(root: str, home: str) -> dict:
+def step_build(root: str, home: str, memory_limit: str = "") -> dict:
     _use(root, home)
+    if memory_limit:  # this process only: the caller's environment stays as it was
+        os.environ[MEMORY_LIMIT_ENV] = memory_limit
     import duckdb
 
     from cityhealth.core.settings import settings
@@ -464,9 +466,7 @@ def main(argv: list[str] | None = None) -> dict:
         raise RuntimeError("the scaled deliveries did not all pass: "
                            f"{(ingest['not_loaded'] + ingest['failed_validations'])[:5]}")
     log(f"  {ingest['rows']:,} rows in {ingest['seconds']:.1f} s; dbt build ...")
-    if args.memory_limit:
-        os.environ[MEMORY_LIMIT_ENV] = args.memory_limit  # the build's process inherits it
-    built = in_child(step_build, str(root), str(home))
+    built = in_child(step_build, str(root), str(home), args.memory_limit or "")
     nodes = node_figures(built.pop("run_results"))
     info["load_average_1min_end"] = os.getloadavg()[0]
     result = {
@@ -491,7 +491,8 @@ def main(argv: list[str] | None = None) -> dict:
         "survey_sheets": built["survey_sheets"],
         "survey_sheets_check_year": built["survey_sheets_check_year"],
         "survey_counted_sheets": built["survey_counted_sheets"],
-        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "4GB (default)"),
+        "memory_limit": (args.memory_limit
+                         or os.environ.get(MEMORY_LIMIT_ENV, "4GB (default)")),
         "dbt_seconds_per_million_sheets": built["seconds"] / built["survey_sheets"] * 1e6,
         "survey_models_seconds_per_million_sheets":
             nodes["survey_models_seconds"] / built["survey_sheets"] * 1e6,

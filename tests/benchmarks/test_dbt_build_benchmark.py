@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ def test_benchmark_builds_the_scaled_warehouse_and_prints_every_figure(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     real_counties = len(areas("county"))
 
+    environment = dict(os.environ)
     # 24,000 respondents in the check year: 120 per county, twice the demo's 60
     result = dbt_build.main(["--scale", "2", "--years", "6", "--workdir", str(tmp_path),
                              "--survey-respondents", "24000", "--memory-limit", "1GB"])
@@ -43,6 +45,8 @@ def test_benchmark_builds_the_scaled_warehouse_and_prints_every_figure(
     assert result["survey_respondents"] == result["survey_sheets_check_year"] == 24000
     assert result["survey_sheets"] > 24000  # plus the demo's earlier years
     assert result["memory_limit"] == "1GB"
+    # the limit was the build's alone: later tests see the settings' own defaults
+    assert dict(os.environ) == environment
     assert result["dbt_peak_rss_goal_met"] is (result["dbt_peak_rss_bytes"] <= 4 * 1024 ** 3)
     assert len(result["slowest_models"]) == 5
     assert all(seconds > 0 for _, seconds in result["slowest_models"])
