@@ -36,6 +36,8 @@ TEMP_DIRECTORY_ENV = "CITYHEALTH_DUCKDB_TEMP_DIRECTORY"
 # The documents written beside each report page (Word, PDF), or none.
 REPORT_DOCUMENTS_ENV = "CITYHEALTH_REPORT_DOCUMENTS"
 REPORT_DOCUMENT_FORMATS = ("docx", "pdf")
+# Processes writing those documents at the same time (a PDF is seconds of one core).
+REPORT_WORKERS_ENV = "CITYHEALTH_REPORT_WORKERS"
 
 
 class SettingsError(ValueError):
@@ -163,6 +165,8 @@ class Settings:
     # Formats written beside each HTML report page (Word for editing, PDF for filing);
     # () = HTML only, e.g. where reports are read on screen and a PDF takes seconds a page.
     report_documents: tuple[str, ...] = REPORT_DOCUMENT_FORMATS
+    # Processes writing them at the same time (one per core unless set).
+    report_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     # Where things live. All under one home so that a backup is one folder.
     @property
@@ -360,4 +364,5 @@ def settings() -> Settings:
         duckdb_threads=_count(THREADS_ENV, os.cpu_count() or 1),
         duckdb_temp_directory=_folder(TEMP_DIRECTORY_ENV) or home / "tmp" / "duckdb",
         report_documents=_formats(REPORT_DOCUMENTS_ENV, REPORT_DOCUMENT_FORMATS),
+        report_workers=_count(REPORT_WORKERS_ENV, os.cpu_count() or 1),
     )

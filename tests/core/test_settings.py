@@ -24,7 +24,8 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Mo
                  "CITYHEALTH_SMTP_RECIPIENTS", "CITYHEALTH_FEED_BASE_URL",
                  "CITYHEALTH_DUCKDB_MEMORY_LIMIT", "CITYHEALTH_DUCKDB_THREADS",
                  "CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "CITYHEALTH_QUERY_TIMEOUT_SECONDS",
-                 "CITYHEALTH_TASK_TIMEOUT_SECONDS", "CITYHEALTH_REPORT_DOCUMENTS"):
+                 "CITYHEALTH_TASK_TIMEOUT_SECONDS", "CITYHEALTH_REPORT_DOCUMENTS",
+                 "CITYHEALTH_REPORT_WORKERS"):
         monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
     yield monkeypatch
@@ -98,6 +99,8 @@ def test_valid_values_are_typed(fresh: pytest.MonkeyPatch) -> None:
      "e.g. 4GB or 512MB, got '80%'"),
     ("CITYHEALTH_DUCKDB_THREADS", "0",
      "CITYHEALTH_DUCKDB_THREADS must be a whole number of at least 1, got '0'"),
+    ("CITYHEALTH_REPORT_WORKERS", "none",
+     "CITYHEALTH_REPORT_WORKERS must be a whole number of at least 1, got 'none'"),
     ("CITYHEALTH_REPORT_DOCUMENTS", "docx,odt",
      "CITYHEALTH_REPORT_DOCUMENTS must be a comma-separated list of docx, pdf, or none, "
      "got 'docx,odt'"),

@@ -420,11 +420,26 @@ def test_the_release_boundaries_join_the_published_index_for_every_area(
 
 @pytest.fixture(scope="module")
 def documents(written) -> dict[Path, list[Path]]:
-    """Word and PDF beside every report page, as the DAGs' write_reports makes them."""
+    """Word and PDF beside every report page, as the DAGs' write_reports makes them: the
+    pages shared between this process and a helper process."""
     from cityhealth.reports.documents import write_documents
 
     pages = [p for s in written.values() for p in s.files if p.suffix == ".html"]
-    return {page: write_documents([page], ("docx", "pdf")) for page in pages}
+    files = write_documents(pages, ("docx", "pdf"), workers=2)
+    return {page: [f for f in files if f.parent == page.parent and f.stem == page.stem]
+            for page in pages}
+
+
+def test_a_failing_documents_helper_names_its_page_and_stops(tmp_path: Path) -> None:
+    from cityhealth.reports.documents import DocumentError, write_documents
+
+    good = tmp_path / "月度调度_2025-07.html"
+    good.write_text("<html><head><title>测试</title></head><body><h1>测试</h1>"
+                    "<p>内容</p></body></html>", encoding="utf-8")
+    gone = tmp_path / "季度通报_2025-Q3.html"  # the helper's share: not there
+    with pytest.raises(DocumentError, match="季度通报_2025-Q3.html"):
+        write_documents([good, gone], ("docx",), workers=2)
+    assert good.with_suffix(".docx").is_file()  # this process's share was written
 
 
 def test_every_report_page_has_word_and_pdf_beside_it(written, documents) -> None:
