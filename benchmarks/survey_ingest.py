@@ -252,7 +252,8 @@ def step_ingest(export: str, home: str, year: int) -> dict:
             "status": outcome.status,
             "rows": outcome.rows, "error": outcome.error, "batch_id": outcome.batch_id,
             "phases": phases, "load_phases": within_load,
-            "warehouse_bytes": settings().warehouse_path.stat().st_size}
+            "warehouse_bytes": settings().warehouse_path.stat().st_size,
+            "memory_limit": settings().duckdb_memory_limit}  # as the platform applied it
 
 
 def step_validate(home: str, year: int) -> dict:
@@ -273,18 +274,23 @@ def step_validate(home: str, year: int) -> dict:
 STEP_TIMEOUT = {"limit": DEFAULT_STEP_TIMEOUT}
 
 
-def in_child(function, *args) -> dict:
+# The platform steps' environment (--memory-limit): set in their processes only.
+PLATFORM_ENV: dict[str, str] = {}
+MEMORY_LIMIT_ENV = "CITYHEALTH_DUCKDB_MEMORY_LIMIT"  # cityhealth.core.settings, not imported
+
+
+def in_child(function, *args, env: dict[str, str] | None = None) -> dict:
     """Run one step in a fresh process, under the step time limit, and return what it
     reports (``benchmarks.child``: its process group is killed at the limit)."""
     return run_step("benchmarks.survey_ingest", function.__name__, *args,
-                    timeout=STEP_TIMEOUT["limit"])
+                    timeout=STEP_TIMEOUT["limit"], env=env)
 
 
 def guarded(step: str, function, *args, log) -> dict:
-    """A step whose failure or timeout is recorded (``error``) instead of ending the run,
-    so that one step that hangs does not lose the figures of the others."""
+    """A platform step whose failure or timeout is recorded (``error``) instead of ending
+    the run, so that one step that hangs does not lose the figures of the others."""
     try:
-        return in_child(function, *args)
+        return in_child(function, *args, env=PLATFORM_ENV)
     except (StepTimeout, StepFailed) as error:
         log(f"  {step}: {error}")
         return {"error": str(error), "timed_out": isinstance(error, StepTimeout)}
@@ -487,6 +493,8 @@ def report(result: dict) -> str:
         f"{info.get('load_average_1min_end', float('nan')):.2f} at end; duckdb "
         f"{info.get('duckdb', '?')}, great_expectations {info.get('great_expectations', '?')}",
         f"{'rows':<34}{result['rows']:>16,}",
+        f"{'DuckDB memory limit':<34}{result.get('memory_limit', '-'):>16}"
+        "  (ingest and validation)",
         f"{'file size':<34}{result['file_bytes'] / 1e9:>14.2f} GB  (GB18030 CSV)",
         f"{'generation':<34}{sec(result['generation_seconds']):>16}"
         + ("  (reused)" if result["generation_reused"] else ""),
@@ -560,6 +568,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--no-gb18030", action="store_true",
                         help="skip the reference with DuckDB's own GB18030 reader (slow; "
                              "information only)")
+    parser.add_argument("--memory-limit", default=None,
+                        help=f"DuckDB's memory limit of the ingest and validation steps "
+                             f"({MEMORY_LIMIT_ENV}, e.g. 1GB; default: the settings' 4GB)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the platform home (archive, warehouse) after the run")
     args = parser.parse_args(argv)
@@ -570,6 +581,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.step_timeout <= 0:
         parser.error("--step-timeout must be positive")
     STEP_TIMEOUT["limit"] = args.step_timeout
+    PLATFORM_ENV.clear()
+    if args.memory_limit:
+        PLATFORM_ENV[MEMORY_LIMIT_ENV] = args.memory_limit
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
 
@@ -606,6 +620,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(home, ignore_errors=True)
     info["load_average_1min_end"] = os.getloadavg()[0]
     result = figures(export, reference, utf8, ingest, validation, info, pandas)
+    result["memory_limit"] = ingest.get("memory_limit") or args.memory_limit or "-"
     (workdir / "results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
     log("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -18,14 +19,17 @@ FIGURES = ("rows", "file_bytes", "generation_seconds", "reference_seconds",
 LABELS = ("CPUs", "RAM", "rows", "file size", "generation", "reference (DuckDB, gb18030)",
           "ingest (ingest_source)", "ratio ingest / reference", "ingest peak RSS",
           "validation (validate_pending)", "ratio validation / ingest", "validation peak RSS",
-          "reference (pandas, scaled)", "ratio pandas / ingest")
+          "reference (pandas, scaled)", "ratio pandas / ingest", "DuckDB memory limit")
 
 
 def test_benchmark_prints_and_writes_every_figure(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    environment = dict(os.environ)
     result = survey_ingest.main(["--rows", "2000", "--workdir", str(tmp_path),
-                                "--pandas-rows", "1000"])
+                                "--pandas-rows", "1000", "--memory-limit", "512MB"])
     printed = capsys.readouterr().out
+    assert result["memory_limit"] == "512MB"
+    assert dict(os.environ) == environment  # the limit was the platform steps' alone
 
     for key in FIGURES:
         assert isinstance(result[key], int | float) and result[key] > 0, key
