@@ -147,7 +147,8 @@ def step_reference(files: list[str], database: str, encoding: str) -> dict:
 
     Path(database).unlink(missing_ok=True)
     Path(database + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect(database, config={"enable_progress_bar": False})  # no bars in logs
+    con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")  # no bars in the printed figures
     if encoding != "utf-8":
         load_extensions(con, "encodings")  # 350 MB of ICU tables: only when needed
     start, cpu = time.perf_counter(), _cpu()
@@ -175,7 +176,8 @@ def step_pandas(export: str, database: str, rows: int) -> dict:
 
     Path(database).unlink(missing_ok=True)
     Path(database + ".wal").unlink(missing_ok=True)
-    con = duckdb.connect(database, config={"enable_progress_bar": False})  # no bars in logs
+    con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")  # no bars in the printed figures
     start, cpu = time.perf_counter(), _cpu()
     loaded = 0
     try:
