@@ -43,6 +43,7 @@ from cityhealth.reports.html import (
     release,
     table,
 )
+from cityhealth.reports.workers import Helper, helpers, print_result, shares
 from cityhealth.reports.xlsx import write_workbook
 
 NUMERALS_ZH = "一二三四五六七八九十"
@@ -508,35 +509,89 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
 
     A year the release holds but without city rows still gets its index page, which
     says what is missing; a year outside the release's years is refused (ValueError).
+    The city pages are shared among the report workers (``cityhealth.reports.workers``):
+    helpers write theirs from the same release while this process writes its own, the
+    workbook and the index page.
     """
     out_dir = out_dir or settings().reports_dir / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     with release(release_dir, str(year)) as (con, manifest):
         require_period(con, manifest, str(year), year, year, "city index")
-        held = [y for (y,) in con.execute(
-            "select distinct period_year from pub_health_index where area_level = 'city' "
-            "and health_index is not null order by 1").fetchall()]
+        held = _held_years(con)
         cities = con.execute(
             "select area_code, area_name_zh, health_index, rank_in_province, "
             "indicators_attained, indicators_scored, attainment_pct, indicators_at_100 "
             "from pub_health_index where area_level = 'city' and period_year = ? "
             "order by rank_in_province nulls last, sort_order, area_code", [year]).fetchall()
-        files = []
-        for code, name, *_ in cities:
-            _title, html_text = city_report(con, code, year, manifest, held)
-            path = out_dir / f"城市体检报告_{code}_{name}_{year}.html"
-            path.write_text(html_text, encoding="utf-8")
-            files.append(path)
-        workbook = write_workbook(out_dir / WORKBOOK_FILE.format(year=year),
-                                  f"{province()['area_name_zh']}{year}年度城市体检",
-                                  _sheets(con, year))
-        release_id = manifest.get("release_id", "")
-        map_gaps: list[str] = []
-        map_html = _province_maps(con, year, map_gaps)
+        folder = _release_folder(con)
+        mine, *others = shares([code for code, *_ in cities])
+        with helpers() as started:
+            started += [Helper(__name__, ["--year", str(year), "--release", str(folder),
+                                          "--out", str(out_dir), *share],
+                               f"城市体检报告 {year} of {', '.join(share)}")
+                        for share in others if share]
+            pages = _city_pages(con, year, manifest, held, mine, out_dir)
+            workbook = write_workbook(out_dir / WORKBOOK_FILE.format(year=year),
+                                      f"{province()['area_name_zh']}{year}年度城市体检",
+                                      _sheets(con, year))
+            release_id = manifest.get("release_id", "")
+            map_gaps: list[str] = []
+            map_html = _province_maps(con, year, map_gaps)
+            for helper in started:
+                pages.update({code: Path(path) for code, path in helper.result().items()})
+    files = [pages[code] for code, *_ in cities]
     index_page = out_dir / "index.html"
     index_page.write_text(_index_page(year, release_id, held, cities, files, workbook,
                                       map_html, map_gaps), encoding="utf-8")
     return ReportSet(str(year), [*files, workbook], index_page)
+
+
+def _held_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [y for (y,) in con.execute(
+        "select distinct period_year from pub_health_index where area_level = 'city' "
+        "and health_index is not null order by 1").fetchall()]
+
+
+def _release_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The folder of the release ``con`` reads (its database file's folder)."""
+    (path,) = con.execute("select path from duckdb_databases() "
+                          "where database_name = current_database()").fetchone()
+    return Path(path).resolve().parent
+
+
+def _city_pages(con: duckdb.DuckDBPyConnection, year: int, manifest: dict,
+                held: list[int], codes: list[str], out_dir: Path) -> dict[str, Path]:
+    """The city reports of ``codes``, written into ``out_dir``: {city code: file}."""
+    names = dict(con.execute("select area_code, area_name_zh from pub_health_index "
+                             "where area_level = 'city' and period_year = ?",
+                             [year]).fetchall())
+    pages = {}
+    for code in codes:
+        _title, html_text = city_report(con, code, year, manifest, held)
+        path = out_dir / f"城市体检报告_{code}_{names[code]}_{year}.html"
+        path.write_text(html_text, encoding="utf-8")
+        pages[code] = path
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cityhealth.reports.annual --year Y --release DIR --out DIR CODE ...``:
+    the city reports of those cities (a helper of :func:`write_annual_reports`); prints
+    ``{city code: file}`` as JSON."""
+    import argparse
+    import logging
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--release", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("codes", nargs="+")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    with release(args.release, str(args.year)) as (con, manifest):
+        pages = _city_pages(con, args.year, manifest, _held_years(con), args.codes, args.out)
+    print_result({code: str(path) for code, path in pages.items()})
+    return 0
 
 
 def _index_page(year: int, release_id: str, held: list[int], cities: list[tuple],
@@ -615,3 +670,7 @@ def _sheets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame
             "select * from pub_object_indicator_value where period_year = ? "
             "order by area_level desc, area_code, indicator_code")
     return sheets
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import logging
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 from cityhealth.core.settings import REPORT_DOCUMENT_FORMATS, settings
+from cityhealth.reports.workers import Helper, helpers, print_result, shares
 
 log = logging.getLogger(__name__)
 
@@ -255,61 +254,26 @@ def _write_each(html_paths: list[Path], formats: tuple[str, ...]) -> dict[Path, 
     return written
 
 
-class DocumentError(RuntimeError):
-    """A helper process writing documents failed; the message names its pages."""
-
-
-def _helper(html_paths: list[Path], formats: tuple[str, ...]) -> subprocess.Popen:
-    """A process writing the documents of ``html_paths`` (this module as a script), in
-    this process's group, so that whatever stops this task stops it too."""
-    return subprocess.Popen(
-        [sys.executable, "-m", __name__, "--formats", ",".join(formats),
-         *map(str, html_paths)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _collect(process: subprocess.Popen, html_paths: list[Path],
-             timeout: float | None) -> dict[Path, list[Path]]:
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise DocumentError(f"Word/PDF of {', '.join(p.name for p in html_paths)} took "
-                            f"longer than {timeout:.0f} s; stopped") from None
-    if process.returncode != 0:
-        tail = "\n".join((err or "").strip().splitlines()[-5:])
-        raise DocumentError(f"Word/PDF of {', '.join(p.name for p in html_paths)} failed "
-                            f"(exit {process.returncode}): {tail}")
-    for line in (err or "").splitlines():  # its warnings (no Pango, ...) in this log
-        if line.strip():
-            log.warning("%s", line)
-    return {Path(page): [Path(f) for f in files] for page, files in json.loads(out).items()}
-
-
 def write_documents(html_paths: list[Path], formats: tuple[str, ...] | None = None,
                     workers: int | None = None) -> list[Path]:
     """``.docx`` and ``.pdf`` beside each page (PDF only where Pango is there); the
     formats are the deployment's (``CITYHEALTH_REPORT_DOCUMENTS``) unless given.
 
     The pages are shared among ``workers`` processes (``CITYHEALTH_REPORT_WORKERS``, one
-    per core by default): this one and helpers started for the others' shares, each
-    stopped at the end whatever happens."""
-    cfg = settings()
-    formats = cfg.report_documents if formats is None else formats
+    per core by default; ``cityhealth.reports.workers``)."""
+    formats = settings().report_documents if formats is None else formats
     paths = [Path(p) for p in html_paths]
     if not formats or not paths:
         return []
-    count = max(1, min(workers or cfg.report_workers, len(paths)))
-    shares = [paths[k::count] for k in range(count)]
-    helpers = [(_helper(share, formats), share) for share in shares[1:]]
-    try:
-        written = _write_each(shares[0], formats)
-        for process, share in helpers:
-            written.update(_collect(process, share, cfg.task_timeout or None))
-    finally:
-        for process, _ in helpers:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
+    mine, *others = shares(paths, workers)
+    with helpers() as started:
+        started += [Helper(__name__, ["--formats", ",".join(formats), *map(str, share)],
+                           f"Word/PDF of {', '.join(p.name for p in share)}")
+                    for share in others]
+        written = _write_each(mine, formats)
+        for helper in started:
+            written.update({Path(page): [Path(f) for f in files]
+                            for page, files in helper.result().items()})
     return [file for path in paths for file in written.get(path, [])]
 
 
@@ -325,8 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     formats = tuple(f for f in args.formats.split(",") if f)
     written = _write_each(args.pages, formats)
-    print(json.dumps({str(page): [str(f) for f in files] for page, files in written.items()},
-                     ensure_ascii=False))
+    print_result({str(page): [str(f) for f in files] for page, files in written.items()})
     return 0
 
 

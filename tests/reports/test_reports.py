@@ -18,6 +18,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 
+from cityhealth.core import settings as settings_module
 from cityhealth.core.reference import seed_rows
 from cityhealth.reports import KINDS, writer
 from cityhealth.reports.charts import cjk_font_path
@@ -47,7 +48,11 @@ def written(demo_platform: DemoPlatform, tmp_path_factory: pytest.TempPathFactor
     periods = {"annual": str(demo_platform.check_year), "monthly": demo_platform.month,
                "quarterly": demo_platform.quarter, "five_year": demo_platform.plan_label}
     assert set(periods) == set(KINDS)
-    with demo_platform.active():
+    with demo_platform.active(), pytest.MonkeyPatch.context() as patch:
+        # the annual city pages shared between this process and a helper, whatever the
+        # machine's cores
+        patch.setenv("CITYHEALTH_REPORT_WORKERS", "2")
+        settings_module.settings.cache_clear()
         from cityhealth.reports.annual import write_annual_reports
         from cityhealth.reports.five_year import write_five_year_report
         from cityhealth.reports.monthly import write_monthly_dispatch
@@ -430,14 +435,34 @@ def documents(written) -> dict[Path, list[Path]]:
             for page in pages}
 
 
+def test_city_pages_are_the_same_whether_shared_among_processes_or_not(
+        demo_platform: DemoPlatform, written, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written by one process only, the city reports are those the shared run wrote."""
+    year = demo_platform.check_year
+    with demo_platform.active():
+        monkeypatch.setenv("CITYHEALTH_REPORT_WORKERS", "1")
+        settings_module.settings.cache_clear()
+        from cityhealth.reports.annual import write_annual_reports
+
+        alone = write_annual_reports(year, demo_platform.releases[str(year)], tmp_path)
+    shared = written["annual"]
+    assert [p.name for p in alone.files] == [p.name for p in shared.files]
+    for one, other in zip(alone.files, shared.files, strict=True):
+        if one.suffix == ".html":
+            assert one.read_text(encoding="utf-8") == other.read_text(encoding="utf-8"), \
+                one.name
+
+
 def test_a_failing_documents_helper_names_its_page_and_stops(tmp_path: Path) -> None:
-    from cityhealth.reports.documents import DocumentError, write_documents
+    from cityhealth.reports.documents import write_documents
+    from cityhealth.reports.workers import HelperError
 
     good = tmp_path / "月度调度_2025-07.html"
     good.write_text("<html><head><title>测试</title></head><body><h1>测试</h1>"
                     "<p>内容</p></body></html>", encoding="utf-8")
     gone = tmp_path / "季度通报_2025-Q3.html"  # the helper's share: not there
-    with pytest.raises(DocumentError, match="季度通报_2025-Q3.html"):
+    with pytest.raises(HelperError, match="季度通报_2025-Q3.html"):
         write_documents([good, gone], ("docx",), workers=2)
     assert good.with_suffix(".docx").is_file()  # this process's share was written
 
