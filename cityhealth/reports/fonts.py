@@ -46,7 +46,8 @@ def _cut(source: bytes | str, code_points: frozenset[int]) -> bytes:
     options.hinting = not whole  # (False: drop them; True: nothing left to keep)
     options.desubroutinize = whole
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
-    font = TTFont(source if whole else io.BytesIO(source), lazy=True, recalcBBoxes=False)
+    font = TTFont(source if whole else io.BytesIO(source), lazy=True, recalcBBoxes=False,
+                  recalcTimestamp=False)  # the same page, the same bytes, whenever cut
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(code_points))
     subsetter.subset(font)
