@@ -5,6 +5,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# test processes for `make test`: the test files are shared among them (module fixtures
+# stay in one process); each builds its own demo platform, so mind the memory on a big box
+TEST_WORKERS ?= 2
 # Airflow's own variables are set by cityhealth/orchestration/airflow_env.py (one place).
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
@@ -20,7 +23,7 @@ demo: env
 test: env
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 ## airflow-ui: the Airflow UI on the demo (http://127.0.0.1:8080), login printed
 airflow-ui: env
