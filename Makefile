@@ -23,7 +23,7 @@ demo: env
 test: env
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## airflow-ui: the Airflow UI on the demo (http://127.0.0.1:8080), login printed
 airflow-ui: env

@@ -28,6 +28,27 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("CITYHEALTH_REPORT_DOCUMENTS", "none")
 
 
+# The test files that take longest (Airflow runs, whole warehouse builds), longest first.
+# `make test` shares whole files among processes (pytest-xdist `--dist loadfile`, in
+# collection order): a long file handed out last keeps one process busy while the others
+# wait, so these go first and the short ones fill the gaps. The rest keep their order.
+LONGEST_FIRST = (
+    "tests/dags/test_dag_runs.py",
+    "tests/dags/test_airflow_services.py",
+    "tests/ingestion/test_corrections.py",
+    "tests/benchmarks/test_dbt_build_benchmark.py",
+    "tests/province/test_second_province.py",
+    "tests/deploy/test_postgres_metadata.py",
+    "tests/dbt/test_object_marts.py",
+    "tests/dbt/test_dbt_build.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: place for place, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture
 def cityhealth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh, empty platform home for one test; settings() re-read against it."""
