@@ -26,6 +26,9 @@ from cityhealth.core.settings import REPORT_DOCUMENT_FORMATS, settings
 from cityhealth.reports.workers import Helper, helpers, print_result, shares
 
 log = logging.getLogger(__name__)
+# WeasyPrint logs its progress at INFO, a line per laid-out page of every PDF, into the
+# task log; its warnings (a missing font, an image it cannot read) are kept.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 PRINT_CSS = """
 @page{size:A4;margin:18mm 16mm 20mm 16mm;

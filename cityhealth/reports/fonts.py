@@ -18,8 +18,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+import logging
 from functools import lru_cache
 from pathlib import Path
+
+# fontTools logs every step of a cut at INFO, glyph lists included: an annual run's
+# write_reports task log held 257 such lines (200 KB). Its warnings are kept.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FAMILY = "CityHealthCJK"
 ASCII = frozenset(range(0x20, 0x7F))
