@@ -529,7 +529,7 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             started += [Helper(__name__, ["--year", str(year), "--release", str(folder),
                                           "--out", str(out_dir), *share],
                                f"城市体检报告 {year} of {', '.join(share)}")
-                        for share in others if share]
+                        for share in others]
             pages = _city_pages(con, year, manifest, held, mine, out_dir)
             workbook = write_workbook(out_dir / WORKBOOK_FILE.format(year=year),
                                       f"{province()['area_name_zh']}{year}年度城市体检",
