@@ -41,6 +41,8 @@ LONGEST_FIRST = (
     "tests/deploy/test_postgres_metadata.py",
     "tests/dbt/test_object_marts.py",
     "tests/dbt/test_dbt_build.py",
+    "tests/reports/test_thin_data.py",
+    "tests/reports/test_reports.py",
 )
 
 
@@ -62,10 +64,14 @@ def cityhealth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture(scope="session")
 def demo_platform(tmp_path_factory: pytest.TempPathFactory):
-    """The whole demo built once (minutes): deliveries, ingestion, dbt, releases."""
-    from tests.demo_platform import build_demo_platform
+    """The whole demo built once (minutes): deliveries, ingestion, dbt, releases. With
+    several test processes, one builds it and each works on a copy of its own."""
+    from tests.demo_platform import build_demo_platform, shared_demo_platform
 
-    return build_demo_platform(tmp_path_factory.mktemp("demo_platform") / "home")
+    home = tmp_path_factory.mktemp("demo_platform") / "home"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the only process
+        return build_demo_platform(home)
+    return shared_demo_platform(tmp_path_factory.getbasetemp().parent / "shared_demo", home)
 
 
 def _started_by_this_session(markers: tuple[str, ...]) -> list[tuple[int, str]]:

@@ -11,7 +11,11 @@ inside ``DemoPlatform.active()``), so other tests never see it.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import json
+import pickle
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -60,6 +64,14 @@ class DemoPlatform:
             return con.execute(sql, params or []).fetchall()
         finally:
             con.close()
+
+    def moved_to(self, home: Path) -> DemoPlatform:
+        """The same platform, copied to ``home``."""
+        def move(path: Path) -> Path:
+            return home / path.relative_to(self.home)
+
+        return dataclasses.replace(self, home=home, warehouse=move(self.warehouse),
+                                   releases={k: move(v) for k, v in self.releases.items()})
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -143,3 +155,19 @@ def build_demo_platform(home: Path) -> DemoPlatform:
         server.shutdown()
         server.server_close()
         settings_module.settings.cache_clear()
+
+
+def shared_demo_platform(shared: Path, home: Path) -> DemoPlatform:
+    """The demo built once for all the processes of a test run (``make test`` shares the
+    test files among processes): the first process to ask builds it into ``shared``
+    while the others wait for the lock; each then works on its own copy at ``home``
+    (tests publish releases and write reports into the platform's home)."""
+    shared.mkdir(parents=True, exist_ok=True)
+    built = shared / "platform.pickle"
+    with open(shared / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not built.exists():
+            built.write_bytes(pickle.dumps(build_demo_platform(shared / "home")))
+    original: DemoPlatform = pickle.loads(built.read_bytes())
+    shutil.copytree(original.home, home, symlinks=True)
+    return original.moved_to(home)
