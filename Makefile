@@ -5,8 +5,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# test processes for `make test`: the test files are shared among them (module fixtures
-# stay in one process); each builds its own demo platform, so mind the memory on a big box
+# test processes for `make test`: the test files are shared among them (each file whole in
+# one process, so its fixtures are built once); the demo platform is built once per run and
+# copied to each process (tests/demo_platform.py)
 TEST_WORKERS ?= 2
 # Airflow's own variables are set by cityhealth/orchestration/airflow_env.py (one place).
 export GX_ANALYTICS_ENABLED := False
