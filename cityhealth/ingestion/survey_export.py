@@ -19,15 +19,22 @@ How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measur
   always has some) and decodes several times slower than Python. An export larger than
   ``PIECE_BYTES`` is cut at line ends into pieces that worker processes transcode at
   the same time (``cityhealth.ingestion.transcode``, one per DuckDB thread), while
-  DuckDB parses the pieces already done, in file order: transcoding no longer holds
-  one core while the other waits. A piece DuckDB refuses is diagnosed by reading the
-  whole file as one, so that the message names the file's lines, not a piece's.
-* The file is parsed once, into a compact temp table that already holds what is
-  loaded (scores, keyed hash, parsed timestamp) plus what the checks need: the raw
-  text of the few cells that fail. Personal data is hashed in that same pass, so it
-  never sits in DuckDB's spill files.
-* Every check is one aggregate over that table; rows and values are looked up only
-  for a check that failed, to name them in the error.
+  DuckDB reads the pieces already done, in file order.
+* A clean export goes the direct way (:func:`_load_direct`): each file or group of
+  pieces is parsed, checked and inserted into raw.survey_responses by one statement,
+  nothing materialised twice. Every row check is made in that statement (a failing
+  row stops it); the one check over all rows (answer sheet numbers that repeat) is an
+  aggregate afterwards, and the row numbers follow from the order the rows were
+  appended in (one update). Personal data is hashed in
+  the same pass, so it never sits in DuckDB's spill files.
+* When the direct way stops (a problem in the export, or anything else), the load's
+  transaction is rolled back and the export is read the careful way
+  (:func:`_load_checked`): parsed once into a compact temp table that keeps, beside
+  what is loaded, the raw text of the few cells that fail; every check is one
+  aggregate over it, and rows and values are looked up only for a check that failed,
+  to name them in the error. A piece DuckDB refuses is diagnosed by reading the whole
+  file as one, so that the message names the file's lines, not a piece's. A bad
+  export thus costs two reads; a good one, one.
 * The load runs under the deployment's DuckDB memory limit
   (``CITYHEALTH_DUCKDB_MEMORY_LIMIT``, set on every connection), so DuckDB spills to
   ``CITYHEALTH_DUCKDB_TEMP_DIRECTORY`` instead of growing with the export.
@@ -38,9 +45,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -65,12 +74,14 @@ from cityhealth.ingestion.tables import (
     sniff,
 )
 
+log = logging.getLogger(__name__)
+
 RESPONSE_ID, SUBMITTED, DURATION, AREA = "答卷编号", "提交时间", "答题时长(秒)", "所在区县代码"
 PERSONAL = ("姓名", "手机号码", "身份证号")
 DROPPED = ("IP地址", "所在区县")
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
 EXAMPLES = 5
-TRANSCODE_CHUNK = 8 << 20  # bytes read per step when transcoding to UTF-8
+TRANSCODE_CHUNK = transcode.CHUNK_BYTES  # bytes read per step when transcoding to UTF-8
 PIECE_BYTES = 64 << 20     # an export larger than this is transcoded in pieces, in parallel
 MASK_BITS = 62             # answer columns per bit mask of invalid answers
 INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
@@ -184,19 +195,25 @@ def _masks(count: int) -> list[list[int]]:
             for start in range(0, count, MASK_BITS)]
 
 
-def _parse_sql(columns: list[str], questions: list[str]) -> str:
-    """The select that parses CSV files ($path: one or a list) into survey_in's columns:
-    what is loaded (trimmed codes, keyed hash, parsed timestamp and duration, scores) and
-    what the checks need: raw answer sheet number and area code, the raw text of a
-    failing timestamp or duration, a bit mask of invalid answers per row and, only for
-    such rows, the raw answers. Parameters $path, $year, $current_year, $ipad, $opad."""
-    # one code per answer cell: its score, 0 for empty or 不了解, INVALID for any other text.
+def _answer_code(cell: str, fail: str) -> str:
+    """SQL of one answer cell's code: its score, 0 for empty or 不了解, ``fail`` for any
+    other text. Spaces around an answer are allowed; the cell is trimmed only when it
+    is not an answer as it stands (trimming every cell costs a tenth of the load)."""
     # (No IN lists here: DuckDB turns long ones into a join, which loses the file order
     # that the rowids, hence the row numbers, come from.)
-    codes = " ".join(f"when {{a}} = {literal(text)} then {score or 0}"
-                     for text, score in survey_answer_scores().items())
-    code = f"case when {{a}} is null then 0 {codes} else {INVALID} end"
-    count = len(questions)
+    def whens(text_sql: str) -> str:
+        return " ".join(f"when {text_sql} = {literal(text)} then {score or 0}"
+                        for text, score in survey_answer_scores().items())
+    return (f"case when {cell} is null then 0 {whens(cell)} "
+            f"else case {whens(f'trim({cell})')} else {fail} end end")
+
+
+def _cells_sql(columns: list[str], questions: list[str]) -> list[str]:
+    """The select list that both reads start from: raw answer sheet number (rid) and area
+    code (area), parsed timestamp (submitted_at) with its text, parsed duration with its
+    text when it is not a number (duration_text), the keyed hash of the personal data
+    (respondent_key) and each answer as delivered (r0, r1, ...).
+    Parameters $ipad, $opad."""
     personal = [f"coalesce(trim({ident(c)}), '')" for c in PERSONAL if c in columns]
     identity = " || '|' || ".join(personal) if personal else "''"
     message = (f"case when replace({identity}, '|', '') = '' "
@@ -205,7 +222,7 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
                 else "null::integer")
     duration_text = (f"case when {ident(DURATION)} is not null and {duration} is null "
                      f"then {ident(DURATION)} end" if DURATION in columns else "null::varchar")
-    parsed = ", ".join([
+    return [
         f"{ident(RESPONSE_ID)} as rid",
         f"{ident(AREA)} as area",
         f"try_strptime(trim({ident(SUBMITTED)}), {TIME_FORMATS!r}) as submitted_at",
@@ -214,12 +231,20 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
         f"{duration_text} as duration_text",
         f"{keyed_hash_sql(message)} as respondent_key",
         *(f"{ident(q)} as r{i}" for i, q in enumerate(questions)),
-        *(f"trim({ident(q)}) as a{i}" for i, q in enumerate(questions)),
-    ])
+    ]
+
+
+def _parse_sql(columns: list[str], questions: list[str]) -> str:
+    """The select that parses CSV files ($path: one or a list) into survey_in's columns:
+    what is loaded (trimmed codes, keyed hash, parsed timestamp and duration, scores) and
+    what the checks need: raw answer sheet number and area code, the raw text of a
+    failing timestamp or duration, a bit mask of invalid answers per row and, only for
+    such rows, the raw answers. Parameters $path, $year, $current_year, $ipad, $opad."""
+    count = len(questions)
     coded = ", ".join([
         "rid", "area", "submitted_at", "submitted_text", "duration_seconds", "duration_text",
         "respondent_key", *(f"r{i}" for i in range(count)),
-        *(code.format(a=f"a{i}") + f" as c{i}" for i in range(count)),
+        *(_answer_code(f"r{i}", str(INVALID)) + f" as c{i}" for i in range(count)),
     ])
     masks = [" | ".join(f"((c{i} = {INVALID})::bigint << {bit})" for bit, i in enumerate(group))
              for group in _masks(count)]
@@ -235,7 +260,30 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
         + "] end as raw_answers",
     ])
     return (f"select {compact} from (select {coded} from "
-            f"(select {parsed} from read_csv($path, {CSV_OPTIONS})))")
+            f"(select {', '.join(_cells_sql(columns, questions))} "
+            f"from read_csv($path, {CSV_OPTIONS})))")
+
+
+def _insert_sql(columns: list[str], questions: list[str]) -> str:
+    """The insert of CSV files ($path: one or a list) straight into raw.survey_responses,
+    every row check of :func:`_check` made on the way: a row that fails one stops the
+    statement (DuckDB's ``error()``; its text is never shown, the careful read names the
+    problem). Row numbers are set afterwards (:func:`_finish_direct`). Parameters $path,
+    $batch_id, $source_id, $year, $current_year, $questionnaire, $areas, $ipad, $opad."""
+    fail = "error('survey row check failed')"
+    answers = ", ".join(f"nullif({_answer_code(f'r{i}', fail)}, 0)"
+                        for i in range(len(questions)))
+    return f"""insert into raw.survey_responses
+        select $batch_id, $source_id, 0, trim(rid), respondent_key,
+               case when list_contains($areas, trim(area)) then trim(area) else {fail} end,
+               $year,
+               case when submitted_at is null or year(submitted_at) <> $year
+                         or year(submitted_at) > $current_year then {fail}
+                    else submitted_at end,
+               case when duration_text is not null then {fail} else duration_seconds end,
+               $questionnaire, [{answers}]::utinyint[]
+        from (select {', '.join(_cells_sql(columns, questions))}
+              from read_csv($path, {CSV_OPTIONS}))"""
 
 
 def _parse(con: duckdb.DuckDBPyConnection, sql: str, files: str | list[str], year: int,
@@ -275,12 +323,12 @@ def _transcoders() -> int:
     return max(1, min(settings().duckdb_threads, os.cpu_count() or 1))
 
 
-def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
-                 questions: list[str], year: int, folder: Path) -> tuple[list[str], str]:
+def _utf8_pieces(source: Source, path: Path, encoding: str,
+                 folder: Path) -> Iterator[list[str]]:
     """Transcode the export in pieces on every core (``cityhealth.ingestion.transcode``)
-    while DuckDB parses the pieces already done into survey_in, in file order; returns
-    the columns and the SQL of a row's number in the file's data rows. A piece DuckDB
-    refuses: :class:`_PiecesUnreadable`."""
+    and yield the UTF-8 piece files in file order, as many at a time as there are
+    workers, while the next ones are being transcoded; each list is deleted once the
+    caller comes back for the next. Close the generator to stop the workers."""
     with open(path, "rb") as handle:
         header = handle.read(transcode.header_end(path))
     try:
@@ -295,9 +343,7 @@ def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, enc
             for number, (start, end) in enumerate(transcode.pieces(path, PIECE_BYTES))]
     workers = transcode.Workers(_transcoders(), jobs)
     try:
-        pieces = len(jobs)
-        sql, done = "", 0
-        columns: list[str] = []
+        pieces, done = len(jobs), 0
         while done < pieces:
             batch = [done]
             try:
@@ -311,29 +357,51 @@ def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, enc
                     problem("encoding", f"not a readable CSV export ({encoding}): "
                             f"{locate_undecodable(path, encoding)}")) from None
             files = [str(folder / f"piece_{number:06d}.csv") for number in batch]
+            yield files
+            for file in files:
+                Path(file).unlink()
+            done = batch[-1] + 1
+    finally:
+        workers.close()
+
+
+def _piece_columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, first: str,
+                   questions: list[str]) -> list[str]:
+    """The export's columns, read from its first UTF-8 piece (DuckDB's refusal: raised as
+    it is); a missing column is the sender's error."""
+    columns = [column[0] for column in con.execute(
+        f"select * from read_csv(?, {CSV_OPTIONS}) limit 0", [first]).description]
+    _require(source, path, columns, questions)
+    return columns
+
+
+def _require(source: Source, path: Path, columns: list[str], questions: list[str]) -> None:
+    missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
+    if missing:
+        raise DeliveryError(source.source_id, path.name, [
+            problem("missing_column", f"missing column {c}", heading=c) for c in missing])
+
+
+def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
+                 questions: list[str], year: int, folder: Path) -> str:
+    """Parse the export's UTF-8 pieces (:func:`_utf8_pieces`) into survey_in, in file
+    order; returns the SQL of a row's number in the file's data rows. A piece DuckDB
+    refuses: :class:`_PiecesUnreadable`."""
+    sql = ""
+    with contextlib.closing(_utf8_pieces(source, path, encoding, folder)) as batches:
+        for files in batches:
             try:
-                if done == 0:
-                    columns = [column[0] for column in con.execute(
-                        f"select * from read_csv(?, {CSV_OPTIONS}) limit 0",
-                        [files[0]]).description]
-                    missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions)
-                               if c not in columns]
-                    if missing:
-                        raise DeliveryError(source.source_id, path.name, [
-                            problem("missing_column", f"missing column {c}", heading=c)
-                            for c in missing])
-                    sql = _parse_sql(columns, questions)
-                _parse(con, sql, files, year, first=done == 0)
+                if not sql:
+                    sql = _parse_sql(_piece_columns(con, source, path, files[0], questions),
+                                     questions)
+                    _parse(con, sql, files, year, first=True)
+                else:
+                    _parse(con, sql, files, year, first=False)
             except duckdb.InterruptException:
                 raise  # a statement timeout (query_timeout), not the file's fault
             except duckdb.Error as error:
                 raise _PiecesUnreadable(files[0]) from error
-            for file in files:
-                Path(file).unlink()
-            done = batch[-1] + 1
-        return columns, _row_number(con)
-    finally:
-        workers.close()
+    return _row_number(con)
 
 
 def _examples(con: duckdb.DuckDBPyConnection, row: str, condition: str, value: str,
@@ -361,7 +429,7 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
     counts = con.execute(
         f"""select count_if({area_bad}),
                    count_if(rid is null),
-                   count(rid) - count(distinct hash(rid)) filter (where rid is not null),
+                   count(rid) - count(distinct hash(trim(rid))) filter (where rid is not null),
                    count_if(submitted_at is null),
                    count_if(year(submitted_at) > {current_year()}),
                    count_if(year(submitted_at) <> {year}),
@@ -379,7 +447,8 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
         problems += _examples(con, row, "rid is null", "rid", RESPONSE_ID,
                               "sheet_number_empty", "the answer sheet number is empty", empty_id)
     if duplicates > 0:  # hashes can collide: the exact duplicates decide
-        twice = "rid in (select rid from survey_in group by 1 having count(*) > 1)"
+        twice = ("trim(rid) in (select trim(rid) from survey_in group by 1 "
+                 "having count(*) > 1)")
         total = con.execute(f"select count(*) from survey_in where {twice}").fetchone()[0]
         if total:
             problems += _examples(con, row, twice, "rid", RESPONSE_ID, "sheet_number_twice",
@@ -415,30 +484,42 @@ def _check(con: duckdb.DuckDBPyConnection, row: str, questions: list[str],
     return problems
 
 
+@contextlib.contextmanager
+def _utf8_file(source: Source, path: Path, encoding: str) -> Iterator[Path]:
+    """The export as one UTF-8 file: itself, or a GBK/GB18030 one transcoded into the
+    scratch folder (deleted afterwards)."""
+    if encoding == "utf-8":
+        yield path
+        return
+    descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
+                                        dir=_scratch_dir())
+    os.close(descriptor)
+    copy = Path(name)
+    try:
+        _transcode(source, path, encoding, copy)
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _pieces_folder() -> Iterator[Path]:
+    """A folder of its own in the scratch folder for an export's UTF-8 pieces."""
+    folder = Path(tempfile.mkdtemp(prefix="survey-", dir=_scratch_dir()))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _read_whole(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
                 questions: list[str], year: int) -> str:
     """The export read as one file (a GBK/GB18030 one through one UTF-8 copy) into
     survey_in; returns the SQL of a row's number in the file's data rows."""
-    utf8_copy: Path | None = None
-    try:
-        csv_path = path
-        if encoding != "utf-8":
-            descriptor, name = tempfile.mkstemp(prefix="survey-", suffix=".utf8.csv",
-                                                dir=_scratch_dir())
-            os.close(descriptor)
-            utf8_copy = Path(name)
-            _transcode(source, path, encoding, utf8_copy)
-            csv_path = utf8_copy
+    with _utf8_file(source, path, encoding) as csv_path:
         columns = _columns(con, source, path, csv_path, encoding)
-        missing = [c for c in (RESPONSE_ID, SUBMITTED, AREA, *questions) if c not in columns]
-        if missing:
-            raise DeliveryError(source.source_id, path.name, [
-                problem("missing_column", f"missing column {c}", heading=c)
-                for c in missing])
+        _require(source, path, columns, questions)
         return _read(con, source, path, csv_path, encoding, columns, questions, year)
-    finally:
-        if utf8_copy is not None:
-            utf8_copy.unlink(missing_ok=True)
 
 
 def _diagnosis(source: Source, path: Path, encoding: str, questions: list[str], year: int,
@@ -461,8 +542,105 @@ def _diagnosis(source: Source, path: Path, encoding: str, questions: list[str], 
     return _unreadable(source, path, Path(str(refused)), encoding, refused.__cause__)
 
 
+class _Doubtful(Exception):
+    """The direct load stopped: a row failed a check, an answer sheet number came twice
+    or DuckDB refused the file. The export is then read the careful way, which names
+    every problem (or, if there is none after all, loads it)."""
+
+
+def _load_direct(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
+                 questions: list[str], year: int, batch_id: str, questionnaire: str,
+                 in_pieces: bool) -> int:
+    """The export parsed, checked and inserted into raw.survey_responses in one pass per
+    file (:func:`_insert_sql`), the way a clean export goes: nothing is materialised
+    twice. Then the check over all rows and the row numbers (:func:`_finish_direct`).
+    Raises :class:`_Doubtful` when anything is wrong; a sender's error found before
+    DuckDB reads the rows (encoding, missing columns) is raised as it is."""
+    ipad, opad = _hmac_pads(settings().pii_hash_key)
+    params = {"batch_id": batch_id, "source_id": source.source_id, "year": year,
+              "current_year": current_year(), "questionnaire": questionnaire,
+              "areas": sorted(area_codes()), "ipad": ipad, "opad": opad}
+    rows = 0
+    try:
+        if in_pieces:
+            with _pieces_folder() as folder, \
+                    contextlib.closing(_utf8_pieces(source, path, encoding, folder)) as batches:
+                sql = ""
+                for files in batches:
+                    if not sql:
+                        columns = _piece_columns(con, source, path, files[0], questions)
+                        sql = _insert_sql(columns, questions)
+                    rows += con.execute(sql, {**params, "path": files}).fetchone()[0]
+        else:
+            with _utf8_file(source, path, encoding) as csv_path:
+                columns = _columns(con, source, path, csv_path, encoding)
+                _require(source, path, columns, questions)
+                rows = con.execute(_insert_sql(columns, questions),
+                                   {**params, "path": str(csv_path)}).fetchone()[0]
+    except duckdb.InterruptException:
+        raise  # a statement timeout (query_timeout), not the file's fault
+    except duckdb.Error as error:
+        raise _Doubtful(shown(str(error).splitlines()[0], 200)) from error
+    _finish_direct(con, batch_id)
+    return rows
+
+
+def _finish_direct(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+    """After the direct insert: the check over all rows (an answer sheet number that
+    comes twice: :class:`_Doubtful`) and each row's number in the file's data rows."""
+    # hashes can collide: the careful read decides on the sheet numbers themselves
+    repeated, first = con.execute(
+        "select count(*) - count(distinct hash(response_id)), min(rowid) "
+        "from raw.survey_responses where batch_id = ?", [batch_id]).fetchone()
+    if repeated:
+        raise _Doubtful("an answer sheet number may appear more than once")
+    # the rows were appended in file order (the transaction's own rowids follow it): a
+    # row's number is its place among them
+    con.execute("update raw.survey_responses set row_number = rowid - ? + 1 "
+                "where batch_id = ?", [first, batch_id])
+
+
+def _load_checked(con: duckdb.DuckDBPyConnection, source: Source, path: Path, encoding: str,
+                  questions: list[str], year: int, batch_id: str, questionnaire: str,
+                  in_pieces: bool) -> int:
+    """The careful way: the export parsed once into the compact temp table survey_in,
+    every check made over it with examples of the failing rows and cells, then, if
+    there is no problem, the insert into raw.survey_responses."""
+    try:
+        row = ""
+        if in_pieces:
+            with _pieces_folder() as folder:
+                try:
+                    row = _read_pieces(con, source, path, encoding, questions, year, folder)
+                except _PiecesUnreadable as refused:
+                    raise _diagnosis(source, path, encoding, questions, year,
+                                     refused) from None
+        else:
+            row = _read_whole(con, source, path, encoding, questions, year)
+        problems = _check(con, row, questions, year)
+        if problems:
+            raise DeliveryError(source.source_id, path.name, problems)
+        con.execute(
+            f"""insert into raw.survey_responses
+            select $batch_id, $source_id, {row}, trim(rid), respondent_key, trim(area),
+                   $year, submitted_at, duration_seconds, $questionnaire, answers
+            from survey_in""",
+            {"batch_id": batch_id, "source_id": source.source_id, "year": year,
+             "questionnaire": questionnaire})
+        return con.execute("select count(*) from survey_in").fetchone()[0]
+    finally:
+        with contextlib.suppress(duckdb.Error):  # a failed transaction drops them anyway
+            con.execute("drop table if exists survey_in")
+            con.execute("drop table if exists known_areas")
+
+
 def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path,
          batch_id: str) -> int:
+    """Load a survey export into raw.survey_responses inside the caller's transaction,
+    which holds nothing else yet: a clean export goes the direct way
+    (:func:`_load_direct`); when that stops, the transaction is rolled back and begun
+    again and the export is read the careful way (:func:`_load_checked`), which names
+    the problems for the sender."""
     year = Period.parse(period).check_year
     questionnaire = questionnaire_for_year(year)
     questions = [q["question_zh"] for q in survey_questions(questionnaire)]
@@ -479,31 +657,15 @@ def load(con: duckdb.DuckDBPyConnection, source: Source, period: str, path: Path
     first_line = head.decode(encoding, errors="replace").splitlines()[0]
     if (issue := delimiter_problem(first_line, RESPONSE_ID)) is not None:
         raise DeliveryError(source.source_id, path.name, issue)
-    folder: Path | None = None
+    in_pieces = (encoding != "utf-8" and path.stat().st_size > PIECE_BYTES
+                 and _transcoders() > 1)
     try:
-        row = ""
-        if encoding != "utf-8" and path.stat().st_size > PIECE_BYTES and _transcoders() > 1:
-            folder = Path(tempfile.mkdtemp(prefix="survey-", dir=_scratch_dir()))
-            try:
-                _, row = _read_pieces(con, source, path, encoding, questions, year, folder)
-            except _PiecesUnreadable as refused:
-                raise _diagnosis(source, path, encoding, questions, year, refused) from None
-        else:
-            row = _read_whole(con, source, path, encoding, questions, year)
-        problems = _check(con, row, questions, year)
-        if problems:
-            raise DeliveryError(source.source_id, path.name, problems)
-        con.execute(
-            f"""insert into raw.survey_responses
-            select $batch_id, $source_id, {row}, trim(rid), respondent_key, trim(area),
-                   $year, submitted_at, duration_seconds, $questionnaire, answers
-            from survey_in""",
-            {"batch_id": batch_id, "source_id": source.source_id, "year": year,
-             "questionnaire": questionnaire})
-        return con.execute("select count(*) from survey_in").fetchone()[0]
-    finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(duckdb.Error):  # a failed transaction drops them anyway
-            con.execute("drop table if exists survey_in")
-            con.execute("drop table if exists known_areas")
+        return _load_direct(con, source, path, encoding, questions, year, batch_id,
+                            questionnaire, in_pieces)
+    except _Doubtful as doubt:
+        log.info("%s: %s did not load the direct way (%s); reading it again to name "
+                 "the problem", source.source_id, path.name, doubt)
+    con.rollback()
+    con.begin()
+    return _load_checked(con, source, path, encoding, questions, year, batch_id,
+                         questionnaire, in_pieces)

@@ -328,9 +328,24 @@ def pieces_landed(landed: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: in
     assert delivered(landed, "survey").stat().st_size > 10 * piece_bytes
 
 
+def careful_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files read the careful way from now on (the direct way stopped for them)."""
+    from cityhealth.ingestion import survey_export
+
+    careful = survey_export._load_checked
+    files: list[str] = []
+
+    def spy(con, source, path, *args, **kwargs):
+        files.append(path.name)
+        return careful(con, source, path, *args, **kwargs)
+    monkeypatch.setattr(survey_export, "_load_checked", spy)
+    return files
+
+
 def test_a_survey_export_in_pieces_keeps_its_rows_and_row_numbers(
         landed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pieces_landed(landed, monkeypatch, 4096)
+    careful = careful_reads(monkeypatch)
     lines, _ = csv_lines(landed, "survey")
     # a quoted name with a line break and a quote in it, where a cut could fall
     cells = lines[200].split(",")
@@ -342,6 +357,7 @@ def test_a_survey_export_in_pieces_keeps_its_rows_and_row_numbers(
     [outcome] = ingest_source("survey", YEAR)
 
     assert outcome.status == "loaded", outcome.error
+    assert careful == []  # loaded the direct way
     ids = [line.split(",")[0] for line in lines[1:]]
     assert query("select row_number, response_id from raw.survey_responses "
                  "order by row_number") == list(enumerate(ids, start=1))
@@ -376,3 +392,98 @@ def test_an_error_in_a_late_piece_reads_as_for_the_whole_file(
     assert in_pieces.status == as_one_file.status == "quarantined"
     assert expected in in_pieces.error, in_pieces.error
     assert in_pieces.error == as_one_file.error
+
+
+# --- the two ways a survey export loads ----------------------------------------------------
+# A clean export is parsed, checked and inserted in one pass (the direct way); when that
+# stops, the export is read again the careful way, which names the problems. Both must
+# load the same rows, and a stop must leave nothing of the first attempt behind.
+
+SURVEY_ROWS = ("select row_number, response_id, respondent_key, area_code, period_year, "
+               "submitted_at, duration_seconds, questionnaire_id, answers "
+               "from raw.survey_responses order by row_number")
+
+
+def untidy(lines: list[str]) -> list[str]:
+    """Cells a real export has: spaces around a code, an answer, a number; 不了解; an empty
+    duration."""
+    for row, column, value in ((3, 9, " 满意 "), (4, 7, f" {lines[4].split(',')[7]}"),
+                               (5, 2, " 300 "), (6, 10, "不了解"), (7, 2, "")):
+        lines = set_cell(row, column, value)(lines)
+    return lines
+
+
+@pytest.mark.parametrize("piece_bytes", [None, 4096], ids=["one file", "in pieces"])
+def test_the_direct_and_the_careful_way_load_the_same_rows(
+        landed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        piece_bytes: int | None) -> None:
+    from cityhealth.core import settings as settings_module
+    from cityhealth.ingestion import survey_export
+
+    export = edited_csv("survey", untidy, encoding="gb18030")(landed)
+    delivered(landed, "survey").write_bytes(export)
+    if piece_bytes:
+        pieces_landed(landed, monkeypatch, piece_bytes)
+    careful = careful_reads(monkeypatch)
+    [direct] = ingest_source("survey", YEAR)
+    assert careful == []
+    direct_rows = query(SURVEY_ROWS)
+    # the same delivery in another home, where the direct way always stops
+    monkeypatch.setenv("CITYHEALTH_HOME", str(tmp_path / "careful"))
+    settings_module.settings.cache_clear()
+    settings().ensure_dirs()
+    shutil.copytree(landed, settings().landing_dir, dirs_exist_ok=True)
+    stops: list[str] = []
+
+    def stop(*args, **kwargs) -> int:
+        stops.append("direct")
+        raise survey_export._Doubtful("stopped by the test")
+    monkeypatch.setattr(survey_export, "_load_direct", stop)
+    [careful] = ingest_source("survey", YEAR)
+
+    assert direct.status == careful.status == "loaded", (direct.error, careful.error)
+    assert stops == ["direct"]
+    assert query(SURVEY_ROWS) == direct_rows
+    assert len(direct_rows) == len(csv_lines(landed, "survey")[0]) - 1
+    answers = {row[0]: row[-1] for row in direct_rows}
+    assert answers[3][0] == 4 and answers[6][1] is None  # " 满意 " and 不了解
+    assert {row[0]: row[6] for row in direct_rows}[5] == 300
+
+
+def test_a_direct_load_stopped_after_its_insert_leaves_no_row_behind(
+        landed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cityhealth.ingestion import survey_export
+
+    finish = survey_export._finish_direct
+    calls: list[int] = []
+
+    def stop_once(con: duckdb.DuckDBPyConnection, *args) -> None:
+        calls.append(con.execute("select count(*) from raw.survey_responses").fetchone()[0])
+        if len(calls) == 1:
+            raise survey_export._Doubtful("stopped by the test")
+        finish(con, *args)
+    monkeypatch.setattr(survey_export, "_finish_direct", stop_once)
+
+    [outcome] = ingest_source("survey", YEAR)
+
+    rows = len(csv_lines(landed, "survey")[0]) - 1
+    assert outcome.status == "loaded" and outcome.rows == rows, outcome.error
+    assert calls == [rows]  # the direct way had inserted every row when it stopped
+    assert query("select count(*), min(row_number), max(row_number), "
+                 "count(distinct row_number) from raw.survey_responses") == [
+        (rows, 1, rows, rows)]
+
+
+def test_answer_sheet_numbers_that_differ_only_in_spaces_are_the_same_sheet(
+        landed: Path) -> None:
+    lines, _ = csv_lines(landed, "survey")
+    sheet = lines[2].split(",")[0]
+    drop(landed, "survey", "问卷.csv",
+         edited_csv("survey", set_cell(9, 0, f" {sheet} "), encoding="gb18030")(landed))
+
+    outcome = {o.file: o for o in ingest_source("survey", YEAR)}["问卷.csv"]
+
+    assert outcome.status == "quarantined"
+    assert f"answer sheet {sheet} appears more than once" in outcome.error, outcome.error
+    assert "data row 2, column 答卷编号" in outcome.error
+    assert "data row 9, column 答卷编号" in outcome.error
