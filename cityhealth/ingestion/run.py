@@ -77,6 +77,8 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
             deliveries.forget_interrupted(con, delivery)
         archived = deliveries.archive(delivery)
         deliveries.record_received(con, delivery, archived)
+        # the load's transaction holds only what the load writes: a kind's load may roll
+        # it back and begin again (the survey export's careful second read)
         con.begin()
         try:
             with query_timeout(con, f"load of {path.name} ({spec.source_id}, "
