@@ -42,7 +42,6 @@ How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measur
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import logging
@@ -81,7 +80,6 @@ PERSONAL = ("姓名", "手机号码", "身份证号")
 DROPPED = ("IP地址", "所在区县")
 TIME_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
 EXAMPLES = 5
-TRANSCODE_CHUNK = transcode.CHUNK_BYTES  # bytes read per step when transcoding to UTF-8
 PIECE_BYTES = 64 << 20     # an export larger than this is transcoded in pieces, in parallel
 MASK_BITS = 62             # answer columns per bit mask of invalid answers
 INVALID = 255              # code of an answer that is not in ref_survey_answers.csv
@@ -121,21 +119,15 @@ def _scratch_dir() -> Path:
 
 
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
-    """Stream a GBK/GB18030 export into a UTF-8 copy (undecodable bytes: DeliveryError)."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with open(path, "rb") as src, open(target, "wb") as out:
-        while True:
-            chunk = src.read(TRANSCODE_CHUNK)
-            final = not chunk
-            try:
-                out.write(decoder.decode(chunk, final=final).encode("utf-8"))
-            except UnicodeDecodeError:
-                raise DeliveryError(
-                    source.source_id, path.name,
-                    problem("encoding", f"not a readable CSV export ({encoding}): "
-                            f"{locate_undecodable(path, encoding)}")) from None
-            if final:
-                return
+    """A GBK/GB18030 export into one UTF-8 copy (undecodable bytes: DeliveryError)."""
+    try:
+        transcode.transcode_piece(str(path), 0, path.stat().st_size, encoding, b"",
+                                  str(target))
+    except UnicodeDecodeError:
+        raise DeliveryError(
+            source.source_id, path.name,
+            problem("encoding", f"not a readable CSV export ({encoding}): "
+                    f"{locate_undecodable(path, encoding)}")) from None
 
 
 def _columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
