@@ -118,16 +118,20 @@ def _scratch_dir() -> Path:
     return folder
 
 
+def _undecodable(source: Source, path: Path, encoding: str) -> DeliveryError:
+    """The export has bytes that are not ``encoding``: the first of them, located."""
+    return DeliveryError(source.source_id, path.name, problem(
+        "encoding", f"not a readable CSV export ({encoding}): "
+        f"{locate_undecodable(path, encoding)}"))
+
+
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
     """A GBK/GB18030 export into one UTF-8 copy (undecodable bytes: DeliveryError)."""
     try:
         transcode.transcode_piece(str(path), 0, path.stat().st_size, encoding, b"",
                                   str(target))
     except UnicodeDecodeError:
-        raise DeliveryError(
-            source.source_id, path.name,
-            problem("encoding", f"not a readable CSV export ({encoding}): "
-                    f"{locate_undecodable(path, encoding)}")) from None
+        raise _undecodable(source, path, encoding) from None
 
 
 def _columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, csv_path: Path,
@@ -326,9 +330,7 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
     try:
         header = header.decode(encoding).encode("utf-8")
     except UnicodeDecodeError:
-        raise DeliveryError(source.source_id, path.name, problem(
-            "encoding", f"not a readable CSV export ({encoding}): "
-            f"{locate_undecodable(path, encoding)}")) from None
+        raise _undecodable(source, path, encoding) from None
     jobs = [{"piece": number, "path": str(path), "start": start, "end": end,
              "encoding": encoding, "header": "" if start == 0 else header.decode("utf-8"),
              "target": str(folder / f"piece_{number:06d}.csv")}
@@ -344,10 +346,7 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
                     workers.wait(batch[-1] + 1)
                     batch.append(batch[-1] + 1)
             except UnicodeDecodeError:
-                raise DeliveryError(
-                    source.source_id, path.name,
-                    problem("encoding", f"not a readable CSV export ({encoding}): "
-                            f"{locate_undecodable(path, encoding)}")) from None
+                raise _undecodable(source, path, encoding) from None
             files = [str(folder / f"piece_{number:06d}.csv") for number in batch]
             yield files
             for file in files:
@@ -383,12 +382,11 @@ def _read_pieces(con: duckdb.DuckDBPyConnection, source: Source, path: Path, enc
     with contextlib.closing(_utf8_pieces(source, path, encoding, folder)) as batches:
         for files in batches:
             try:
-                if not sql:
+                first = not sql
+                if first:
                     sql = _parse_sql(_piece_columns(con, source, path, files[0], questions),
                                      questions)
-                    _parse(con, sql, files, year, first=True)
-                else:
-                    _parse(con, sql, files, year, first=False)
+                _parse(con, sql, files, year, first=first)
             except duckdb.InterruptException:
                 raise  # a statement timeout (query_timeout), not the file's fault
             except duckdb.Error as error:
