@@ -25,7 +25,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Mo
                  "CITYHEALTH_DUCKDB_MEMORY_LIMIT", "CITYHEALTH_DUCKDB_THREADS",
                  "CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "CITYHEALTH_QUERY_TIMEOUT_SECONDS",
                  "CITYHEALTH_TASK_TIMEOUT_SECONDS", "CITYHEALTH_REPORT_DOCUMENTS",
-                 "CITYHEALTH_REPORT_WORKERS"):
+                 "CITYHEALTH_REPORT_WORKERS", "CITYHEALTH_DBT_THREADS"):
         monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
     yield monkeypatch
@@ -99,6 +99,8 @@ def test_valid_values_are_typed(fresh: pytest.MonkeyPatch) -> None:
      "e.g. 4GB or 512MB, got '80%'"),
     ("CITYHEALTH_DUCKDB_THREADS", "0",
      "CITYHEALTH_DUCKDB_THREADS must be a whole number of at least 1, got '0'"),
+    ("CITYHEALTH_DBT_THREADS", "four",
+     "CITYHEALTH_DBT_THREADS must be a whole number of at least 1, got 'four'"),
     ("CITYHEALTH_REPORT_WORKERS", "none",
      "CITYHEALTH_REPORT_WORKERS must be a whole number of at least 1, got 'none'"),
     ("CITYHEALTH_REPORT_DOCUMENTS", "docx,odt",
@@ -123,9 +125,13 @@ def test_duckdb_resources_and_time_limits_are_typed(fresh: pytest.MonkeyPatch,
     fresh.setenv("CITYHEALTH_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
     fresh.setenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "600")
     fresh.setenv("CITYHEALTH_TASK_TIMEOUT_SECONDS", "0")
+    assert settings().dbt_threads == 4
+    fresh.setenv("CITYHEALTH_DBT_THREADS", " 2 ")
+    settings.cache_clear()
     cfg = settings()
     assert (cfg.duckdb_memory_limit, cfg.duckdb_threads, cfg.duckdb_temp_directory) == \
         ("1.5GiB", 2, tmp_path / "spill")
+    assert cfg.dbt_threads == 2
     assert (cfg.query_timeout, cfg.task_timeout) == (600.0, 0.0)
 
 

@@ -79,8 +79,20 @@ def test_build_ran_seeds_models_data_tests_and_unit_tests(built: Built) -> None:
     assert kinds.get("unit_test", 0) >= 22
     assert kinds.get("exposure", 0) >= 5
     # dbt writes under CITYHEALTH_HOME, never into the repository
-    assert (built.home / "dbt" / "target" / "manifest.json").exists()
+    assert (built.home / "dbt" / "target" / "run_results.json").exists()
+    assert (built.home / "dbt" / "target" / "partial_parse.msgpack").exists()
     print(f"dbt build on the fixture: {built.seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_nodes_ran_on_the_threads_of_the_setting(built: Built) -> None:
+    """dbt ran CITYHEALTH_DBT_THREADS nodes at a time (4 unless set), and what ran is in
+    run_results.json, which the platform writes itself (not dbt: it would serialise the
+    whole manifest too, a second of every dbt task)."""
+    threads = {result["thread_id"] for result in built.run_results["results"]}
+    assert len(threads) == settings_module.DBT_THREADS_DEFAULT == 4, threads
+    assert built.run_results["elapsed_time"] > 0
+    assert built.run_results["metadata"]["dbt_version"].startswith("1.11")
 
 
 @pytest.mark.slow
@@ -196,10 +208,17 @@ LAYERS = ("staging", "intermediate", "marts", "published")
 
 
 @pytest.mark.slow
-def test_models_depend_only_on_their_own_or_earlier_layers(built: Built) -> None:
+def test_models_depend_only_on_their_own_or_earlier_layers(
+        built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
     """Airflow builds layer by layer (orchestration.pipeline.DBT_LAYERS): a model that reads
     a later layer would fail on a fresh warehouse even though a whole `dbt build` passes."""
+    from cityhealth.warehouse.dbt import run_dbt
+
+    monkeypatch.setenv("CITYHEALTH_HOME", str(built.home))
+    settings_module.settings.cache_clear()
+    run_dbt(["parse"])  # writes target/manifest.json (a build writes only run_results.json)
     manifest = json.loads((built.home / "dbt" / "target" / "manifest.json").read_text())
+    settings_module.settings.cache_clear()
     nodes = manifest["nodes"]
 
     def layer(node: dict) -> int:
