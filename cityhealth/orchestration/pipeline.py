@@ -267,13 +267,19 @@ def publish_release(period: str, run_id: str) -> dict:
 
 def write_reports(kind: str, period: str, release_dir: str | None = None) -> list[str]:
     """The reports of one kind for the period, from the given release (default: latest)."""
+    from cityhealth.core.settings import settings
     from cityhealth.reports import writer
     from cityhealth.reports.documents import write_documents
 
-    report_set = writer(kind)(Period.parse(period).label,
-                              Path(release_dir) if release_dir else None)
-    # Word and PDF beside each report page (not the annual reports' list of cities)
-    documents = write_documents([p for p in report_set.files if p.suffix == ".html"])
+    formats = settings().report_documents
+    report_set = writer(kind, formats)(Period.parse(period).label,
+                                       Path(release_dir) if release_dir else None)
+    # Word and PDF beside each report page (not the annual reports' list of cities):
+    # those the writer did not write beside its pages itself
+    pending = [p for p in report_set.files
+               if p.suffix == ".html" and p not in report_set.documents]
+    documents = [*(f for files in report_set.documents.values() for f in files),
+                 *write_documents(pending, formats)]
     log.info("%s reports for %s: %d files (%d Word/PDF), open %s", kind, period,
              len(report_set.files) + len(documents), len(documents), report_set.index)
     return [str(p) for p in [*report_set.files, *documents]]

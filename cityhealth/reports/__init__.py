@@ -20,8 +20,13 @@ from cityhealth.reports.html import ReportSet
 KINDS = ("annual", "monthly", "quarterly", "five_year")
 
 
-def writer(kind: str) -> Callable[..., ReportSet]:
+def writer(kind: str, formats: tuple[str, ...] = ()) -> Callable[..., ReportSet]:
     """``writer(kind)(period, release_dir=None, out_dir=None)`` writes one kind's files.
+
+    ``formats`` (``docx``, ``pdf``): the documents a writer that shares its pages among
+    processes (annual) writes beside each page itself, in the process that wrote the
+    page (``ReportSet.documents``); the other writers' single page is left to the
+    caller (``cityhealth.reports.documents.write_documents``).
 
     Imported on demand: the charts load matplotlib.
     """
@@ -29,7 +34,7 @@ def writer(kind: str) -> Callable[..., ReportSet]:
         from cityhealth.reports.annual import write_annual_reports
 
         return lambda period, release_dir=None, out_dir=None: write_annual_reports(
-            int(period), release_dir, out_dir)
+            int(period), release_dir, out_dir, formats)
     if kind == "monthly":
         from cityhealth.reports.monthly import write_monthly_dispatch
 

@@ -504,14 +504,18 @@ def _standard(row) -> str:
 
 
 def write_annual_reports(year: int, release_dir: Path | None = None,
-                         out_dir: Path | None = None) -> ReportSet:
-    """One HTML report per city for the check year, an index page and a workbook.
+                         out_dir: Path | None = None,
+                         formats: tuple[str, ...] = ()) -> ReportSet:
+    """One HTML report per city for the check year, an index page and a workbook; with
+    ``formats`` (``docx``, ``pdf``), each city report's Word and PDF files beside it
+    (``ReportSet.documents``).
 
     A year the release holds but without city rows still gets its index page, which
     says what is missing; a year outside the release's years is refused (ValueError).
-    The city pages are shared among the report workers (``cityhealth.reports.workers``):
-    helpers write theirs from the same release while this process writes its own, the
-    workbook and the index page.
+    The cities are shared among the report workers (``cityhealth.reports.workers``):
+    helpers write theirs from the same release, each page followed by its documents,
+    while this process writes its own share, the workbook, the maps and the index page.
+    This process's share is the smaller one, since the workbook is its alone.
     """
     out_dir = out_dir or settings().reports_dir / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -524,26 +528,29 @@ def write_annual_reports(year: int, release_dir: Path | None = None,
             "from pub_health_index where area_level = 'city' and period_year = ? "
             "order by rank_in_province nulls last, sort_order, area_code", [year]).fetchall()
         folder = _release_folder(con)
-        mine, *others = shares([code for code, *_ in cities])
+        *others, mine = shares([code for code, *_ in cities])
         with helpers() as started:
             started += [Helper(__name__, ["--year", str(year), "--release", str(folder),
-                                          "--out", str(out_dir), *share],
+                                          "--out", str(out_dir),
+                                          "--formats", ",".join(formats), *share],
                                f"城市体检报告 {year} of {', '.join(share)}")
                         for share in others]
-            pages = _city_pages(con, year, manifest, held, mine, out_dir)
             workbook = write_workbook(out_dir / WORKBOOK_FILE.format(year=year),
                                       f"{province()['area_name_zh']}{year}年度城市体检",
                                       _sheets(con, year))
             release_id = manifest.get("release_id", "")
             map_gaps: list[str] = []
             map_html = _province_maps(con, year, map_gaps)
+            written = _city_pages(con, year, manifest, held, mine, out_dir, formats)
             for helper in started:
-                pages.update({code: Path(path) for code, path in helper.result().items()})
-    files = [pages[code] for code, *_ in cities]
+                written.update({code: [Path(path) for path in paths]
+                                for code, paths in helper.result().items()})
+    files = [written[code][0] for code, *_ in cities]
     index_page = out_dir / "index.html"
     index_page.write_text(_index_page(year, release_id, held, cities, files, workbook,
                                       map_html, map_gaps), encoding="utf-8")
-    return ReportSet(str(year), [*files, workbook], index_page)
+    documents = {written[code][0]: written[code][1:] for code, *_ in cities} if formats else {}
+    return ReportSet(str(year), [*files, workbook], index_page, documents)
 
 
 def _held_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -560,8 +567,12 @@ def _release_folder(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def _city_pages(con: duckdb.DuckDBPyConnection, year: int, manifest: dict,
-                held: list[int], codes: list[str], out_dir: Path) -> dict[str, Path]:
-    """The city reports of ``codes``, written into ``out_dir``: {city code: file}."""
+                held: list[int], codes: list[str], out_dir: Path,
+                formats: tuple[str, ...] = ()) -> dict[str, list[Path]]:
+    """The city reports of ``codes``, written into ``out_dir``, each followed by its
+    documents of ``formats``: {city code: [page, *documents]}."""
+    from cityhealth.reports.documents import page_documents
+
     names = dict(con.execute("select area_code, area_name_zh from pub_health_index "
                              "where area_level = 'city' and period_year = ?",
                              [year]).fetchall())
@@ -570,14 +581,15 @@ def _city_pages(con: duckdb.DuckDBPyConnection, year: int, manifest: dict,
         _title, html_text = city_report(con, code, year, manifest, held)
         path = out_dir / f"城市体检报告_{code}_{names[code]}_{year}.html"
         path.write_text(html_text, encoding="utf-8")
-        pages[code] = path
+        pages[code] = [path, *page_documents(path, formats)]
     return pages
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cityhealth.reports.annual --year Y --release DIR --out DIR CODE ...``:
-    the city reports of those cities (a helper of :func:`write_annual_reports`); prints
-    ``{city code: file}`` as JSON."""
+    """``python -m cityhealth.reports.annual --year Y --release DIR --out DIR
+    [--formats docx,pdf] CODE ...``: the city reports of those cities and their
+    documents (a helper of :func:`write_annual_reports`); prints ``{city code: [page,
+    *documents]}`` as JSON."""
     import argparse
     import logging
 
@@ -585,12 +597,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, required=True)
     parser.add_argument("--release", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--formats", default="")
     parser.add_argument("codes", nargs="+")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    formats = tuple(f for f in args.formats.split(",") if f)
     with release(args.release, str(args.year)) as (con, manifest):
-        pages = _city_pages(con, args.year, manifest, _held_years(con), args.codes, args.out)
-    print_result({code: str(path) for code, path in pages.items()})
+        pages = _city_pages(con, args.year, manifest, _held_years(con), args.codes, args.out,
+                            formats)
+    print_result({code: [str(path) for path in paths] for code, paths in pages.items()})
     return 0
 
 

@@ -245,16 +245,19 @@ def write_docx(html_path: Path) -> Path:
     return target
 
 
+def page_documents(html_path: Path, formats: tuple[str, ...]) -> list[Path]:
+    """The documents of ``formats`` beside one page (no PDF without Pango)."""
+    files = []
+    if "docx" in formats:
+        files.append(write_docx(html_path))
+    pdf = write_pdf(html_path) if "pdf" in formats else None
+    if pdf is not None:
+        files.append(pdf)
+    return files
+
+
 def _write_each(html_paths: list[Path], formats: tuple[str, ...]) -> dict[Path, list[Path]]:
-    written: dict[Path, list[Path]] = {}
-    for path in html_paths:
-        files = written.setdefault(path, [])
-        if "docx" in formats:
-            files.append(write_docx(path))
-        pdf = write_pdf(path) if "pdf" in formats else None
-        if pdf is not None:
-            files.append(pdf)
-    return written
+    return {path: page_documents(path, formats) for path in html_paths}
 
 
 def write_documents(html_paths: list[Path], formats: tuple[str, ...] | None = None,

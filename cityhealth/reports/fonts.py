@@ -6,19 +6,21 @@ each page carries the subset of Noto Sans CJK SC (the charts' font, from the
 OpenType (CFF) font in base64 (about 50 KB for a city report; WOFF2 would need Brotli,
 which the project does not install).
 
-Subsetting the whole font (16 MB) takes about 1 s a page, so a process first cuts,
-once, a base font of the characters reports are made of (the reference seeds' texts,
-the sentences the dbt models write and the report writers' own), ~2 s, and cuts each
-page's subset from it (~0.2 s); a page with a character outside the base is cut from
-the whole font.
+Subsetting the whole font (16 MB) takes about 1 s a page, so a base font of the
+characters reports are made of (the reference seeds' texts, the sentences the dbt models
+write and the report writers' own) is cut once, ~2 s, and kept in ``<home>/cache``; each
+page's subset is cut from it (~0.2 s); a page with a character outside the base is cut
+from the whole font.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,17 +63,39 @@ def _cut(source: bytes | str, code_points: frozenset[int]) -> bytes:
     return buffer.getvalue()
 
 
+# Part of the base font's cache key: raise it when _cut changes what it makes.
+_CUT_VERSION = 1
+
+
 @lru_cache(maxsize=1)
 def _base() -> tuple[frozenset[int], bytes]:
-    """The characters reports are made of, and the font cut to them (once a process)."""
-    from cityhealth.core.settings import DBT_PROJECT_DIR, SEEDS_DIR
+    """The characters reports are made of, and the font cut to them.
+
+    Cut once per deployment: kept in ``<home>/cache/fonts`` under a key of the font file,
+    the characters and the way of cutting, so that a report task and each of its helper
+    processes read it instead of cutting it again (about 2 s each). Any change of the
+    seeds' or models' texts changes the characters, hence the key.
+    """
+    from cityhealth.core.settings import DBT_PROJECT_DIR, SEEDS_DIR, settings
     from cityhealth.reports.charts import cjk_font_path
 
     sources = [*SEEDS_DIR.glob("*.csv"), *DBT_PROJECT_DIR.glob("models/**/*.sql"),
                *Path(__file__).parent.glob("*.py")]
     text = "".join(path.read_text(encoding="utf-8") for path in sorted(sources))
     code_points = characters(text)
-    return code_points, _cut(str(cjk_font_path()), code_points)
+    font = cjk_font_path()
+    stat = font.stat()
+    key = hashlib.sha256(repr((_CUT_VERSION, str(font), stat.st_size, stat.st_mtime_ns,
+                               sorted(code_points))).encode()).hexdigest()[:24]
+    cached = settings().cache_dir / "fonts" / f"base-{key}.otf"
+    if cached.is_file():
+        return code_points, cached.read_bytes()
+    cut = _cut(str(font), code_points)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+    partial.write_bytes(cut)
+    os.replace(partial, cached)  # whole or not at all, whoever cuts it at the same time
+    return code_points, cut
 
 
 @lru_cache(maxsize=32)

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -96,11 +96,15 @@ def _visible(markup: str) -> str:
 
 @dataclass(frozen=True)
 class ReportSet:
-    """What one report run wrote for a period: the files and the index page to open."""
+    """What one report run wrote for a period: the files and the index page to open, and
+    the Word and PDF files it wrote itself beside its pages ({page: [files]}; a writer
+    that shares its pages among processes writes each page's documents where it wrote
+    the page)."""
 
     period: str
     files: list[Path]
     index: Path
+    documents: dict[Path, list[Path]] = field(default_factory=dict)
 
 
 def save_report(period: str, out_dir: Path | None, html_name: str, html_text: str,

@@ -6,6 +6,7 @@ holds some 300,000 cells, which openpyxl took about 7 s to serialise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +36,30 @@ def _cell(value):
     return value
 
 
+def _column(sheet, values: pd.Series) -> tuple[Callable, list]:
+    """How to write one column's cells, and its values as Excel takes them (None: empty).
+
+    Converted a column at a time, and written with the writer of its type, not
+    ``write`` (which works out each cell's type again): the same cells as
+    ``write(_cell(value))``, in about half the time (a check year's workbook holds some
+    600,000 cells).
+    """
+    dtype = values.dtype
+    present = values.notna().to_numpy()
+    if pd.api.types.is_bool_dtype(dtype) and present.all():
+        return sheet.write_boolean, values.to_numpy().tolist()
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        numbers = values.astype(object).to_numpy().tolist()
+        return sheet.write_number, [v if ok else None for v, ok in zip(numbers, present,
+                                                                       strict=True)]
+    if isinstance(dtype, pd.StringDtype):  # texts or missing, nothing else
+        texts = values.astype(object).to_numpy().tolist()
+        # an empty text is an empty cell, as write() makes it
+        return sheet.write_string, [v if ok and v != "" else None
+                                    for v, ok in zip(texts, present, strict=True)]
+    return sheet.write, [_cell(v) for v in values.astype(object).to_numpy().tolist()]
+
+
 def _width(column: str, values: pd.Series) -> float:
     longest = max([len(str(column))] + [len(str(v)) for v in values.head(200)])
     return min(max(8, longest * 2), 60)
@@ -62,11 +87,12 @@ def write_workbook(path: Path, title: str, sheets: dict[str, pd.DataFrame]) -> P
             sheet.write_string(0, 0, f"{title} · {name}", title_format)
             for index, column in enumerate(frame.columns):
                 sheet.write_string(1, index, str(column), header_format)
-            for row_number, row in enumerate(frame.itertuples(index=False), start=2):
+            columns = [_column(sheet, frame.iloc[:, index]) for index in range(frame.shape[1])]
+            for offset, row in enumerate(zip(*(values for _write, values in columns),
+                                             strict=True)):
                 for index, value in enumerate(row):
-                    value = _cell(value)
                     if value is not None:
-                        sheet.write(row_number, index, value)
+                        columns[index][0](offset + 2, index, value)
     finally:
         workbook.close()
     return path

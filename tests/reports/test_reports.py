@@ -59,9 +59,11 @@ def written(demo_platform: DemoPlatform, tmp_path_factory: pytest.TempPathFactor
         from cityhealth.reports.quarterly import write_quarterly_bulletin
 
         sets = {
+            # each city's Word and PDF written beside its page, by the process that
+            # wrote the page, as the DAGs' write_reports does
             "annual": write_annual_reports(demo_platform.check_year,
                                            demo_platform.releases[periods["annual"]],
-                                           out / "annual"),
+                                           out / "annual", ("docx", "pdf")),
             "monthly": write_monthly_dispatch(periods["monthly"],
                                               demo_platform.releases[periods["monthly"]],
                                               out / "monthly"),
@@ -426,13 +428,28 @@ def test_the_release_boundaries_join_the_published_index_for_every_area(
 @pytest.fixture(scope="module")
 def documents(written) -> dict[Path, list[Path]]:
     """Word and PDF beside every report page, as the DAGs' write_reports makes them: the
-    pages shared between this process and a helper process."""
+    annual city pages' by the annual writer (this process and a helper process, each
+    beside the pages it wrote), the other pages' shared between this process and a
+    helper process."""
     from cityhealth.reports.documents import write_documents
 
-    pages = [p for s in written.values() for p in s.files if p.suffix == ".html"]
+    pages = [p for kind, s in written.items() if kind != "annual"
+             for p in s.files if p.suffix == ".html"]
     files = write_documents(pages, ("docx", "pdf"), workers=2)
-    return {page: [f for f in files if f.parent == page.parent and f.stem == page.stem]
-            for page in pages}
+    return {**written["annual"].documents,
+            **{page: [f for f in files if f.parent == page.parent and f.stem == page.stem]
+               for page in pages}}
+
+
+def test_the_annual_writer_wrote_each_city_pages_documents_beside_it(written,
+                                                                     documents) -> None:
+    annual = written["annual"]
+    pages = [p for p in annual.files if p.suffix == ".html"]
+    assert len(pages) == len(CITIES)
+    assert list(annual.documents) == pages  # in the order of the pages, none left out
+    for page in pages:
+        assert annual.documents[page] == [page.with_suffix(".docx"), page.with_suffix(".pdf")]
+        assert all(f.stat().st_size > 0 for f in annual.documents[page])
 
 
 def test_city_pages_are_the_same_whether_shared_among_processes_or_not(
