@@ -68,6 +68,10 @@ def _report(planned: PlannedRun, result: DagRunResult, seconds: float, console: 
     mark = "ok" if result.state == "success" else result.state.upper()
     console.write(f"  {mark:>6}  {planned.label:<24} {seconds:5.0f} s   "
                   f"{done}/{len(result.task_states)} tasks   run {result.run_id}\n")
+    parts = result.task_time()
+    console.write(f"          task time {parts.pop('total'):.0f} s: "
+                  + ", ".join(f"{part} {value:.0f}" for part, value in parts.items() if value)
+                  + "\n")
     if result.state != "success":
         console.write(f"          failed tasks: {', '.join(result.failed_tasks)}\n")
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -133,6 +133,23 @@ def prepare_airflow(log_file: Path) -> None:
             raise RuntimeError(f"`airflow {' '.join(args)}` failed; see {log_file}")
 
 
+# The parts of a run's task time (DagRunResult.task_time), by task id.
+TASK_TIME_PARTS = ("ingest and validation", "dbt", "publish", "reports", "other")
+
+
+def task_time_part(task_id: str) -> str:
+    """Which part of a run a task's time belongs to (TASK_TIME_PARTS)."""
+    if task_id.endswith((".ingest", ".validate")):
+        return "ingest and validation"
+    if task_id.startswith("dbt."):
+        return "dbt"
+    if task_id in ("publish_release", "announce_release"):
+        return "publish"
+    if task_id == "write_reports":
+        return "reports"
+    return "other"
+
+
 @dataclass(frozen=True)
 class DagRunResult:
     dag_id: str
@@ -140,10 +157,20 @@ class DagRunResult:
     state: str
     task_states: dict[str, str]
     log_file: Path
+    # seconds each task ran (start to end), of the tasks that ran
+    task_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed_tasks(self) -> list[str]:
         return sorted(t for t, s in self.task_states.items() if s not in ("success", "skipped"))
+
+    def task_time(self) -> dict[str, float]:
+        """Seconds of task time by part (TASK_TIME_PARTS, in that order) and in "total":
+        where a run's time went, whatever ran beside what."""
+        parts = dict.fromkeys(TASK_TIME_PARTS, 0.0)
+        for task, seconds in self.task_seconds.items():
+            parts[task_time_part(task)] += seconds
+        return {**parts, "total": sum(parts.values())}
 
 
 def logical_date_for_check_year(check_year: int) -> str:
@@ -181,9 +208,13 @@ def run_dag(dag_id: str, logical_date: str, log_file: Path,
         raise RuntimeError(f"cannot list runs of {dag_id}: {runs.stderr[-2000:]}")
     latest = max(json.loads(_json_part(runs.stdout)), key=lambda r: r.get("start_date") or "")
     states = _airflow(["tasks", "states-for-dag-run", dag_id, latest["run_id"], "--output", "json"])
-    task_states = {_task_key(t): t.get("state") or "none"
-                   for t in json.loads(_json_part(states.stdout))}
-    return DagRunResult(dag_id, latest["run_id"], latest["state"], task_states, log_file)
+    instances = json.loads(_json_part(states.stdout))
+    task_states = {_task_key(t): t.get("state") or "none" for t in instances}
+    task_seconds = {_task_key(t): (datetime.fromisoformat(t["end_date"])
+                                   - datetime.fromisoformat(t["start_date"])).total_seconds()
+                    for t in instances if t.get("start_date") and t.get("end_date")}
+    return DagRunResult(dag_id, latest["run_id"], latest["state"], task_states, log_file,
+                        task_seconds)
 
 
 def _task_key(ti: dict) -> str:
@@ -314,5 +345,8 @@ def _record(dag_run, log_file: Path) -> DagRunResult:
             run.start_date = min(starts)
         states = {_task_key({"task_id": ti.task_id, "map_index": ti.map_index}):
                   str(getattr(ti.state, "value", ti.state) or "none") for ti in tis}
+        seconds = {_task_key({"task_id": ti.task_id, "map_index": ti.map_index}):
+                   (ti.end_date - ti.start_date).total_seconds()
+                   for ti in tis if ti.start_date and ti.end_date}
         state = str(getattr(run.state, "value", run.state))
-        return DagRunResult(run.dag_id, run.run_id, state, states, log_file)
+        return DagRunResult(run.dag_id, run.run_id, state, states, log_file, seconds)

@@ -106,6 +106,11 @@ def test_first_run_succeeds_and_publishes_the_index(platform: Path) -> None:
     result = run(platform)
     assert result.state == "success", (result.failed_tasks, result.log_file)
     assert all(state == "success" for state in result.task_states.values())
+    # how long each task ran, read back from Airflow, by part
+    assert set(result.task_seconds) == set(result.task_states)
+    parts = result.task_time()
+    assert min(parts["ingest and validation"], parts["dbt"], parts["reports"]) > 0
+    assert parts["total"] == pytest.approx(sum(result.task_seconds.values()))
     from cityhealth.warehouse.release import open_latest
 
     con = open_latest()
