@@ -4,7 +4,8 @@
   ``<source>.validate``), writing through the one-slot pool;
 * ``dbt_layers``: dbt built layer by layer (seeds → staging → intermediate → marts →
   published), one task each, leaving out what would come out the same (unchanged
-  seeds; in monthly and quarterly runs, what their sources do not feed); a failing
+  seeds; everything, when the warehouse was last built with the same vars from the
+  same deliveries; in monthly and quarterly runs, what their sources do not feed); a failing
   model fails its layer's task and the task log names the model and its error (one
   in-process dbt per layer instead of one dbt process per model: DuckDB has one
   writer, so per-model processes could only queue, each paying dbt's start-up);
@@ -100,7 +101,8 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
 
 @task(pool=WRITER_POOL)
 def dbt_build(layer: str, period: str, scope: str = "all") -> str:
-    """What was built: "seeded", "seeds unchanged", "whole" or "supervision"."""
+    """What was built: "seeded", "seeds unchanged", "unchanged", "whole" or
+    "supervision" (``pipeline.build_layer``)."""
     return pipeline.build_layer(layer, period, scope)
 
 

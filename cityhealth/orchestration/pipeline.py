@@ -152,18 +152,25 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
 
     * the seeds layer, while the seeds, their configuration and tests are those last
       seeded into this warehouse;
+    * every layer, while the warehouse is what this build would make: its last build
+      (whole, or the supervision part on top of a current rest) was of the same project
+      and vars from the same deliveries, every source's. The five-year assessment and
+      the appraisal that follow the plan's last check year build with that year's vars,
+      so they find the warehouse their annual run left;
     * with ``scope="supervision"`` (monthly and quarterly runs), every model that its
       sources do not feed, while the warehouse was last built whole from the same
       project, vars and annual deliveries: then only SUPERVISION_SOURCES' descendants.
       Otherwise the layer is built whole, and a whole build of every layer records that.
 
-    Returns what was done: "seeded", "seeds unchanged", "whole" or "supervision".
+    Returns what was done: "seeded", "seeds unchanged", "unchanged", "whole" or
+    "supervision".
     """
     from cityhealth.warehouse import dbt_state
     from cityhealth.warehouse.connection import write_slot
     from cityhealth.warehouse.dbt import run_dbt
 
     run_vars = dbt_vars(period)
+    last = layer == list(DBT_LAYERS)[-1]
     with write_slot() as con:  # the check, the build and its record: one writer
         if layer == "seeds":
             fingerprint = dbt_state.seeds_fingerprint()
@@ -172,39 +179,50 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
                          "last seeded into this warehouse (%s): not seeded again",
                          fingerprint[:12])
                 return "seeds unchanged"
-            dbt_state.forget(con, dbt_state.SEEDS, dbt_state.MODELS)
+            dbt_state.forget(con, dbt_state.SEEDS, dbt_state.MODELS, dbt_state.WHOLE)
             run_dbt(dbt_layer_args(layer), vars=run_vars)
             dbt_state.record(con, dbt_state.SEEDS, fingerprint)
             return "seeded"
-        fingerprint = dbt_state.models_fingerprint(run_vars, _annual_batches(con))
+        whole = dbt_state.models_fingerprint(run_vars, _batches(con, every_source=True))
+        if dbt_state.recorded(con, dbt_state.WHOLE) == whole:
+            log.info("the warehouse is what this build would make (its last build was of "
+                     "the same project and vars %s from the same deliveries): %s not "
+                     "built again", run_vars, layer)
+            return "unchanged"
+        dbt_state.forget(con, dbt_state.WHOLE)
+        fingerprint = dbt_state.models_fingerprint(run_vars, _batches(con, every_source=False))
         if scope == "supervision" and dbt_state.recorded(con, dbt_state.MODELS) == fingerprint:
             log.info("the warehouse was last built whole for the same vars, project and "
                      "annual deliveries: %s rebuilds only what the feeds and registers feed",
                      layer)
             run_dbt(dbt_layer_args(layer, scope), vars=run_vars)
+            if last:
+                dbt_state.record(con, dbt_state.WHOLE, whole)
             return "supervision"
         dbt_state.forget(con, dbt_state.MODELS)
         run_dbt(dbt_layer_args(layer), vars=run_vars)
-        if layer == list(DBT_LAYERS)[-1]:
+        if last:
             dbt_state.record(con, dbt_state.MODELS, fingerprint)
+            dbt_state.record(con, dbt_state.WHOLE, whole)
         return "whole"
 
 
-def _annual_batches(con) -> list[tuple[str, str]]:
-    """(batch, status) of every batch of a source outside SUPERVISION_CADENCES: what a
-    whole build read besides the feeds and registers."""
+def _batches(con, *, every_source: bool) -> list[tuple[str, str]]:
+    """(batch, status) of every batch of every source, or (``every_source`` false) of
+    every source outside SUPERVISION_CADENCES: what a whole build read besides the feeds
+    and registers."""
     from cityhealth.ingestion.registry import sources
 
-    others = sorted(s.source_id for s in sources().values()
-                    if s.cadence not in SUPERVISION_CADENCES)
+    chosen = sorted(s.source_id for s in sources().values()
+                    if every_source or s.cadence not in SUPERVISION_CADENCES)
     exists = con.execute("select count(*) from information_schema.tables where "
                          "table_catalog = current_database() and table_schema = 'raw' "
                          "and table_name = 'load_batches'").fetchone()[0]
-    if not exists or not others:
+    if not exists or not chosen:
         return []
     return con.execute(
         "select batch_id, status from raw.load_batches where source_id in "
-        f"({', '.join('?' for _ in others)}) order by batch_id", others).fetchall()
+        f"({', '.join('?' for _ in chosen)}) order by batch_id", chosen).fetchall()
 
 
 def latest_annual_period() -> str:

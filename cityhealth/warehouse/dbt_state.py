@@ -13,6 +13,15 @@ carries its own):
   deliveries in force) of the last build of every model that succeeded. A monthly
   or quarterly run rebuilds only what its sources feed while it is unchanged, since the
   rest of the warehouse is then exactly what a full build would make again.
+* ``whole``: the same as ``models`` but over every delivery in force, the feeds' and
+  registers' too, recorded when the last layer of a build succeeded (whole, or the
+  supervision part on top of a current rest). While it is unchanged the warehouse is
+  what any build with those vars would make, and a run leaves dbt out altogether: the
+  five-year assessment and the appraisal that follow the plan's last check year, or a
+  rerun of a period with nothing new. Every dbt command that may change the
+  warehouse starts by forgetting it (the project's on-run-start hook), so that a build
+  from a shell never leaves a record behind; raw rows changed by hand rather than by a
+  delivery are not seen either: build by hand, or forget the record.
 
 A record is forgotten before the build it describes starts and written when it has
 succeeded, so a build that failed part way never leaves a record behind. The caller
@@ -32,11 +41,12 @@ from cityhealth.core.settings import DBT_PROJECT_DIR
 
 SEEDS = "seeds"
 MODELS = "models"
+WHOLE = "whole"
 
 STATE_SQL = """
 create schema if not exists dbt_state;
 create table if not exists dbt_state.fingerprints (
-    what varchar primary key,     -- seeds | models
+    what varchar primary key,     -- seeds | models | whole
     fingerprint varchar not null, -- sha256 (hex) of what the build read
     recorded_at timestamptz not null default current_timestamp
 );
