@@ -183,14 +183,13 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
             run_dbt(dbt_layer_args(layer), vars=run_vars)
             dbt_state.record(con, dbt_state.SEEDS, fingerprint)
             return "seeded"
-        whole = dbt_state.models_fingerprint(run_vars, _batches(con, every_source=True))
+        whole, fingerprint = dbt_state.models_fingerprints(run_vars, *_batches(con))
         if dbt_state.recorded(con, dbt_state.WHOLE) == whole:
             log.info("the warehouse is what this build would make (its last build was of "
                      "the same project and vars %s from the same deliveries): %s not "
                      "built again", run_vars, layer)
             return "unchanged"
         dbt_state.forget(con, dbt_state.WHOLE)
-        fingerprint = dbt_state.models_fingerprint(run_vars, _batches(con, every_source=False))
         if scope == "supervision" and dbt_state.recorded(con, dbt_state.MODELS) == fingerprint:
             log.info("the warehouse was last built whole for the same vars, project and "
                      "annual deliveries: %s rebuilds only what the feeds and registers feed",
@@ -207,22 +206,24 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
         return "whole"
 
 
-def _batches(con, *, every_source: bool) -> list[tuple[str, str]]:
-    """(batch, status) of every batch of every source, or (``every_source`` false) of
-    every source outside SUPERVISION_CADENCES: what a whole build read besides the feeds
-    and registers."""
+def _batches(con) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(batch, status) of every batch: of every source, and of every source outside
+    SUPERVISION_CADENCES (what a whole build read besides the feeds and registers)."""
     from cityhealth.ingestion.registry import sources
 
-    chosen = sorted(s.source_id for s in sources().values()
-                    if every_source or s.cadence not in SUPERVISION_CADENCES)
+    supervision = {s.source_id for s in sources().values()
+                   if s.cadence in SUPERVISION_CADENCES}
+    known = sorted(sources())
     exists = con.execute("select count(*) from information_schema.tables where "
                          "table_catalog = current_database() and table_schema = 'raw' "
                          "and table_name = 'load_batches'").fetchone()[0]
-    if not exists or not chosen:
-        return []
-    return con.execute(
-        "select batch_id, status from raw.load_batches where source_id in "
-        f"({', '.join('?' for _ in chosen)}) order by batch_id", chosen).fetchall()
+    if not exists or not known:
+        return [], []
+    rows = con.execute(
+        "select source_id, batch_id, status from raw.load_batches where source_id in "
+        f"({', '.join('?' for _ in known)}) order by batch_id", known).fetchall()
+    return ([(batch, status) for _source, batch, status in rows],
+            [(batch, status) for source, batch, status in rows if source not in supervision])
 
 
 def latest_annual_period() -> str:

@@ -70,26 +70,36 @@ def _files(project: Path, names: tuple[str, ...] | None) -> list[Path]:
     return sorted(files)
 
 
-def _digest(names: tuple[str, ...] | None, extra: str = "") -> str:
+def _file_digests(names: tuple[str, ...] | None) -> list[tuple[bytes, bytes]]:
+    """(path below the project, sha256 of the content) of each file of ``names`` (None:
+    the whole project)."""
+    project = Path(DBT_PROJECT_DIR)
+    return [(path.relative_to(project).as_posix().encode(),
+             hashlib.sha256(path.read_bytes()).digest()) for path in _files(project, names)]
+
+
+def _digest(files: list[tuple[bytes, bytes]], extra: str = "") -> str:
     from dbt.version import __version__ as dbt_version
 
-    project = Path(DBT_PROJECT_DIR)
     digest = hashlib.sha256(f"dbt {dbt_version}\0{extra}\0".encode())
-    for path in _files(project, names):
-        digest.update(path.relative_to(project).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, content in files:
+        digest.update(name + b"\0")
+        digest.update(content)
     return digest.hexdigest()
 
 
 def seeds_fingerprint() -> str:
     """The fingerprint of what the seeds layer reads (see the module docstring)."""
-    return _digest(SEED_INPUTS)
+    return _digest(_file_digests(SEED_INPUTS))
 
 
-def models_fingerprint(dbt_vars: dict, inputs: list) -> str:
-    """The fingerprint of the whole dbt project built with ``dbt_vars`` from ``inputs``
-    (what the caller knows of the data it reads, e.g. the batches in force)."""
-    return _digest(None, json.dumps([dbt_vars, inputs], sort_keys=True, default=str))
+def models_fingerprints(dbt_vars: dict, *inputs: list) -> tuple[str, ...]:
+    """The fingerprint of the whole dbt project built with ``dbt_vars`` from each of
+    ``inputs`` (what the caller knows of the data it reads, e.g. the batches in force),
+    the project's files read once for all of them."""
+    files = _file_digests(None)
+    return tuple(_digest(files, json.dumps([dbt_vars, data], sort_keys=True, default=str))
+                 for data in inputs)
 
 
 def seed_names() -> list[str]:
