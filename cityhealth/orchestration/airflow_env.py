@@ -343,10 +343,11 @@ def _record(dag_run, log_file: Path) -> DagRunResult:
         starts = [ti.start_date for ti in tis if ti.start_date]
         if starts:
             run.start_date = min(starts)
-        states = {_task_key({"task_id": ti.task_id, "map_index": ti.map_index}):
-                  str(getattr(ti.state, "value", ti.state) or "none") for ti in tis}
-        seconds = {_task_key({"task_id": ti.task_id, "map_index": ti.map_index}):
-                   (ti.end_date - ti.start_date).total_seconds()
-                   for ti in tis if ti.start_date and ti.end_date}
+        states, seconds = {}, {}
+        for ti in tis:
+            key = _task_key({"task_id": ti.task_id, "map_index": ti.map_index})
+            states[key] = str(getattr(ti.state, "value", ti.state) or "none")
+            if ti.start_date and ti.end_date:
+                seconds[key] = (ti.end_date - ti.start_date).total_seconds()
         state = str(getattr(run.state, "value", run.state))
         return DagRunResult(run.dag_id, run.run_id, state, states, log_file, seconds)
