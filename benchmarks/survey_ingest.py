@@ -220,8 +220,7 @@ def step_ingest(export: str, home: str, year: int) -> dict:
         setattr(owner, name, wrapper)
 
     kind = run.kind_module(source("survey").kind)
-    timed(deliveries, "delivery_of", "sha256", phases)
-    timed(deliveries, "archive", "archive_copy", phases)
+    timed(deliveries, "receive", "sha256_and_archive_copy", phases)  # the two overlap
     timed(kind, "load", "load", phases)
     # inside load (private helpers of cityhealth/ingestion/survey_export.py, timed when present)
     # the direct way (a clean export; transcoding overlaps the insert) ...

@@ -65,7 +65,7 @@ def landed_files(spec: Source, period: str) -> list[Path]:
 
 def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
     """Archive, record and load one delivered file; a bad one is quarantined."""
-    delivery = deliveries.delivery_of(spec, period, path)
+    delivery, archived = deliveries.receive(spec, period, path)
     with writer() as con:
         earlier = deliveries.already_received(con, delivery)
         if earlier:
@@ -75,7 +75,6 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
             note = f"retrying {path.name}: an earlier load of it was interrupted"
             log.warning("%s: %s", spec.source_id, note)
             deliveries.forget_interrupted(con, delivery)
-        archived = deliveries.archive(delivery)
         deliveries.record_received(con, delivery, archived)
         # the load's transaction holds only what the load writes: a kind's load may roll
         # it back and begin again (the survey export's careful second read)
@@ -91,9 +90,11 @@ def ingest_file(spec: Source, period: str, path: Path) -> BatchOutcome:
             # not the sender's fault: the task fails, the delivery stays received but not
             # loaded, and the next run loads it again (an interrupted load, see above)
             con.rollback()
+            deliveries.drop_rows(con, delivery)
             raise
         except Exception as error:  # noqa: BLE001 - any failure quarantines this batch only
             con.rollback()
+            deliveries.drop_rows(con, delivery)  # rows a load had committed already
             if isinstance(error, DeliveryError):
                 message = str(DeliveryError(error.source_id, path.name, error.problems))
             else:

@@ -8,6 +8,7 @@ still load.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -71,6 +72,10 @@ def test_demo_deliveries_load_into_raw_with_metadata(landed: Path) -> None:
     assert frame["loaded_at"].notna().all()
     for archive_path, sha in zip(frame["archive_path"], frame["sha256"], strict=True):
         assert Path(archive_path).name.startswith(sha)
+        assert hashlib.sha256(Path(archive_path).read_bytes()).hexdigest() == sha
+    # one copy per delivery, no copy left half-made
+    assert sorted(p.name for p in settings().archive_dir.iterdir()) == sorted(
+        Path(path).name for path in frame["archive_path"])
     [(cells, counties)] = query(
         "select count(*), count(distinct area_code) from raw.department_values")
     assert counties == len(COUNTIES) and cells > len(COUNTIES) * 80
@@ -88,6 +93,9 @@ def test_same_bytes_again_is_a_no_op(landed: Path) -> None:
     outcomes = ingest_source("dept_wr", YEAR)
     assert [o.status for o in outcomes] == ["duplicate", "duplicate"]
     assert len(batches()) == 1
+    # the bytes are archived once; the copy made while the duplicate was hashed is gone
+    assert [p.name for p in settings().archive_dir.iterdir()] == [
+        Path(batches()["archive_path"].iloc[0]).name]
     assert query("select count(*) from raw.department_values")[0][0] == len(COUNTIES)
 
 

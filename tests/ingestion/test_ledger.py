@@ -22,8 +22,10 @@ from cityhealth.ingestion.run import ingest_source
 YEAR = "2025"
 
 # The ingest of the survey in a child process: the survey module's load inserts every
-# row (inside the load's transaction), then says so in the marker file and waits to be
-# killed, as a process killed between its rows and its commit.
+# row, then says so in the marker file and waits to be killed, as a process killed
+# before the batch's status is committed. (A clean export's rows are committed a moment
+# before that, their row numbers are set in the load's last transaction: the kill comes
+# between the two commits.)
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
@@ -57,6 +59,16 @@ def survey_rows() -> int:
     con = duckdb.connect(str(settings().warehouse_path), read_only=True)
     try:
         return con.execute("select count(*) from raw.survey_responses").fetchone()[0]
+    finally:
+        con.close()
+
+
+def row_numbers() -> tuple[int, int, int]:
+    """Smallest, largest and how many different survey row numbers."""
+    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
+    try:
+        return con.execute("select min(row_number), max(row_number), "
+                           "count(distinct row_number) from raw.survey_responses").fetchone()
     finally:
         con.close()
 
@@ -104,10 +116,12 @@ def test_a_load_killed_part_way_is_loaded_in_full_by_the_next_run(
     path, rows = big_survey
     marker = tmp_path / "rows-inserted"
     kill_during_load(marker)
-    assert int(marker.read_text()) == rows  # killed with every row inserted, none committed
-    # the kill left the ledger row of a load that began and never ended, and no rows
+    assert int(marker.read_text()) == rows  # killed with every row inserted
+    # the kill left the ledger row of a load that began and never ended, and its rows
+    # without their numbers, which nothing downstream reads (the batch is not loaded)
     assert ledger() == [(path.name, "received", None)]
-    assert survey_rows() == 0
+    assert survey_rows() == rows
+    assert row_numbers() == (0, 0, 1)
 
     with caplog.at_level(logging.WARNING, logger="cityhealth.ingestion.run"):
         [outcome] = ingest_source("survey", YEAR)
@@ -117,11 +131,34 @@ def test_a_load_killed_part_way_is_loaded_in_full_by_the_next_run(
     assert f"survey: {message}" in caplog.messages
     assert ledger() == [(path.name, "loaded", rows)]
     assert survey_rows() == rows
+    assert row_numbers() == (1, rows, rows)
 
     # loaded now: the same bytes again are a duplicate, and nothing is retried
     [again] = ingest_source("survey", YEAR)
     assert (again.status, again.note) == ("duplicate", None)
     assert survey_rows() == rows
+
+
+def test_a_load_that_fails_after_committing_its_rows_leaves_none_of_them(
+        big_survey: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean export's rows are committed before they are numbered: a failure while
+    numbering them quarantines the batch and deletes its rows."""
+    from cityhealth.ingestion import survey_export
+
+    path, rows = big_survey
+
+    def fail(con: duckdb.DuckDBPyConnection, batch_id: str) -> None:
+        assert con.execute("select count(*) from raw.survey_responses "
+                           "where batch_id = ?", [batch_id]).fetchone()[0] == rows
+        raise RuntimeError("numbering failed (the test)")
+    monkeypatch.setattr(survey_export, "_number_rows", fail)
+
+    [outcome] = ingest_source("survey", YEAR)
+
+    assert outcome.status == "quarantined", outcome
+    assert "numbering failed (the test)" in outcome.error
+    assert ledger() == [(path.name, "quarantined", None)]
+    assert survey_rows() == 0
 
 
 def test_a_quarantined_delivery_counts_as_received(big_survey: tuple[Path, int]) -> None:
