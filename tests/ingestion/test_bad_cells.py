@@ -15,7 +15,6 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -24,6 +23,7 @@ from cityhealth.ingestion import department_file, third_party_file
 from cityhealth.ingestion.registry import source
 from cityhealth.ingestion.run import ingest_source
 from cityhealth.ingestion.tables import Placeholder
+from tests.reads import query
 
 YEAR = "2025"
 
@@ -38,14 +38,6 @@ def drop(landing: Path, source_id: str, name: str, data: bytes) -> Path:
 
 def delivered(landing: Path, source_id: str) -> Path:
     return min((landing / source_id / YEAR).iterdir(), key=lambda p: p.stat().st_mtime)
-
-
-def query(sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def quarantined(landing: Path, source_id: str, name: str) -> str:

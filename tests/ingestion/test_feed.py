@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 import requests
 
@@ -24,6 +23,7 @@ from cityhealth.ingestion.department_feed import FeedUnavailable, fetch
 from cityhealth.ingestion.registry import source, sources
 from cityhealth.ingestion.run import ingest_source, pull
 from tests.geography import COUNTIES
+from tests.reads import query as warehouse
 
 TOKEN = "test-token"
 PERIOD = "2025-07"
@@ -54,14 +54,6 @@ def feed(feed_server: str, cityhealth_home: Path, monkeypatch: pytest.MonkeyPatc
 
 def queue(feed: str, *faults: str, match: str = "/EE/") -> None:
     requests.post(f"{feed}/_faults", json={"match": match, "faults": list(faults)}, timeout=5)
-
-
-def warehouse(sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_all_pages_are_pulled_loaded_and_validated(feed: str) -> None:

@@ -27,6 +27,7 @@ from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.registry import sources
 from cityhealth.ingestion.run import ingest_all, ingest_source
 from tests.geography import COUNTIES, FIRST_CITY, FIRST_COUNTY, PROVINCE, unknown_county_code
+from tests.reads import query
 
 YEAR = "2025"
 
@@ -35,14 +36,6 @@ def batches() -> pd.DataFrame:
     con = duckdb.connect(str(settings().warehouse_path), read_only=True)
     try:
         return con.execute("select * from raw.load_batches order by received_at").df()
-    finally:
-        con.close()
-
-
-def query(sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

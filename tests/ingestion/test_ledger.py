@@ -18,6 +18,7 @@ import pytest
 
 from cityhealth.core.settings import REPO_ROOT, settings
 from cityhealth.ingestion.run import ingest_source
+from tests.reads import query
 
 YEAR = "2025"
 
@@ -47,30 +48,18 @@ CHILD = textwrap.dedent("""
 
 
 def ledger() -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute("select original_name, status, rows from raw.load_batches "
-                           "where source_id = 'survey' order by received_at").fetchall()
-    finally:
-        con.close()
+    return query("select original_name, status, rows from raw.load_batches "
+                 "where source_id = 'survey' order by received_at")
 
 
 def survey_rows() -> int:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute("select count(*) from raw.survey_responses").fetchone()[0]
-    finally:
-        con.close()
+    return query("select count(*) from raw.survey_responses")[0][0]
 
 
 def row_numbers() -> tuple[int, int, int]:
     """Smallest, largest and how many different survey row numbers."""
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute("select min(row_number), max(row_number), "
-                           "count(distinct row_number) from raw.survey_responses").fetchone()
-    finally:
-        con.close()
+    return query("select min(row_number), max(row_number), "
+                 "count(distinct row_number) from raw.survey_responses")[0]
 
 
 @pytest.fixture

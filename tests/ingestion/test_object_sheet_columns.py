@@ -19,8 +19,8 @@ from tests.ingestion.test_objects import (  # noqa: F401  (parents: a fixture)
     load,
     parents,
     point_in,
-    query,
 )
+from tests.reads import query
 
 pytestmark = pytest.mark.usefixtures("parents")  # the compound XQ1 and its own parents
 

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 import shapely
@@ -24,18 +23,11 @@ from cityhealth.demo.generator.files import write_table
 from cityhealth.demo.generator.objects import FINDING_HEADER, OBJECT_HEADER
 from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.run import BatchOutcome, ingest_source
+from tests.reads import query
 
 YEAR = "2025"
 COUNTY, COUNTY_ZH = "360102", "东湖区"
 OTHER = "360103"  # 西湖区, beside it
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def point_in(code: str) -> tuple[float, float]:

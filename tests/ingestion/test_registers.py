@@ -6,25 +6,16 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cityhealth.core.reference import seed_rows
-from cityhealth.core.settings import settings
 from cityhealth.demo.generator.registers import PROJECTS_PER_COUNTY
 from cityhealth.expectations.gate import validate_pending
 from cityhealth.ingestion.run import ingest_source
 from tests.geography import CITIES, COUNTIES, FIRST_COUNTY
+from tests.reads import query
 
 PERIOD = "2025-07"
-
-
-def query(sql: str) -> list[tuple]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_both_registers_load_and_pass_validation(landed: Path) -> None:
