@@ -104,11 +104,11 @@ def forget_interrupted(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> No
 
 
 def receive(source: Source, period: str, path: Path) -> tuple[Delivery, Path]:
-    """The delivery and its copy in the archive (as :func:`archive`), made at the same
-    time: the copy (the kernel's) runs in a thread while this one hashes the file, so a
-    3 GB export costs the longer of the two (about 2.3 s), not both (3.5 s). The copy
-    is named by its content once the hash is known; bytes archived before (a duplicate,
-    a retry) are kept as they are and the new copy is dropped."""
+    """The delivery and its copy in the archive, byte for byte and named by its content
+    (``archive/<sha256>.<ext>``). The copy (the kernel's) runs in a thread while this
+    one hashes the file, so a 3 GB export costs the longer of the two (about 2.3 s),
+    not both (3.5 s). Bytes archived before (a duplicate, a retry) are kept as they are
+    and the new copy is dropped."""
     folder = settings().archive_dir
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{uuid.uuid4().hex}{path.suffix.lower()}.part"
@@ -117,29 +117,12 @@ def receive(source: Source, period: str, path: Path) -> tuple[Delivery, Path]:
             copying = pool.submit(shutil.copyfile, path, partial)
             delivery = delivery_of(source, period, path)
             copying.result()
-        target = _archived(delivery)
-        if target.exists():
-            partial.unlink()
-        else:
+        target = folder / f"{delivery.sha256}{path.suffix.lower()}"
+        if not target.exists():
             partial.rename(target)
     finally:
-        partial.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)  # not renamed: archived before, or a failure
     return delivery, target
-
-
-def _archived(delivery: Delivery) -> Path:
-    return settings().archive_dir / f"{delivery.sha256}{delivery.path.suffix.lower()}"
-
-
-def archive(delivery: Delivery) -> Path:
-    """Keep the delivery byte for byte, named by its content."""
-    target = _archived(delivery)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(delivery.path, partial)
-        partial.rename(target)
-    return target
 
 
 def record_received(con: duckdb.DuckDBPyConnection, delivery: Delivery, archived: Path,

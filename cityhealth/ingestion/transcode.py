@@ -108,13 +108,11 @@ def transcode_piece(path: str, start: int, end: int, encoding: str, header: byte
             if not chunk:
                 break
             left -= len(chunk)
-            block = rest + chunk if rest else chunk
-            cut = block.rfind(b"\n") + 1 if left > 0 else len(block)
-            if cut == 0:  # no line end yet: read on
-                rest = block
-                continue
-            block, rest = (block[:cut], block[cut:]) if cut < len(block) else (block, b"")
-            written += out.write(_decode(block, encoding, faster).encode("utf-8"))
+            rest += chunk
+            cut = rest.rfind(b"\n") + 1 if left > 0 else len(rest)
+            if cut:  # else no line end yet: read on
+                written += out.write(_decode(rest[:cut], encoding, faster).encode("utf-8"))
+                rest = rest[cut:]
         if rest:
             written += out.write(_decode(rest, encoding, faster).encode("utf-8"))
     return written

@@ -138,9 +138,9 @@ def test_bad_deliveries_beside_good_ones_leave_the_published_figures_unchanged(
         # (what the kill leaves: the ledger row 'received', no rows)
         retried = drop(ee, "生态环境局_重报.csv",
                        ("\r\n".join(ee_lines) + "\r\n").encode("utf-8"))
-        delivery = deliveries.delivery_of(source("dept_ee"), str(YEAR), retried)
+        delivery, archived = deliveries.receive(source("dept_ee"), str(YEAR), retried)
         with writer() as con:
-            deliveries.record_received(con, delivery, deliveries.archive(delivery))
+            deliveries.record_received(con, delivery, archived)
         # bad: a value of implausible magnitude (the quality gate)
         drop(wr, "水利局_数量级.csv",
              ("\r\n".join(edited(lines, 2, "990000")) + "\r\n").encode("utf-8-sig"))
