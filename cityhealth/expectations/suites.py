@@ -261,23 +261,25 @@ def survey_responses(period: int) -> SuitePlan:
     # Only the columns the rules need, numbers as int64/float64 (GX compares those
     # vectorised, other dtypes one value at a time in Python). respondent_key (64 hex
     # characters) becomes a 63-bit integer that is equal exactly when the keys are: its
-    # hash when no two keys of the batch share one, else (a duplicate or a collision) the
-    # data row of the key's first answer sheet.
+    # hash (63 bits) where no other sheet of the batch shares that hash, else (a repeat
+    # respondent, or two keys colliding) the data row of the key's first answer sheet.
     # No window function and no UNION: a window over a UNION ALL of two scans of the
     # batch (the earlier shape of this query) can hang DuckDB 1.5 with every worker idle
     # (benchmarks/README.md, "Known upstream issue"). The first data row per key is an
-    # aggregate, computed only when the hashes are not distinct, and joined back.
+    # aggregate over the sheets whose hash is shared only (a web survey's repeats are a
+    # few in a hundred), joined back: grouping all 10 million keys by their text took
+    # more than the rest of the query. list_count counts the answers given (not null).
     frame_sql = f"""
         with batch as not materialized (
             select row_number, respondent_key, area_code, duration_seconds,
                    list_min(answers) as min_score, list_max(answers) as max_score,
-                   len(list_filter(answers, a -> a is not null)) as scored
+                   list_count(answers) as scored,
+                   (hash(respondent_key) >> 1)::bigint as key_hash
             from raw.survey_responses
             where batch_id = $batch_id
         ),
-        keys as (
-            select count(distinct hash(respondent_key)) = count(*) as hashes_distinct
-            from batch
+        shared as (
+            select key_hash from batch group by 1 having count(*) > 1
         ),
         counties as (
             select area_code, count(*)::bigint as county_respondents from batch group by 1
@@ -285,7 +287,7 @@ def survey_responses(period: int) -> SuitePlan:
         first_rows as (
             select respondent_key, min(row_number) as first_row
             from batch
-            where not (select hashes_distinct from keys)
+            where key_hash in (select key_hash from shared)
             group by 1
         )
         select
@@ -298,8 +300,7 @@ def survey_responses(period: int) -> SuitePlan:
              and batch.scored >= {int(cfg['straight_lining_min_questions'])})::tinyint
                 as is_straight_liner,
             counties.county_respondents,
-            coalesce(first_rows.first_row, (hash(batch.respondent_key) >> 1)::bigint)
-                as respondent_key
+            coalesce(first_rows.first_row, batch.key_hash) as respondent_key
         from batch
         left join counties using (area_code)
         left join first_rows using (respondent_key)

@@ -16,6 +16,7 @@ import pytest
 
 from cityhealth.core.reference import questionnaire_for_year, seed_frame
 from cityhealth.expectations.gate import ValidationFailed, raise_if_failed, validate_pending
+from cityhealth.expectations.suites import batch_frame, gx_context, survey_responses
 from cityhealth.warehouse.connection import writer
 from tests.geography import unknown_county_code
 
@@ -197,6 +198,26 @@ def test_survey_batches(cityhealth_home: Path) -> None:
     assert set(warned) == {"county_respondents", "area_code"}
     assert COUNTIES[0] in str(warned["area_code"].examples)
     assert COUNTIES[1] in str(warned["county_respondents"].examples)
+
+
+def test_survey_frame_keys_are_equal_exactly_for_the_same_respondent(
+        cityhealth_home: Path) -> None:
+    """A repeat respondent's sheets share one key, the data row of the first sheet; every
+    other sheet has a key of its own; the answers given are counted without the blanks."""
+    rows = survey_rows()
+    rows[7] = ("k2", *rows[7][1:])                      # k2 again, after its data row 3
+    rows[9] = ("k2", *rows[9][1:])                      # and a third time
+    rows[4] = (rows[4][0], rows[4][1], rows[4][2], [None] * 20 + [4] * 4)
+    add_survey("s_keys", rows)
+    with writer() as con:
+        gx_context()
+        frame = batch_frame(con, survey_responses(2025), "s_keys", 2025)
+    keys = dict(zip(frame.row_number, frame.respondent_key, strict=True))
+    assert keys[3] == keys[8] == keys[10] == 3
+    others = [key for row, key in keys.items() if row not in (3, 8, 10)]
+    assert len(set(others)) == len(others) == len(rows) - 3 and 3 not in others
+    straight = dict(zip(frame.row_number, frame.is_straight_liner, strict=True))
+    assert straight[5] == 0            # four answers alike are fewer than the rule's minimum
 
 
 def test_third_party_batches(cityhealth_home: Path) -> None:
