@@ -74,6 +74,9 @@ class DbtBuildError(RuntimeError):
         super().__init__(f"dbt {command} failed ({len(failures)} node(s)):\n{lines}")
 
 
+# the suffix of the table dbt writes a model into before it takes the model's name
+_TEMPORARY_SUFFIX = "__dbt_tmp"
+
 # dbt's own header above the database's message ("Runtime Error in model x (path)")
 _HEADER = re.compile(r"^\w+ Error in \w+ \S+ \(.*\)$")
 
@@ -111,7 +114,9 @@ def _failures(result: Any) -> list[str]:
             continue
         node = node_result.node
         label = f"{node.resource_type} {node.name}"
-        failures.append(f"{label} [{status}]: {_first_line(node_result.message)}")
+        # a contract's constraint fails on the table being built, "<model>__dbt_tmp"
+        message = _first_line(node_result.message).replace(_TEMPORARY_SUFFIX + ".", ".")
+        failures.append(f"{label} [{status}]: {message}")
     return failures
 
 

@@ -205,6 +205,43 @@ def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth
     assert raised.value.failures and len(raised.value.failures) == 1
 
 
+@pytest.mark.slow
+def test_a_null_in_a_not_null_column_stops_its_model_and_names_the_column(
+        built: Built, cityhealth_home: Path) -> None:
+    """Table models declare their columns' types and not-null columns in an enforced
+    contract: a null stops the model as its table is written, the error names the table
+    and the column, and the table as it was stays."""
+    import shutil
+
+    from cityhealth.core.periods import Period
+    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
+
+    copy = cityhealth_home / "copy" / built.warehouse.name
+    copy.parent.mkdir()
+    shutil.copyfile(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        before = con.execute("select count(*) from marts.fct_dimension_score").fetchone()
+        # the weights of one dimension left empty in the reference table
+        con.execute("update reference.ref_index_weights set weight = null "
+                    "where dimension_code = 'EL'")
+    finally:
+        con.close()
+    with pytest.raises(DbtBuildError) as raised:
+        run_dbt(["run", "--select", "fct_dimension_score"], warehouse_path=copy,
+                vars=Period.annual(CHECK_YEAR).dbt_vars())
+    assert raised.value.failures == [
+        "model fct_dimension_score [error]: Constraint Error: NOT NULL constraint failed: "
+        "fct_dimension_score.dimension_weight"]
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.fct_dimension_score").fetchone() == before
+        assert con.execute("select count(*) from marts.fct_dimension_score "
+                           "where dimension_weight is null").fetchone() == (0,)
+    finally:
+        con.close()
+
+
 LAYERS = ("staging", "intermediate", "marts", "published")
 
 
