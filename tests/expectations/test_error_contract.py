@@ -9,7 +9,6 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cityhealth.core.settings import settings
@@ -17,6 +16,7 @@ from cityhealth.expectations.gate import validate_pending
 from cityhealth.expectations.suites import message, rules
 from cityhealth.ingestion.run import ingest_source
 from tests.ingestion import conftest as ingestion
+from tests.reads import query
 
 # the demo deliveries of the ingestion tests (tests/ingestion/conftest.py)
 small_profile, demo_landing, landed = (ingestion.small_profile, ingestion.demo_landing,
@@ -53,12 +53,9 @@ def county(lines: list[str], row: int) -> str:
 
 
 def status_and_error(batch_id: str) -> tuple[str, str]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute("select status, error from raw.load_batches where batch_id = ?",
-                           [batch_id]).fetchone()
-    finally:
-        con.close()
+    [found] = query("select status, error from raw.load_batches where batch_id = ?",
+                    [batch_id])
+    return found
 
 
 def quarantine_folder(batch_id: str) -> Path:

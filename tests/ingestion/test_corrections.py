@@ -29,6 +29,7 @@ from cityhealth.core import settings as settings_module
 from cityhealth.core.periods import Period
 from tests.geography import FIRST_CITY
 from tests.published_figures import figures
+from tests.reads import query
 
 YEAR = 2025
 
@@ -356,12 +357,8 @@ def test_a_correction_that_empties_cells_is_quarantined_listing_what_would_disap
         "更正版不得把已报送的数值改为空值：请在这些单元格填回数值；确需撤回某个数值，请书面说明，"
         "由数据管理员处理 (a correction must not turn values already delivered into missing "
         "ones) (3 rows): " + "; ".join(text for _, text in listed))
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        statuses = dict(con.execute("select batch_id, status from raw.load_batches "
-                                    "where source_id = 'dept_wr'").fetchall())
-    finally:
-        con.close()
+    statuses = dict(query("select batch_id, status from raw.load_batches "
+                          "where source_id = 'dept_wr'"))
     assert statuses == {first.batch_id: "promoted", outcome.batch_id: "quarantined"}
     error_txt = (settings().quarantine_dir / outcome.batch_id.replace(":", "_") / "error.txt")
     assert all(text in error_txt.read_text(encoding="utf-8") for _, text in listed)

@@ -22,6 +22,7 @@ from cityhealth.demo.feed_server import make_server
 from cityhealth.ingestion.department_feed import FeedUnavailable, fetch
 from cityhealth.ingestion.registry import source, sources
 from cityhealth.ingestion.run import ingest_source
+from tests.reads import query
 
 TOKEN = "test-token"
 PERIOD = "2025-06"
@@ -56,12 +57,8 @@ def queue(feed: str, *faults: str) -> None:
 
 
 def status_of(batch_id: str) -> str:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return con.execute("select status from raw.load_batches where batch_id = ?",
-                           [batch_id]).fetchone()[0]
-    finally:
-        con.close()
+    [(status,)] = query("select status from raw.load_batches where batch_id = ?", [batch_id])
+    return status
 
 
 def quarantined_then_loaded(feed: str) -> str:

@@ -189,12 +189,8 @@ def test_a_bad_file_quarantines_itself_and_the_good_one_beside_it_is_promoted(
     assert rest[1].startswith("- dept_wr: 数量级.csv: 1 of 6 checks failed")
     assert "data row 2, column 再生水利用量(万吨): 990000万吨, 最大合理值 100000万吨" in text
 
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        statuses = dict(con.execute("select original_name, status from raw.load_batches "
-                                    "where source_id = 'dept_wr'").fetchall())
-    finally:
-        con.close()
+    statuses = dict(query("select original_name, status from raw.load_batches "
+                          "where source_id = 'dept_wr'"))
     assert statuses == {good.name: "promoted", "文字.csv": "quarantined",
                         "数量级.csv": "quarantined"}
     # the next run finds nothing new: the good delivery stays in force

@@ -9,13 +9,13 @@ import os
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from cityhealth.core.reference import survey_questions
 from cityhealth.core.settings import settings
 from cityhealth.ingestion.errors import shown
 from cityhealth.ingestion.run import ingest_source
+from tests.reads import query
 
 YEAR = "2025"
 
@@ -41,12 +41,8 @@ def quarantined(landing: Path, source_id: str, name: str) -> str:
     assert bad.status == "quarantined", bad
     folder = settings().quarantine_dir / bad.batch_id.replace(":", "_")
     assert (folder / "error.txt").read_text(encoding="utf-8") == bad.error + "\n"
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        assert con.execute("select status from raw.load_batches where batch_id = ?",
-                           [bad.batch_id]).fetchall() == [("quarantined",)]
-    finally:
-        con.close()
+    assert query("select status from raw.load_batches where batch_id = ?",
+                 [bad.batch_id]) == [("quarantined",)]
     return bad.error
 
 

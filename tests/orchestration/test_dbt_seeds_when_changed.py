@@ -17,6 +17,7 @@ import pytest
 
 from cityhealth.core.settings import DBT_PROJECT_DIR, settings
 from cityhealth.warehouse.dbt import DbtBuildError
+from tests.reads import query
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +38,7 @@ def scratch_project(tmp_path: Path, cityhealth_home: Path,
 
 
 def _units() -> set[str]:
-    con = duckdb.connect(str(settings().warehouse_path), read_only=True)
-    try:
-        return {unit for (unit,) in con.execute("select unit_zh from reference.ref_units")
-                .fetchall()}
-    finally:
-        con.close()
+    return {unit for (unit,) in query("select unit_zh from reference.ref_units")}
 
 
 def test_seeds_are_seeded_only_when_they_changed(scratch_project: Path) -> None:
