@@ -328,36 +328,54 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
     """Transcode the export in pieces on every core (``cityhealth.ingestion.transcode``)
     and yield the UTF-8 piece files in file order, as many at a time as there are
     workers, while the next ones are being transcoded; each list is deleted once the
-    caller comes back for the next. Close the generator to stop the workers."""
+    caller comes back for the next. Close the generator to stop the workers.
+
+    The cuts are guessed at line ends; when one falls inside a quoted cell (a cell with
+    a line break, where the workers' quote counts do not balance), the rest of the
+    export, from the first piece not yet given out, is cut again with the quotes counted
+    and transcoded anew."""
     with open(path, "rb") as handle:
         header = handle.read(transcode.header_end(path))
     try:
         header = header.decode(encoding).encode("utf-8")
     except UnicodeDecodeError:
         raise _undecodable(source, path, encoding) from None
-    jobs = [{"piece": number, "path": str(path), "start": start, "end": end,
-             "encoding": encoding, "header": "" if start == 0 else header.decode("utf-8"),
-             "target": str(folder / f"piece_{number:06d}.csv")}
-            for number, (start, end) in enumerate(transcode.pieces(path, PIECE_BYTES))]
-    workers = transcode.Workers(_transcoders(), jobs)
-    try:
-        pieces, done = len(jobs), 0
-        while done < pieces:
-            batch = [done]
-            try:
-                workers.wait(done)
-                while batch[-1] + 1 < pieces and len(batch) < workers.count:
-                    workers.wait(batch[-1] + 1)
-                    batch.append(batch[-1] + 1)
-            except UnicodeDecodeError:
-                raise _undecodable(source, path, encoding) from None
-            files = [str(folder / f"piece_{number:06d}.csv") for number in batch]
-            yield files
-            for file in files:
-                Path(file).unlink()
-            done = batch[-1] + 1
-    finally:
-        workers.close()
+    start, exact, named = 0, False, 0  # named: piece files named so far
+    while True:
+        jobs = [{"piece": number, "path": str(path), "start": begin, "end": end,
+                 "encoding": encoding, "header": "" if begin == 0 else header.decode("utf-8"),
+                 "target": str(folder / f"piece_{named + number:06d}.csv")}
+                for number, (begin, end) in enumerate(
+                    transcode.pieces(path, PIECE_BYTES, start, exact=exact))]
+        named += len(jobs)
+        workers = transcode.Workers(_transcoders(), jobs)
+        try:
+            pieces, done = len(jobs), 0
+            while done < pieces:
+                batch = [done]
+                try:
+                    workers.wait(done)
+                    while batch[-1] + 1 < pieces and len(batch) < workers.count:
+                        workers.wait(batch[-1] + 1)
+                        batch.append(batch[-1] + 1)
+                except UnicodeDecodeError:
+                    raise _undecodable(source, path, encoding) from None
+                except transcode.CutInsideQuotes as inside:
+                    log.info("%s: %s; cutting the rest of %s with its quotes counted",
+                             source.source_id, inside, path.name)
+                    break
+                files = [jobs[number]["target"] for number in batch]
+                yield files
+                for file in files:
+                    Path(file).unlink()
+                done = batch[-1] + 1
+            else:
+                return
+        finally:
+            workers.close()
+        for piece in jobs[done:]:  # written ahead by the workers, not given out
+            Path(piece["target"]).unlink(missing_ok=True)
+        start, exact = jobs[done]["start"], True
 
 
 def _piece_columns(con: duckdb.DuckDBPyConnection, source: Source, path: Path, first: str,

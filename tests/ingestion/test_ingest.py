@@ -345,15 +345,24 @@ def careful_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_a_survey_export_in_pieces_keeps_its_rows_and_row_numbers(
         landed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cityhealth.ingestion import transcode
+
     pieces_landed(landed, monkeypatch, 4096)
     careful = careful_reads(monkeypatch)
-    lines, _ = csv_lines(landed, "survey")
-    # a quoted name with a line break and a quote in it, where a cut could fall
-    cells = lines[200].split(",")
-    cells[3] = '"李\r\n""四"""'
-    lines[200] = ",".join(cells)
+    original, _ = csv_lines(landed, "survey")
     export = delivered(landed, "survey")
-    export.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    # a quoted name with a line break and a quote in it, in a line where a cut guessed
+    # at a line end falls inside it: the rest of the export is cut again, quotes counted
+    name = '"李\r\n""四"""'
+    for row in range(200, len(original)):
+        lines = set_cell(row, 3, name)(list(original))
+        data = ("\r\n".join(lines) + "\r\n").encode("gb18030")
+        export.write_bytes(data)
+        cell = data.index(name.encode("gb18030"))
+        if any(cell < end < cell + len(name) for _, end in transcode.pieces(export, 4096)):
+            break
+    else:
+        pytest.fail("no line puts the quoted line break at a guessed cut")
 
     [outcome] = ingest_source("survey", YEAR)
 

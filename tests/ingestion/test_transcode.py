@@ -30,10 +30,11 @@ def test_a_piece_comes_out_as_the_same_characters_in_utf8(
         content = text(seed)
         source.write_bytes(content.encode("gb18030"))
         size = source.stat().st_size
-        written = transcode.transcode_piece(str(source), 0, size, "gb18030", b"h\n",
-                                            str(target))
+        done = transcode.transcode_piece(str(source), 0, size, "gb18030", b"h\n",
+                                         str(target))
         assert target.read_bytes() == b"h\n" + content.encode("utf-8")
-        assert written == target.stat().st_size
+        assert done.written == target.stat().st_size
+        assert done.quotes == content.count('"')
         # a piece from a line end to the end, as the pieces are cut
         start = content.encode("gb18030").index(b"\n") + 1
         transcode.transcode_piece(str(source), start, size, "gb18030", b"", str(target))
@@ -64,3 +65,74 @@ def test_an_undecodable_byte_stops_the_piece(
         with pytest.raises(UnicodeDecodeError):
             transcode.transcode_piece(str(source), 0, source.stat().st_size, "gb18030",
                                       b"", str(tmp_path / "piece.csv"))
+
+
+# --- where the pieces are cut ---------------------------------------------------------
+
+def lines_file(path: Path, rows: int, quoted: dict[int, str] | None = None) -> bytes:
+    """A CSV of ``rows`` lines of varying length (GB18030); line k's second cell is
+    ``quoted[k]`` where given."""
+    rng = random.Random(rows)
+    lines = ["编号,姓名,答案"]
+    for k in range(rows):
+        cell = (quoted or {}).get(k, "张" * rng.randint(1, 9))
+        lines.append(f"{k},{cell},{'满意' * rng.randint(1, 30)}")
+    data = ("\r\n".join(lines) + "\r\n").encode("gb18030")
+    path.write_bytes(data)
+    return data
+
+
+def transcoded(path: Path, ranges: list[tuple[int, int]], folder: Path) -> list[int]:
+    """Transcode the ranges with the workers; the numbers of the pieces awaited before
+    one raised CutInsideQuotes (all of them when none did)."""
+    jobs = [{"piece": k, "path": str(path), "start": a, "end": b, "encoding": "gb18030",
+             "header": "", "target": str(folder / f"p{k}.csv")}
+            for k, (a, b) in enumerate(ranges)]
+    workers = transcode.Workers(2, jobs)
+    awaited = []
+    try:
+        for k in range(len(jobs)):
+            workers.wait(k)
+            awaited.append(k)
+    except transcode.CutInsideQuotes as inside:
+        assert inside.number == k
+    finally:
+        workers.close()
+    return awaited
+
+
+def test_guessed_cuts_are_line_ends_and_cover_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    data = lines_file(source, 3000)
+    for size in (100, 4096, 65537):
+        ranges = list(transcode.pieces(source, size))
+        assert ranges == list(transcode.pieces(source, size, exact=True))  # no quotes
+        assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+        ends, starts = [end for _, end in ranges[:-1]], [start for start, _ in ranges[1:]]
+        assert ends == starts
+        assert all(data[end - 1:end] == b"\n" for _, end in ranges)
+        # no longer than asked, unless a line is (then up to the line's end)
+        assert all(end - start <= size or b"\n" not in data[start:start + size - 1]
+                   for start, end in ranges[:-1])
+
+
+def test_a_guessed_cut_inside_a_quoted_cell_is_told_and_the_exact_one_is_not(
+        tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    size = 4096
+    for row in range(40, 3000):  # a quoted line break where a guessed cut falls
+        data = lines_file(source, 3000, {row: '"李\r\n""四"""'})
+        cell = data.index('"李'.encode("gb18030"))
+        guessed = list(transcode.pieces(source, size))
+        inside = [k for k, (_, end) in enumerate(guessed) if cell < end < cell + 8]
+        if inside:
+            break
+    assert inside, "no row puts the quoted line break at a guessed cut"
+    assert transcoded(source, guessed, tmp_path) == list(range(inside[0]))
+
+    exact = list(transcode.pieces(source, size, exact=True))
+    assert not [end for _, end in exact if cell < end < cell + 8]
+    assert transcoded(source, exact, tmp_path) == list(range(len(exact)))
+    text = "".join((tmp_path / f"p{k}.csv").read_bytes().decode("utf-8")
+                   for k in range(len(exact)))
+    assert text == data.decode("gb18030")
