@@ -327,8 +327,9 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
                  folder: Path) -> Iterator[list[str]]:
     """Transcode the export in pieces on every core (``cityhealth.ingestion.transcode``)
     and yield the UTF-8 piece files in file order, as many at a time as there are
-    workers, while the next ones are being transcoded; each list is deleted once the
-    caller comes back for the next. Close the generator to stop the workers.
+    workers and every later one already written, while the next ones are being
+    transcoded; each list is deleted once the caller comes back for the next. Close the
+    generator to stop the workers.
 
     The cuts are guessed at line ends; when one falls inside a quoted cell (a cell with
     a line break, where the workers' quote counts do not balance), the rest of the
@@ -357,6 +358,10 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
                     workers.wait(done)
                     while batch[-1] + 1 < pieces and len(batch) < workers.count:
                         workers.wait(batch[-1] + 1)
+                        batch.append(batch[-1] + 1)
+                    # and every piece already written after those: fewer, longer
+                    # statements, each ending with one thread idle for less time
+                    while batch[-1] + 1 < pieces and workers.ready(batch[-1] + 1):
                         batch.append(batch[-1] + 1)
                 except UnicodeDecodeError:
                     raise _undecodable(source, path, encoding) from None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -198,6 +199,7 @@ class Workers:
         self.count = len(self.processes)
         self.pieces = len(jobs)
         self._quotes = 0  # in the pieces awaited so far
+        self._said = [b""] * self.count  # what each worker said beyond the answers taken
         for number, job in enumerate(jobs):
             stdin = self.processes[number % self.count].stdin
             stdin.write(json.dumps(job) + "\n")
@@ -210,9 +212,28 @@ class Workers:
         the end of the piece falls inside a quoted cell (not for the last piece: a file
         that ends inside quotes is DuckDB's to refuse), TranscodeError for anything
         else."""
-        process = self.processes[number % self.count]
-        line = process.stdout.readline()
-        answer = json.loads(line) if line else {"error": f"worker ended ({process.wait()})"}
+        self._take(number, block=True)
+
+    def ready(self, number: int) -> bool:
+        """Whether piece ``number`` is written, without waiting: as :meth:`wait` when it
+        is (the piece then counts as awaited), False when it is not yet."""
+        return self._take(number, block=False)
+
+    def _take(self, number: int, block: bool) -> bool:
+        worker = number % self.count
+        process = self.processes[worker]
+        descriptor = process.stdout.fileno()  # read unbuffered: select() tells what is there
+        while b"\n" not in self._said[worker]:
+            if not block and not select.select([descriptor], [], [], 0)[0]:
+                return False
+            chunk = os.read(descriptor, 1 << 16)
+            if not chunk:
+                self._said[worker] += json.dumps(
+                    {"error": f"worker ended ({process.wait()})"}).encode() + b"\n"
+                break
+            self._said[worker] += chunk
+        line, _, self._said[worker] = self._said[worker].partition(b"\n")
+        answer = json.loads(line)
         if answer.get("undecodable"):
             raise UnicodeDecodeError("transcode", b"", 0, 1, answer["undecodable"])
         if answer.get("error") or answer.get("piece") != number:
@@ -220,6 +241,7 @@ class Workers:
         self._quotes += answer["quotes"]
         if self._quotes % 2 and number + 1 < self.pieces:
             raise CutInsideQuotes(number)
+        return True
 
     def close(self) -> None:
         for process in self.processes:
@@ -230,8 +252,9 @@ class Workers:
 
 
 def _serve() -> None:
-    for line in sys.stdin:
-        job = json.loads(line)
+    # every job first, up to the end of the input: the caller then never waits for a
+    # pipe's room while writing them (a job carries the header line: 3 KB for a survey)
+    for job in [json.loads(line) for line in sys.stdin]:
         try:
             done = transcode_piece(job["path"], job["start"], job["end"], job["encoding"],
                                    job["header"].encode("utf-8"), job["target"])

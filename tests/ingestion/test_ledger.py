@@ -233,11 +233,13 @@ def test_a_load_in_pieces_past_the_query_limit_fails_its_task_not_the_delivery(
     """A GB18030 export read in pieces (transcoded by worker processes) that runs past the
     statement limit: the task fails with the time limit's error, the delivery is not
     quarantined as unreadable, no piece is left behind, and the next run loads it."""
-    from cityhealth.ingestion import survey_export
+    from cityhealth.ingestion import survey_export, transcode
     from cityhealth.warehouse.connection import QueryTimeoutError
 
     path, rows = big_survey
-    monkeypatch.setattr(survey_export, "PIECE_BYTES", 8192)  # some 600 pieces: seconds
+    monkeypatch.setattr(survey_export, "PIECE_BYTES", 8192)  # some 600 pieces ...
+    # ... in some 300 statements (two pieces each, none more: seconds)
+    monkeypatch.setattr(transcode.Workers, "ready", lambda self, number: False)
     monkeypatch.setenv("CITYHEALTH_DUCKDB_THREADS", "2")
     monkeypatch.setenv("CITYHEALTH_QUERY_TIMEOUT_SECONDS", "1")
     settings.cache_clear()

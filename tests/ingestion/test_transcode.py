@@ -136,3 +136,43 @@ def test_a_guessed_cut_inside_a_quoted_cell_is_told_and_the_exact_one_is_not(
     text = "".join((tmp_path / f"p{k}.csv").read_bytes().decode("utf-8")
                    for k in range(len(exact)))
     assert text == data.decode("gb18030")
+
+
+def test_ready_tells_a_written_piece_without_waiting_for_one_being_written(
+        tmp_path: Path) -> None:
+    """What lets the caller hand DuckDB every piece already written at once: ``ready``
+    answers at once, False while the piece is still being written (here: its worker
+    waits for a reader of its target, a named pipe), True once it is."""
+    import os
+    import signal
+    import time
+
+    source = tmp_path / "export.csv"
+    source.write_bytes("编号\n1\n2\n".encode("gb18030"))
+    middle = len("编号\n1\n".encode("gb18030"))
+    pending = tmp_path / "p1.csv"
+    os.mkfifo(pending)
+    jobs = [{"piece": k, "path": str(source), "start": start, "end": end,
+             "encoding": "gb18030", "header": "", "target": str(tmp_path / f"p{k}.csv")}
+            for k, (start, end) in enumerate([(0, middle), (middle, source.stat().st_size)])]
+    workers = transcode.Workers(1, jobs)
+    try:
+        workers.wait(0)
+
+        def waited(signum, frame):
+            raise AssertionError("ready() waited for a piece still being written")
+        previous = signal.signal(signal.SIGALRM, waited)
+        signal.alarm(5)
+        try:
+            assert not workers.ready(1)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        with open(pending, "rb") as out:
+            assert out.read() == b"2\n"
+        deadline = time.monotonic() + 10
+        while not workers.ready(1):
+            assert time.monotonic() < deadline, "the written piece was never ready"
+            time.sleep(0.01)
+    finally:
+        workers.close()
