@@ -192,7 +192,11 @@ def test_survey_batches(cityhealth_home: Path) -> None:
     # the same respondent twice is told (the statistics keep the later sheet), not refused
     assert {o.column for o in results["s_bad"].warnings} == {"respondent_key"}
     assert results["s_warn"].success
-    assert {o.column for o in results["s_warn"].warnings} == {"is_speeder", "is_straight_liner"}
+    warned = {o.column: o for o in results["s_warn"].warnings}
+    assert set(warned) == {"speeder_share", "straight_liner_share"}
+    # a tenth of the sheets are both: the share is said as it is
+    assert warned["speeder_share"].examples == ["实际 observed 0.1"]
+    assert warned["straight_liner_share"].examples == ["实际 observed 0.1"]
     assert results["s_thin"].success
     warned = {o.column: o for o in results["s_thin"].warnings}
     assert set(warned) == {"county_respondents", "area_code"}
