@@ -36,5 +36,5 @@ with DAG(
         return pipeline.appraisal_period(period)
 
     label = appraisal_label(check_year())
-    built = dag_parts.dbt_layers(label, trigger_rule="all_success")
+    built = dag_parts.dbt_steps(label, trigger_rule="all_success")
     built >> dag_parts.publish(label, dag_parts.APPRAISAL_RELEASE)

@@ -2,10 +2,11 @@
 
 One run per check year (data interval = the calendar year, China time): ingest
 every annual source for that year, validate each batch, build the marts with dbt
-layer by layer, publish an immutable release (announced on the Asset
-``cityhealth_annual_release``) and write the city reports. A source whose delivery
-fails parsing or validation fails its own task; the others go on, the marts are
-built from what passed, and the run ends failed so that the data engineer sees it.
+(the seeds when they changed, then every model in one build), publish an immutable
+release (announced on the Asset ``cityhealth_annual_release``) and write the city
+reports. A source whose delivery fails parsing or validation fails its own task; the
+others go on, the marts are built from what passed, and the run ends failed so that
+the data engineer sees it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ with DAG(
 
     period = check_period()
     validated = dag_parts.source_groups("annual", period)
-    built = dag_parts.dbt_layers(period)
+    built = dag_parts.dbt_steps(period)
     validated >> built
     released = dag_parts.publish(period, dag_parts.ANNUAL_RELEASE)
     built >> released

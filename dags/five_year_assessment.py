@@ -44,7 +44,7 @@ with DAG(
     year = check_year()
     gate = closes_plan_period(year)
     label = plan_period_label(year)
-    built = dag_parts.dbt_layers(label, trigger_rule="all_success")
+    built = dag_parts.dbt_steps(label, trigger_rule="all_success")
     gate >> label >> built
     released = dag_parts.publish(label, dag_parts.FIVE_YEAR_RELEASE)
     built >> released

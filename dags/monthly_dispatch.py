@@ -37,7 +37,7 @@ with DAG(
 
     period = dispatch_period()
     validated = dag_parts.source_groups("monthly", period)
-    built = dag_parts.dbt_layers(period, scope="supervision")
+    built = dag_parts.dbt_steps(period, scope="supervision")
     validated >> built
     released = dag_parts.publish(period, dag_parts.MONTHLY_RELEASE)
     built >> released

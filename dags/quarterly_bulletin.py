@@ -36,7 +36,7 @@ with DAG(
 
     period = bulletin_period()
     validated = dag_parts.source_groups("quarterly", period)
-    built = dag_parts.dbt_layers(period, scope="supervision")
+    built = dag_parts.dbt_steps(period, scope="supervision")
     validated >> built
     released = dag_parts.publish(period, dag_parts.QUARTERLY_RELEASE)
     built >> released

@@ -2,13 +2,14 @@
 
 * ``source_groups``: one task group per source of a cadence (``<source>.ingest`` →
   ``<source>.validate``), writing through the one-slot pool;
-* ``dbt_layers``: dbt built layer by layer (seeds → staging → intermediate → marts →
-  published), one task each, leaving out what would come out the same (unchanged
-  seeds; everything, when the warehouse was last built with the same vars from the
-  same deliveries; in monthly and quarterly runs, what their sources do not feed); a failing
-  model fails its layer's task and the task log names the model and its error (one
-  in-process dbt per layer instead of one dbt process per model: DuckDB has one
-  writer, so per-model processes could only queue, each paying dbt's start-up);
+* ``dbt_steps``: dbt in two tasks, ``dbt.seeds`` then ``dbt.models`` (every model,
+  staging to published, with its data tests in one invocation), leaving out what would
+  come out the same (unchanged seeds; everything, when the warehouse was last built with
+  the same vars from the same deliveries; in monthly and quarterly runs, what their
+  sources do not feed); a failing model or test fails its task and the task log names
+  it and its error (one in-process dbt per step instead of one dbt process per model:
+  DuckDB has one writer, so per-model processes could only queue, each paying dbt's
+  start-up);
 * ``write_reports``: the period's reports, read from the release the run published;
 * the Assets that let downstream DAGs follow fresh releases rather than the clock.
 """
@@ -100,25 +101,27 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
 
 
 @task(pool=WRITER_POOL)
-def dbt_build(layer: str, period: str, scope: str = "all") -> str:
+def dbt_build(step: str, period: str, scope: str = "all") -> str:
     """What was built: "seeded", "seeds unchanged", "unchanged", "whole" or
-    "supervision" (``pipeline.build_layer``)."""
-    return pipeline.build_layer(layer, period, scope)
+    "supervision" (``pipeline.build_step``)."""
+    return pipeline.build_step(step, period, scope)
 
 
-def dbt_layers(period, *, trigger_rule: str = "all_done", scope: str = "all"):
-    """The dbt layers in order inside a task group ``dbt``; returns the group.
+def dbt_steps(period, *, trigger_rule: str = "all_done", scope: str = "all"):
+    """The dbt steps in order (``pipeline.DBT_STEPS``) inside a task group ``dbt``;
+    returns the group.
 
-    ``scope="supervision"`` (monthly and quarterly runs): each layer rebuilds only the
-    models its feeds and registers feed while the rest is current
-    (``pipeline.build_layer``)."""
-    with TaskGroup(group_id="dbt", tooltip="dbt build, layer by layer") as group:
+    ``scope="supervision"`` (monthly and quarterly runs): the models step rebuilds only
+    the models its feeds and registers feed while the rest is current
+    (``pipeline.build_step``)."""
+    with TaskGroup(group_id="dbt", tooltip="dbt build: the seeds when they changed, "
+                   "then every model and its data tests") as group:
         previous = None
-        for layer in pipeline.DBT_LAYERS:
-            kwargs = {"task_id": layer}
+        for step in pipeline.DBT_STEPS:
+            kwargs = {"task_id": step}
             if previous is None:
                 kwargs["trigger_rule"] = trigger_rule
-            current = dbt_build.override(**kwargs)(layer, period, scope)
+            current = dbt_build.override(**kwargs)(step, period, scope)
             if previous is not None:
                 previous >> current
             previous = current

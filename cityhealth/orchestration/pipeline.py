@@ -21,25 +21,27 @@ class StepFailed(RuntimeError):
     """A step finished its work but some of it failed; the message says what, briefly."""
 
 
-DBT_LAYERS = {
+DBT_STEPS = {
     # task id: dbt selection. Built in this order, each with `dbt build` and indirect
-    # selection "buildable": a layer runs its models and every data test whose parents
-    # are in the layer or upstream of it, so each data test runs once, in the layer of
-    # its last parent (a staging column's relationship to a seed runs with staging), and
-    # a failing model or test fails its own layer's task.
+    # selection "buildable": a step runs its nodes and every data test whose parents are
+    # in the step or upstream of it, so each data test runs once (a test on seeds only
+    # with the seeds), and a failing model or test fails its own step's task.
+    # The seeds are a step of their own because they are left out while they have not
+    # changed (most runs). Every model, staging to published, is one invocation: dbt's
+    # start-up (the parse check, the adapter, the warehouse's relations) is paid once a
+    # run, and the threads run one layer's tests while the next layer's models build
+    # (five layer tasks took about 8 s more of an annual run). dbt still builds a model
+    # only after its parents' tests passed, and the failure names the model or test.
     # Unit tests test the SQL, not the data: they run in development and CI (`make test`
     # builds the project with them, for more than one check year), not in every
-    # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
+    # scheduled run – as dbt recommends. tests/dbt/test_dbt_steps.py checks both.
     "seeds": ["resource_type:seed"],
-    "staging": ["path:models/staging"],
-    "intermediate": ["path:models/intermediate"],
-    "marts": ["path:models/marts"],
-    "published": ["path:models/published"],
+    "models": ["path:models"],
 }
 
 
 # What a monthly or quarterly run rebuilds when the rest of the warehouse is current
-# (build_layer, scope "supervision"): the models downstream of the raw tables its
+# (build_step, scope "supervision"): the models downstream of the raw tables its
 # sources load (the departments' feeds, the task and project registers, the treatment
 # register of the objects' problems), down to their
 # published views, instead of the whole project.
@@ -49,12 +51,12 @@ SUPERVISION_CADENCES = ("monthly", "quarterly")
 SCOPES = ("all", "supervision")
 
 
-def dbt_layer_args(layer: str, scope: str = "all") -> list[str]:
-    """The dbt command line of one layer; scope "supervision": only the layer's models
-    (and their tests) downstream of SUPERVISION_SOURCES."""
-    selection = DBT_LAYERS[layer]
+def dbt_step_args(step: str, scope: str = "all") -> list[str]:
+    """The dbt command line of one step (DBT_STEPS); scope "supervision": only the step's
+    models (and their tests) downstream of SUPERVISION_SOURCES."""
+    selection = DBT_STEPS[step]
     if scope == "supervision":
-        selection = [f"{layer_part},{source}" for layer_part in selection
+        selection = [f"{part},{source}" for part in selection
                      for source in SUPERVISION_SOURCES]
     elif scope != "all":
         raise ValueError(f"unknown dbt scope {scope!r} (one of {', '.join(SCOPES)})")
@@ -145,14 +147,15 @@ def dbt_vars(period: str) -> dict[str, int]:
     return Period.parse(period).dbt_vars()
 
 
-def build_layer(layer: str, period: str, scope: str = "all") -> str:
-    """dbt build of one layer (DBT_LAYERS) for a period (vars: :func:`dbt_vars`).
+def build_step(step: str, period: str, scope: str = "all") -> str:
+    """dbt build of one step (DBT_STEPS: the seeds, or every model) for a period (vars:
+    :func:`dbt_vars`).
 
     Leaves out what would come out the same (``cityhealth.warehouse.dbt_state``):
 
-    * the seeds layer, while the seeds, their configuration and tests are those last
-      seeded into this warehouse;
-    * every layer, while the warehouse is what this build would make: its last build
+    * the seeds, while they, their configuration and tests are those last seeded into
+      this warehouse;
+    * the models, while the warehouse is what this build would make: its last build
       (whole, or the supervision part on top of a current rest) was of the same project
       and vars from the same deliveries, every source's. The five-year assessment and
       the appraisal that follow the plan's last check year build with that year's vars,
@@ -160,7 +163,7 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
     * with ``scope="supervision"`` (monthly and quarterly runs), every model that its
       sources do not feed, while the warehouse was last built whole from the same
       project, vars and annual deliveries: then only SUPERVISION_SOURCES' descendants.
-      Otherwise the layer is built whole, and a whole build of every layer records that.
+      Otherwise the models are built whole, and a whole build records that.
 
     Returns what was done: "seeded", "seeds unchanged", "unchanged", "whole" or
     "supervision".
@@ -170,9 +173,9 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
     from cityhealth.warehouse.dbt import run_dbt
 
     run_vars = dbt_vars(period)
-    last = layer == list(DBT_LAYERS)[-1]
+    last = step == list(DBT_STEPS)[-1]
     with write_slot() as con:  # the check, the build and its record: one writer
-        if layer == "seeds":
+        if step == "seeds":
             fingerprint = dbt_state.seeds_fingerprint()
             if dbt_state.seeds_current(con, fingerprint):
                 log.info("seeds, their configuration and tests unchanged since they were "
@@ -180,26 +183,26 @@ def build_layer(layer: str, period: str, scope: str = "all") -> str:
                          fingerprint[:12])
                 return "seeds unchanged"
             dbt_state.forget(con, dbt_state.SEEDS, dbt_state.MODELS, dbt_state.WHOLE)
-            run_dbt(dbt_layer_args(layer), vars=run_vars)
+            run_dbt(dbt_step_args(step), vars=run_vars)
             dbt_state.record(con, dbt_state.SEEDS, fingerprint)
             return "seeded"
         whole, fingerprint = dbt_state.models_fingerprints(run_vars, *_batches(con))
         if dbt_state.recorded(con, dbt_state.WHOLE) == whole:
             log.info("the warehouse is what this build would make (its last build was of "
                      "the same project and vars %s from the same deliveries): %s not "
-                     "built again", run_vars, layer)
+                     "built again", run_vars, step)
             return "unchanged"
         dbt_state.forget(con, dbt_state.WHOLE)
         if scope == "supervision" and dbt_state.recorded(con, dbt_state.MODELS) == fingerprint:
             log.info("the warehouse was last built whole for the same vars, project and "
                      "annual deliveries: %s rebuilds only what the feeds and registers feed",
-                     layer)
-            run_dbt(dbt_layer_args(layer, scope), vars=run_vars)
+                     step)
+            run_dbt(dbt_step_args(step, scope), vars=run_vars)
             if last:
                 dbt_state.record(con, dbt_state.WHOLE, whole)
             return "supervision"
         dbt_state.forget(con, dbt_state.MODELS)
-        run_dbt(dbt_layer_args(layer), vars=run_vars)
+        run_dbt(dbt_step_args(step), vars=run_vars)
         if last:
             dbt_state.record(con, dbt_state.MODELS, fingerprint)
             dbt_state.record(con, dbt_state.WHOLE, whole)

@@ -4,9 +4,9 @@ Two records, kept in the warehouse itself (table ``dbt_state.fingerprints``), so
 they describe that warehouse file and go with it (a fresh warehouse has none, a copy
 carries its own):
 
-* ``seeds``: the fingerprint of everything the seeds layer reads (the seed files and
+* ``seeds``: the fingerprint of everything the seeds step reads (the seed files and
   their YAML, ``dbt_project.yml``, the macros and data tests, dbt's version) after the
-  layer last succeeded. The seeds layer is skipped while it is unchanged and every seed
+  step last succeeded. The seeds step is skipped while it is unchanged and every seed
   table is there: the reference data, and the data tests on it, would come out the same.
 * ``models``: the fingerprint of the whole dbt project, dbt's version, the vars (check
   year, plan period) and the data read (the caller's description, e.g. the annual
@@ -14,7 +14,7 @@ carries its own):
   or quarterly run rebuilds only what its sources feed while it is unchanged, since the
   rest of the warehouse is then exactly what a full build would make again.
 * ``whole``: the same as ``models`` but over every delivery in force, the feeds' and
-  registers' too, recorded when the last layer of a build succeeded (whole, or the
+  registers' too, recorded when the models step of a build succeeded (whole, or the
   supervision part on top of a current rest). While it is unchanged the warehouse is
   what any build with those vars would make, and a run leaves dbt out altogether: the
   five-year assessment and the appraisal that follow the plan's last check year, or a
@@ -52,7 +52,7 @@ create table if not exists dbt_state.fingerprints (
 );
 """
 
-# What the seeds layer reads, below the dbt project (folders are read whole).
+# What the seeds step reads, below the dbt project (folders are read whole).
 SEED_INPUTS = ("dbt_project.yml", "seeds", "macros", "tests")
 # Folders of the dbt project that are dbt's output, not its input.
 NOT_INPUTS = {"target", "logs", "dbt_packages"}
@@ -89,7 +89,7 @@ def _digest(files: list[tuple[bytes, bytes]], extra: str = "") -> str:
 
 
 def seeds_fingerprint() -> str:
-    """The fingerprint of what the seeds layer reads (see the module docstring)."""
+    """The fingerprint of what the seeds step reads (see the module docstring)."""
     return _digest(_file_digests(SEED_INPUTS))
 
 
@@ -136,7 +136,7 @@ def forget(con: duckdb.DuckDBPyConnection, *what: str) -> None:
 
 def seeds_current(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
     """Whether the seeds in the warehouse are those of ``fingerprint``: recorded after a
-    successful seeds layer, and every seed table still there."""
+    successful seeds step, and every seed table still there."""
     if recorded(con, SEEDS) != fingerprint:
         return False
     names = seed_names()

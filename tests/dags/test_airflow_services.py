@@ -132,7 +132,7 @@ def test_a_manual_run_without_logical_date_covers_the_last_whole_year(airflow_ap
     if expected not in settings_module.settings().profile.years:
         pytest.skip(f"the demo has no data for {expected}, the last whole year now")
     assert state == "success", {t: s for t, s in states.items() if s != "success"}
-    assert states["dbt.published"] == "success" and states["publish_release"] == "success"
+    assert states["dbt.models"] == "success" and states["publish_release"] == "success"
     assert states["announce_release"] == "success"
     assert len(states) >= 40 and set(states.values()) == {"success"}
     # the task logs of a successful run: no error lines, no colour codes

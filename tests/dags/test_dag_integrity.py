@@ -82,9 +82,8 @@ def test_every_annual_source_has_its_own_ingest_and_validate_tasks(dagbag) -> No
 def test_build_runs_even_when_a_source_failed_but_the_run_ends_failed(dagbag) -> None:
     dag = dagbag.dags["annual_health_check"]
     assert dag.get_task("dbt.seeds").trigger_rule == "all_done"
-    layers = ["dbt.seeds", "dbt.staging", "dbt.intermediate", "dbt.marts", "dbt.published"]
-    for upstream, downstream in zip(layers, layers[1:], strict=False):
-        assert downstream in dag.get_task(upstream).downstream_task_ids
+    assert [t for t in dag.task_ids if t.startswith("dbt.")] == ["dbt.seeds", "dbt.models"]
+    assert "dbt.models" in dag.get_task("dbt.seeds").downstream_task_ids
     leaf = dag.get_task("all_batches_valid")
     assert leaf.trigger_rule == "all_success"
     assert not leaf.downstream_task_ids

@@ -244,9 +244,9 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
         log.seek(before)
         logged = log.read()
     assert "not seeded again" in logged
-    assert logged.count("rebuilds only what the feeds and registers feed") == 4, (
-        "staging, intermediate, marts and published: only the feeds' descendants")
-    from cityhealth.orchestration.pipeline import DBT_LAYERS, build_layer
+    assert logged.count("rebuilds only what the feeds and registers feed") == 1, (
+        "the models step: only the feeds' descendants")
+    from cityhealth.orchestration.pipeline import DBT_STEPS, build_step
     from cityhealth.warehouse import dbt_state
     from cityhealth.warehouse.connection import write_slot
     from cityhealth.warehouse.release import publish
@@ -254,11 +254,11 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
     narrowed = (platform / "releases" / "latest-quarterly").resolve()
     # the narrowed build recorded the warehouse as what a whole build makes: a whole
     # build now would be left out, so the record is dropped to compare with one
-    assert build_layer("staging", "2025-Q3") == "unchanged"
+    assert build_step("models", "2025-Q3") == "unchanged"
     with write_slot() as con:
         dbt_state.forget(con, dbt_state.WHOLE)
-    for layer in DBT_LAYERS:
-        assert build_layer(layer, "2025-Q3") in ("whole", "seeds unchanged")
+    for step in DBT_STEPS:
+        assert build_step(step, "2025-Q3") in ("whole", "seeds unchanged")
     whole = publish("2025-Q3", run_id="whole-build").path
     assert _differing_tables(narrowed, whole) == []
 
@@ -300,7 +300,7 @@ def _differing_tables(first: Path, second: Path) -> list[str]:
 
 def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: Path) -> None:
     """Both build with the vars of the plan's last check year, which the warehouse was
-    last built with from the same deliveries: their dbt layers leave dbt out."""
+    last built with from the same deliveries: their models step leaves dbt out."""
     log_file = platform / "airflow.log"
     before = log_file.stat().st_size
     assessment = run(platform, "five_year_assessment", "2026-01-02T00:00:00+08:00",
@@ -319,19 +319,19 @@ def test_five_year_assessment_and_appraisal_follow_the_annual_release(platform: 
     with open(log_file, encoding="utf-8", errors="replace") as log:
         log.seek(before)
         logged = log.read()
-    assert logged.count("not built again") == 8, "4 layers of each run left out"
+    assert logged.count("not built again") == 2, "the models step of each run left out"
     assert "dbt build --select" not in logged
 
 
 def test_a_dbt_build_by_hand_makes_the_next_run_build_again(platform: Path) -> None:
     """A build from a shell (other vars, a selection) forgets the record that the
     warehouse is what the scheduled build makes: the next run builds again."""
-    from cityhealth.orchestration.pipeline import build_layer, dbt_vars
+    from cityhealth.orchestration.pipeline import build_step, dbt_vars
     from cityhealth.warehouse.dbt import run_dbt
 
-    assert build_layer("staging", str(CHECK_YEAR)) == "unchanged"
+    assert build_step("models", str(CHECK_YEAR)) == "unchanged"
     run_dbt(["build", "--select", "dim_area"], vars=dbt_vars("2023"))
-    assert build_layer("staging", str(CHECK_YEAR)) == "whole"
+    assert build_step("models", str(CHECK_YEAR)) == "whole"
 
 
 def test_the_five_year_assessment_skips_years_inside_the_plan_period(platform: Path) -> None:
@@ -357,7 +357,7 @@ def test_a_bad_delivery_fails_its_source_but_not_the_build(
     assert result.state == "failed"
     assert result.task_states["dept_wr.ingest"] == "failed"
     assert result.task_states["dept_ee.ingest"] == "success"
-    assert result.task_states["dbt.published"] == "success"
+    assert result.task_states["dbt.models"] == "success"
     assert result.task_states["publish_release"] == "success"
     assert result.task_states["all_batches_valid"] == "upstream_failed"
 

@@ -248,8 +248,8 @@ LAYERS = ("staging", "intermediate", "marts", "published")
 @pytest.mark.slow
 def test_models_depend_only_on_their_own_or_earlier_layers(
         built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Airflow builds layer by layer (orchestration.pipeline.DBT_LAYERS): a model that reads
-    a later layer would fail on a fresh warehouse even though a whole `dbt build` passes."""
+    """The layers' order (staging → intermediate → marts → published) is the project's
+    structure: a model reads its own layer or an earlier one, never a later one."""
     from cityhealth.warehouse.dbt import run_dbt
 
     monkeypatch.setenv("CITYHEALTH_HOME", str(built.home))

@@ -1,10 +1,11 @@
-"""The dbt layers Airflow runs, and the unit tests, hold for any check year.
+"""The dbt steps Airflow runs, and the unit tests, hold for any check year.
 
 * every unit test whose model reads a run var (check_year, the plan period) fixes it
   in its overrides, so a build for 2021 runs the same unit tests as one for 2025;
 * the unit tests pass for a check year other than the demo's last (2022);
-* the layers of ``cityhealth.orchestration.pipeline.DBT_LAYERS`` (indirect selection "buildable")
-  run every data test of the project, each in exactly one layer, and no unit test.
+* the steps of ``cityhealth.orchestration.pipeline.DBT_STEPS`` (indirect selection
+  "buildable") run every data test of the project, each in exactly one step, and no unit
+  test.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from cityhealth.core.settings import DBT_PROJECT_DIR
-from cityhealth.orchestration.pipeline import DBT_LAYERS, dbt_layer_args
+from cityhealth.orchestration.pipeline import DBT_STEPS, dbt_step_args
 
 RUN_VARS = ("check_year", "plan_start", "plan_end")
 
@@ -77,17 +78,17 @@ def _ls(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     return sorted(result.result)
 
 
-def test_the_layers_run_every_data_test_once_and_no_unit_test(
+def test_the_steps_run_every_data_test_once_and_no_unit_test(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     everything = _ls([], tmp_path, monkeypatch)
-    by_layer = {}
-    for layer in DBT_LAYERS:
-        args = dbt_layer_args(layer)
-        by_layer[layer] = _ls(args[args.index("--select"):], tmp_path, monkeypatch,
-                              ("test", "unit_test"))
+    by_step = {}
+    for step in DBT_STEPS:
+        args = dbt_step_args(step)
+        by_step[step] = _ls(args[args.index("--select"):], tmp_path, monkeypatch,
+                            ("test", "unit_test"))
         unit = _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("unit_test",))
-        assert unit == [], (layer, unit)
-    ran = [name for names in by_layer.values() for name in names]
+        assert unit == [], (step, unit)
+    ran = [name for names in by_step.values() for name in names]
     assert sorted(set(ran)) == everything, sorted(set(everything) - set(ran))
     twice = sorted({name for name in ran if ran.count(name) > 1})
     assert not twice, twice
@@ -95,14 +96,14 @@ def test_the_layers_run_every_data_test_once_and_no_unit_test(
 
 def test_the_supervision_scope_rebuilds_what_the_feeds_and_registers_feed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Monthly and quarterly runs (scope "supervision"): the layers together build exactly
+    """Monthly and quarterly runs (scope "supervision"): the steps together build exactly
     the models downstream of the feeds' and registers' raw tables, the bulletins' marts
     and published views among them, and none of the annual index."""
     from cityhealth.orchestration.pipeline import SUPERVISION_SOURCES
 
     built = []
-    for layer in DBT_LAYERS:
-        args = dbt_layer_args(layer, "supervision")
+    for step in DBT_STEPS:
+        args = dbt_step_args(step, "supervision")
         built += _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("model",))
     downstream = _ls(["--select", *SUPERVISION_SOURCES], tmp_path, monkeypatch, ("model",))
     assert sorted(built) == downstream

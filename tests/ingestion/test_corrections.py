@@ -49,7 +49,7 @@ class CheckYear:
 
 def run_check_year(period: str) -> dict[str, str]:
     """What the annual DAG runs, step by step: each source's ingest (a failure is the
-    task's, the run goes on) and validation, dbt layer by layer, publish. Returns the
+    task's, the run goes on) and validation, dbt step by step, publish. Returns the
     failed ingest steps' messages by source."""
     from cityhealth.expectations.gate import ValidationFailed
     from cityhealth.orchestration import pipeline
@@ -61,8 +61,8 @@ def run_check_year(period: str) -> dict[str, str]:
             pipeline.validate(source_id, period)
         except (pipeline.StepFailed, ValidationFailed) as error:
             failed[source_id] = str(error)
-    for layer in pipeline.DBT_LAYERS:
-        pipeline.build_layer(layer, period)
+    for step in pipeline.DBT_STEPS:
+        pipeline.build_step(step, period)
     return failed
 
 
@@ -242,8 +242,8 @@ def test_every_report_survives_whole_indicators_missing(check_year: CheckYear,
             # raw changed by hand, not by a delivery: the record that the warehouse is
             # what a build makes does not see it (cityhealth.warehouse.dbt_state)
             dbt_state.forget(con, dbt_state.WHOLE)
-        for layer in pipeline.DBT_LAYERS:
-            pipeline.build_layer(layer, str(YEAR))
+        for step in pipeline.DBT_STEPS:
+            pipeline.build_step(step, str(YEAR))
         release = publish(str(YEAR), run_id="thin").path
         plan = Period.plan_of(YEAR).label
         written = {}

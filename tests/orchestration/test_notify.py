@@ -131,11 +131,11 @@ def test_colour_codes_never_reach_the_log_or_the_mail(cityhealth_home: Path, smt
         ),
     }
     failure = notify.failure_from_context(coloured)
-    failure = notify.Failure(**{**failure.__dict__, "task_id": "\x1b[31mdbt.marts\x1b[0m"})
-    assert failure.subject == "[城市体检] annual_health_check.dbt.marts failed for 2025"
+    failure = notify.Failure(**{**failure.__dict__, "task_id": "\x1b[31mdbt.models\x1b[0m"})
+    assert failure.subject == "[城市体检] annual_health_check.dbt.models failed for 2025"
     body = failure.body()
     assert "- unit_test test_x [fail]: @@,id\nERROR creating marts.fct_x\n" in body
-    assert "Task:   dbt.marts\n" in body
+    assert "Task:   dbt.models\n" in body
 
     notify.send(failure)
     log_text = settings_module.settings().notify_log_file.read_text(encoding="utf-8")
