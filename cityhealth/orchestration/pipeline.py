@@ -34,7 +34,7 @@ DBT_STEPS = {
     # only after its parents' tests passed, and the failure names the model or test.
     # Unit tests test the SQL, not the data: they run in development and CI (`make test`
     # builds the project with them, for more than one check year), not in every
-    # scheduled run – as dbt recommends. tests/dbt/test_dbt_steps.py checks both.
+    # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
     "seeds": ["resource_type:seed"],
     "models": ["path:models"],
 }
