@@ -338,13 +338,13 @@ def _utf8_pieces(source: Source, path: Path, encoding: str,
     with open(path, "rb") as handle:
         header = handle.read(transcode.header_end(path))
     try:
-        header = header.decode(encoding).encode("utf-8")
+        header = header.decode(encoding)
     except UnicodeDecodeError:
         raise _undecodable(source, path, encoding) from None
     start, exact, named = 0, False, 0  # named: piece files named so far
     while True:
         jobs = [{"piece": number, "path": str(path), "start": begin, "end": end,
-                 "encoding": encoding, "header": "" if begin == 0 else header.decode("utf-8"),
+                 "encoding": encoding, "header": "" if begin == 0 else header,
                  "target": str(folder / f"piece_{named + number:06d}.csv")}
                 for number, (begin, end) in enumerate(
                     transcode.pieces(path, PIECE_BYTES, start, exact=exact))]
