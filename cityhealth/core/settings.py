@@ -22,6 +22,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = REPO_ROOT / "config"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+# The models dbt builds with the seeds, in the reference step: views of the seeds alone,
+# reading no run var (check year, plan period), so that they come out the same while the
+# seeds and their own files do (a folder below the dbt project, selected as ``path:``;
+# cityhealth.warehouse.dbt_state).
+REFERENCE_MODELS = "models/staging/reference"
 SOURCES_FILE = REPO_ROOT / "cityhealth" / "ingestion" / "sources.yaml"
 
 

@@ -2,9 +2,10 @@
 
 * ``source_groups``: one task group per source of a cadence (``<source>.ingest`` →
   ``<source>.validate``), writing through the one-slot pool;
-* ``dbt_steps``: dbt in two tasks, ``dbt.seeds`` then ``dbt.models`` (every model,
-  staging to published, with its data tests in one invocation), leaving out what would
-  come out the same (unchanged seeds; everything, when the warehouse was last built with
+* ``dbt_steps``: dbt in two tasks, ``dbt.reference`` (the seeds and their staging
+  views) then ``dbt.models`` (every other model, staging to published, with its data
+  tests in one invocation), leaving out what would come out the same (unchanged
+  reference data; everything, when the warehouse was last built with
   the same vars from the same deliveries; in monthly and quarterly runs, what their
   sources do not feed); a failing model or test fails its task and the task log names
   it and its error (one in-process dbt per step instead of one dbt process per model:
@@ -102,8 +103,8 @@ def source_groups(cadence: str, period, *, kinds: tuple[str, ...] | None = None)
 
 @task(pool=WRITER_POOL)
 def dbt_build(step: str, period: str, scope: str = "all") -> str:
-    """What was built: "seeded", "seeds unchanged", "unchanged", "whole" or
-    "supervision" (``pipeline.build_step``)."""
+    """What was built: "reference built", "reference unchanged", "unchanged", "whole"
+    or "supervision" (``pipeline.build_step``)."""
     return pipeline.build_step(step, period, scope)
 
 
@@ -114,8 +115,8 @@ def dbt_steps(period, *, trigger_rule: str = "all_done", scope: str = "all"):
     ``scope="supervision"`` (monthly and quarterly runs): the models step rebuilds only
     the models its feeds and registers feed while the rest is current
     (``pipeline.build_step``)."""
-    with TaskGroup(group_id="dbt", tooltip="dbt build: the seeds when they changed, "
-                   "then every model and its data tests") as group:
+    with TaskGroup(group_id="dbt", tooltip="dbt build: the reference data when it changed, "
+                   "then every other model and its data tests") as group:
         previous = None
         for step in pipeline.DBT_STEPS:
             kwargs = {"task_id": step}

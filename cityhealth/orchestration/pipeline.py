@@ -22,21 +22,23 @@ class StepFailed(RuntimeError):
 
 
 DBT_STEPS = {
-    # task id: dbt selection. Built in this order, each with `dbt build` and indirect
-    # selection "buildable": a step runs its nodes and every data test whose parents are
-    # in the step or upstream of it, so each data test runs once (a test on seeds only
-    # with the seeds), and a failing model or test fails its own step's task.
-    # The seeds are a step of their own because they are left out while they have not
-    # changed (most runs). Every model, staging to published, is one invocation: dbt's
-    # start-up (the parse check, the adapter, the warehouse's relations) is paid once a
-    # run, and the threads run one layer's tests while the next layer's models build
-    # (five layer tasks took about 8 s more of an annual run). dbt still builds a model
-    # only after its parents' tests passed, and the failure names the model or test.
+    # task id: its YAML selector (dbt_project/selectors.yml), built in this order with
+    # `dbt build`. A step runs its nodes and every data test whose parents are in the
+    # step or upstream of it, so each data test runs once (a test on the reference data
+    # alone with it), and a failing model or test fails its own step's task.
+    # The reference data (the seeds and their staging views, settings.REFERENCE_MODELS) is a step
+    # of its own because it is left out while it has not changed (most runs): some 100
+    # views and data tests, about 3 s of every annual run.
+    # Every other model, staging to published, is one invocation: dbt's start-up (the
+    # parse check, the adapter, the warehouse's relations) is paid once a run, and the
+    # threads run one layer's tests while the next layer's models build (five layer
+    # tasks took about 8 s more of an annual run). dbt still builds a model only after
+    # its parents' tests passed, and the failure names the model or test.
     # Unit tests test the SQL, not the data: they run in development and CI (`make test`
     # builds the project with them, for more than one check year), not in every
     # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
-    "seeds": ["resource_type:seed"],
-    "models": ["path:models"],
+    "reference": "reference",
+    "models": "models",
 }
 
 
@@ -52,16 +54,18 @@ SCOPES = ("all", "supervision")
 
 
 def dbt_step_args(step: str, scope: str = "all") -> list[str]:
-    """The dbt command line of one step (DBT_STEPS); scope "supervision": only the step's
-    models (and their tests) downstream of SUPERVISION_SOURCES."""
-    selection = DBT_STEPS[step]
-    if scope == "supervision":
-        selection = [f"{part},{source}" for part in selection
-                     for source in SUPERVISION_SOURCES]
-    elif scope != "all":
+    """The dbt command line of one step (DBT_STEPS); scope "supervision": only the models
+    (and their tests) downstream of SUPERVISION_SOURCES, which the reference step has
+    none of."""
+    if scope == "all":
+        return ["build", "--selector", DBT_STEPS[step]]
+    if scope != "supervision":
         raise ValueError(f"unknown dbt scope {scope!r} (one of {', '.join(SCOPES)})")
-    return ["build", "--select", *selection, "--exclude", "test_type:unit",
-            "--indirect-selection", "buildable"]
+    if step == "reference":
+        raise ValueError("the reference step has no supervision scope: it builds whole "
+                         "or not at all")
+    return ["build", "--select", *(f"path:models,{source}" for source in SUPERVISION_SOURCES),
+            "--exclude", "test_type:unit", "--indirect-selection", "buildable"]
 
 
 def run_period(kind: str, data_interval_start: datetime | None, dag_run=None) -> str:
@@ -148,13 +152,13 @@ def dbt_vars(period: str) -> dict[str, int]:
 
 
 def build_step(step: str, period: str, scope: str = "all") -> str:
-    """dbt build of one step (DBT_STEPS: the seeds, or every model) for a period (vars:
-    :func:`dbt_vars`).
+    """dbt build of one step (DBT_STEPS: the reference data, or every other model) for a
+    period (vars: :func:`dbt_vars`).
 
     Leaves out what would come out the same (``cityhealth.warehouse.dbt_state``):
 
-    * the seeds, while they, their configuration and tests are those last seeded into
-      this warehouse;
+    * the reference data (the seeds and their staging views), while it, its
+      configuration and tests are those last built into this warehouse;
     * the models, while the warehouse is what this build would make: its last build
       (whole, or the supervision part on top of a current rest) was of the same project
       and vars from the same deliveries, every source's. The five-year assessment and
@@ -165,8 +169,8 @@ def build_step(step: str, period: str, scope: str = "all") -> str:
       project, vars and annual deliveries: then only SUPERVISION_SOURCES' descendants.
       Otherwise the models are built whole, and a whole build records that.
 
-    Returns what was done: "seeded", "seeds unchanged", "unchanged", "whole" or
-    "supervision".
+    Returns what was done: "reference built", "reference unchanged", "unchanged",
+    "whole" or "supervision".
     """
     from cityhealth.warehouse import dbt_state
     from cityhealth.warehouse.connection import write_slot
@@ -175,17 +179,17 @@ def build_step(step: str, period: str, scope: str = "all") -> str:
     run_vars = dbt_vars(period)
     last = step == list(DBT_STEPS)[-1]
     with write_slot() as con:  # the check, the build and its record: one writer
-        if step == "seeds":
-            fingerprint = dbt_state.seeds_fingerprint()
-            if dbt_state.seeds_current(con, fingerprint):
-                log.info("seeds, their configuration and tests unchanged since they were "
-                         "last seeded into this warehouse (%s): not seeded again",
-                         fingerprint[:12])
-                return "seeds unchanged"
-            dbt_state.forget(con, dbt_state.SEEDS, dbt_state.MODELS, dbt_state.WHOLE)
+        if step == "reference":
+            fingerprint = dbt_state.reference_fingerprint()
+            if dbt_state.reference_current(con, fingerprint):
+                log.info("the seeds, their staging views, configuration and tests are "
+                         "unchanged since they were last built into this warehouse (%s): "
+                         "not built again", fingerprint[:12])
+                return "reference unchanged"
+            dbt_state.forget(con, dbt_state.REFERENCE, dbt_state.MODELS, dbt_state.WHOLE)
             run_dbt(dbt_step_args(step), vars=run_vars)
-            dbt_state.record(con, dbt_state.SEEDS, fingerprint)
-            return "seeded"
+            dbt_state.record(con, dbt_state.REFERENCE, fingerprint)
+            return "reference built"
         whole, fingerprint = dbt_state.models_fingerprints(run_vars, *_batches(con))
         if dbt_state.recorded(con, dbt_state.WHOLE) == whole:
             log.info("the warehouse is what this build would make (its last build was of "

@@ -1,13 +1,15 @@
 """What the warehouse was last built with, so that a run can leave out what has not changed.
 
-Two records, kept in the warehouse itself (table ``dbt_state.fingerprints``), so that
+Three records, kept in the warehouse itself (table ``dbt_state.fingerprints``), so that
 they describe that warehouse file and go with it (a fresh warehouse has none, a copy
 carries its own):
 
-* ``seeds``: the fingerprint of everything the seeds step reads (the seed files and
-  their YAML, ``dbt_project.yml``, the macros and data tests, dbt's version) after the
-  step last succeeded. The seeds step is skipped while it is unchanged and every seed
-  table is there: the reference data, and the data tests on it, would come out the same.
+* ``reference``: the fingerprint of everything the reference step reads (the seed files
+  and their YAML, the reference staging views' SQL and YAML (REFERENCE_MODELS),
+  ``dbt_project.yml``, ``selectors.yml``, the macros and data tests, dbt's version)
+  after the step last succeeded. The reference step is skipped while it is unchanged and
+  every seed table and reference view is there: the reference data, its views and the
+  data tests on them would come out the same (the views read no run var).
 * ``models``: the fingerprint of the whole dbt project, dbt's version, the vars (check
   year, plan period) and the data read (the caller's description, e.g. the annual
   deliveries in force) of the last build of every model that succeeded. A monthly
@@ -37,23 +39,24 @@ from pathlib import Path
 
 import duckdb
 
-from cityhealth.core.settings import DBT_PROJECT_DIR
+from cityhealth.core.settings import DBT_PROJECT_DIR, REFERENCE_MODELS
 
-SEEDS = "seeds"
+REFERENCE = "reference"
 MODELS = "models"
 WHOLE = "whole"
 
 STATE_SQL = """
 create schema if not exists dbt_state;
 create table if not exists dbt_state.fingerprints (
-    what varchar primary key,     -- seeds | models | whole
+    what varchar primary key,     -- reference | models | whole
     fingerprint varchar not null, -- sha256 (hex) of what the build read
     recorded_at timestamptz not null default current_timestamp
 );
 """
 
-# What the seeds step reads, below the dbt project (folders are read whole).
-SEED_INPUTS = ("dbt_project.yml", "seeds", "macros", "tests")
+# What the reference step reads, below the dbt project (folders are read whole).
+REFERENCE_INPUTS = ("dbt_project.yml", "selectors.yml", "seeds", REFERENCE_MODELS, "macros",
+                    "tests")
 # Folders of the dbt project that are dbt's output, not its input.
 NOT_INPUTS = {"target", "logs", "dbt_packages"}
 
@@ -88,9 +91,9 @@ def _digest(files: list[tuple[bytes, bytes]], extra: str = "") -> str:
     return digest.hexdigest()
 
 
-def seeds_fingerprint() -> str:
-    """The fingerprint of what the seeds step reads (see the module docstring)."""
-    return _digest(_file_digests(SEED_INPUTS))
+def reference_fingerprint() -> str:
+    """The fingerprint of what the reference step reads (see the module docstring)."""
+    return _digest(_file_digests(REFERENCE_INPUTS))
 
 
 def models_fingerprints(dbt_vars: dict, *inputs: list) -> tuple[str, ...]:
@@ -102,9 +105,12 @@ def models_fingerprints(dbt_vars: dict, *inputs: list) -> tuple[str, ...]:
                  for data in inputs)
 
 
-def seed_names() -> list[str]:
-    """The seeds of the project (one table each): the CSV files' names."""
-    return sorted(p.stem for p in (Path(DBT_PROJECT_DIR) / "seeds").glob("*.csv"))
+def reference_relations() -> list[str]:
+    """The tables and views the reference step makes: one per seed (its CSV file's name)
+    and one per model of REFERENCE_MODELS."""
+    project = Path(DBT_PROJECT_DIR)
+    return sorted([p.stem for p in (project / "seeds").glob("*.csv")]
+                  + [p.stem for p in (project / REFERENCE_MODELS).glob("*.sql")])
 
 
 def recorded(con: duckdb.DuckDBPyConnection, what: str) -> str | None:
@@ -134,12 +140,13 @@ def forget(con: duckdb.DuckDBPyConnection, *what: str) -> None:
                 f"({', '.join('?' for _ in what)})", list(what))
 
 
-def seeds_current(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
-    """Whether the seeds in the warehouse are those of ``fingerprint``: recorded after a
-    successful seeds step, and every seed table still there."""
-    if recorded(con, SEEDS) != fingerprint:
+def reference_current(con: duckdb.DuckDBPyConnection, fingerprint: str) -> bool:
+    """Whether the reference data in the warehouse is that of ``fingerprint``: recorded
+    after a successful reference step, and every seed table and reference view still
+    there."""
+    if recorded(con, REFERENCE) != fingerprint:
         return False
-    names = seed_names()
+    names = reference_relations()
     present = {name for (name,) in con.execute(
         "select table_name from information_schema.tables "
         "where table_catalog = current_database() and table_name in "

@@ -81,9 +81,9 @@ def test_every_annual_source_has_its_own_ingest_and_validate_tasks(dagbag) -> No
 
 def test_build_runs_even_when_a_source_failed_but_the_run_ends_failed(dagbag) -> None:
     dag = dagbag.dags["annual_health_check"]
-    assert dag.get_task("dbt.seeds").trigger_rule == "all_done"
-    assert [t for t in dag.task_ids if t.startswith("dbt.")] == ["dbt.seeds", "dbt.models"]
-    assert "dbt.models" in dag.get_task("dbt.seeds").downstream_task_ids
+    assert dag.get_task("dbt.reference").trigger_rule == "all_done"
+    assert [t for t in dag.task_ids if t.startswith("dbt.")] == ["dbt.reference", "dbt.models"]
+    assert "dbt.models" in dag.get_task("dbt.reference").downstream_task_ids
     leaf = dag.get_task("all_batches_valid")
     assert leaf.trigger_rule == "all_success"
     assert not leaf.downstream_task_ids

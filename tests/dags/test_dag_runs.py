@@ -228,8 +228,8 @@ def test_monthly_dispatch_pulls_the_month_and_publishes(platform: Path) -> None:
 def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
         platform: Path) -> None:
     """The monthly run before built the whole project for 2025 (the run before it was
-    2023's), so this run rebuilds only what the feeds and registers feed: seeds
-    unchanged, and its release is the one a whole build publishes."""
+    2023's), so this run rebuilds only what the feeds and registers feed: the reference
+    data unchanged, and its release is the one a whole build publishes."""
     log_file = platform / "airflow.log"
     before = log_file.stat().st_size
     result = run(platform, "quarterly_bulletin", "2025-10-01T06:00:00+08:00")
@@ -243,7 +243,7 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
     with open(log_file, encoding="utf-8", errors="replace") as log:
         log.seek(before)
         logged = log.read()
-    assert "not seeded again" in logged
+    assert "the seeds, their staging views, configuration and tests are unchanged" in logged
     assert logged.count("rebuilds only what the feeds and registers feed") == 1, (
         "the models step: only the feeds' descendants")
     from cityhealth.orchestration.pipeline import DBT_STEPS, build_step
@@ -258,7 +258,7 @@ def test_quarterly_bulletin_pulls_the_quarter_publishes_and_names_cities(
     with write_slot() as con:
         dbt_state.forget(con, dbt_state.WHOLE)
     for step in DBT_STEPS:
-        assert build_step(step, "2025-Q3") in ("whole", "seeds unchanged")
+        assert build_step(step, "2025-Q3") in ("whole", "reference unchanged")
     whole = publish("2025-Q3", run_id="whole-build").path
     assert _differing_tables(narrowed, whole) == []
 

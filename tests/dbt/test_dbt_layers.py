@@ -3,9 +3,9 @@
 * every unit test whose model reads a run var (check_year, the plan period) fixes it
   in its overrides, so a build for 2021 runs the same unit tests as one for 2025;
 * the unit tests pass for a check year other than the demo's last (2022);
-* the steps of ``cityhealth.orchestration.pipeline.DBT_STEPS`` (indirect selection
-  "buildable") run every data test of the project, each in exactly one step, and no unit
-  test.
+* the steps of ``cityhealth.orchestration.pipeline.DBT_STEPS`` (YAML selectors, indirect
+  selection "buildable") run every data test of the project, each in exactly one step,
+  and no unit test, and build every model once: the reference views first.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cityhealth.core.settings import DBT_PROJECT_DIR
+from cityhealth.core.settings import DBT_PROJECT_DIR, REFERENCE_MODELS
 from cityhealth.orchestration.pipeline import DBT_STEPS, dbt_step_args
 
 RUN_VARS = ("check_year", "plan_start", "plan_end")
@@ -83,15 +83,27 @@ def test_the_steps_run_every_data_test_once_and_no_unit_test(
     everything = _ls([], tmp_path, monkeypatch)
     by_step = {}
     for step in DBT_STEPS:
-        args = dbt_step_args(step)
-        by_step[step] = _ls(args[args.index("--select"):], tmp_path, monkeypatch,
-                            ("test", "unit_test"))
-        unit = _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("unit_test",))
+        args = dbt_step_args(step)[1:]  # without the command
+        by_step[step] = _ls(args, tmp_path, monkeypatch, ("test", "unit_test"))
+        unit = _ls(args, tmp_path, monkeypatch, ("unit_test",))
         assert unit == [], (step, unit)
     ran = [name for names in by_step.values() for name in names]
     assert sorted(set(ran)) == everything, sorted(set(everything) - set(ran))
     twice = sorted({name for name in ran if ran.count(name) > 1})
     assert not twice, twice
+
+
+def test_the_steps_build_every_model_once_the_reference_views_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference step builds the views of REFERENCE_MODELS (what its record's
+    fingerprint reads, cityhealth.warehouse.dbt_state) and the models step every other
+    model."""
+    built = {step: _ls(dbt_step_args(step)[1:], tmp_path, monkeypatch, ("model",))
+             for step in DBT_STEPS}
+    views = sorted(p.stem for p in (DBT_PROJECT_DIR / REFERENCE_MODELS).glob("*.sql"))
+    assert views and built["reference"] == views
+    assert sorted(built["reference"] + built["models"]) == _ls([], tmp_path, monkeypatch,
+                                                               ("model",))
 
 
 def test_the_supervision_scope_rebuilds_what_the_feeds_and_registers_feed(
@@ -101,10 +113,8 @@ def test_the_supervision_scope_rebuilds_what_the_feeds_and_registers_feed(
     and published views among them, and none of the annual index."""
     from cityhealth.orchestration.pipeline import SUPERVISION_SOURCES
 
-    built = []
-    for step in DBT_STEPS:
-        args = dbt_step_args(step, "supervision")
-        built += _ls(args[args.index("--select"):], tmp_path, monkeypatch, ("model",))
+    args = dbt_step_args("models", "supervision")
+    built = _ls(args[1:], tmp_path, monkeypatch, ("model",))
     downstream = _ls(["--select", *SUPERVISION_SOURCES], tmp_path, monkeypatch, ("model",))
     assert sorted(built) == downstream
     assert {"fct_quarterly_bulletin", "pub_quarterly_bulletin", "pub_task_progress_monthly",

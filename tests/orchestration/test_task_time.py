@@ -11,7 +11,7 @@ from cityhealth.demo.runner import _report
 from cityhealth.orchestration.airflow_env import DagRunResult, PlannedRun
 
 SECONDS = {"check_period": 0.1, "survey.ingest": 2.0, "survey.validate": 1.5,
-           "dept_edu.ingest": 0.5, "dbt.seeds": 0.7, "dbt.models": 20.3,
+           "dept_edu.ingest": 0.5, "dbt.reference": 0.7, "dbt.models": 20.3,
            "publish_release": 2.4, "announce_release": 0.1, "write_reports": 24.6,
            "all_batches_valid": 0.2}
 
