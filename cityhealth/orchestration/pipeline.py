@@ -184,7 +184,7 @@ def build_step(step: str, period: str, scope: str = "all") -> str:
             if dbt_state.reference_current(con, fingerprint):
                 log.info("the seeds, their staging views, configuration and tests are "
                          "unchanged since they were last built into this warehouse (%s): "
-                         "not built again", fingerprint[:12])
+                         "the reference step is left out", fingerprint[:12])
                 return "reference unchanged"
             dbt_state.forget(con, dbt_state.REFERENCE, dbt_state.MODELS, dbt_state.WHOLE)
             run_dbt(dbt_step_args(step), vars=run_vars)
