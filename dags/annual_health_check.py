@@ -2,11 +2,11 @@
 
 One run per check year (data interval = the calendar year, China time): ingest
 every annual source for that year, validate each batch, build the marts with dbt
-(the seeds when they changed, then every model in one build), publish an immutable
-release (announced on the Asset ``cityhealth_annual_release``) and write the city
-reports. A source whose delivery fails parsing or validation fails its own task; the
-others go on, the marts are built from what passed, and the run ends failed so that
-the data engineer sees it.
+(the reference data when it changed, then every other model in one build), publish
+an immutable release (announced on the Asset ``cityhealth_annual_release``) and
+write the city reports. A source whose delivery fails parsing or validation fails its
+own task; the others go on, the marts are built from what passed, and the run ends
+failed so that the data engineer sees it.
 """
 
 from __future__ import annotations
