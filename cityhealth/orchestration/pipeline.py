@@ -21,11 +21,12 @@ class StepFailed(RuntimeError):
     """A step finished its work but some of it failed; the message says what, briefly."""
 
 
-DBT_STEPS = {
-    # task id: its YAML selector (dbt_project/selectors.yml), built in this order with
-    # `dbt build`. A step runs its nodes and every data test whose parents are in the
-    # step or upstream of it, so each data test runs once (a test on the reference data
-    # alone with it), and a failing model or test fails its own step's task.
+DBT_STEPS = (
+    # task ids, each the name of its YAML selector (dbt_project/selectors.yml), built in
+    # this order with `dbt build`. A step runs its nodes and every data test whose
+    # parents are in the step or upstream of it, so each data test runs once (a test on
+    # the reference data alone with it), and a failing model or test fails its own
+    # step's task.
     # The reference data (the seeds and their staging views, settings.REFERENCE_MODELS)
     # is a step of its own because it is left out while it has not changed (most runs):
     # 16 views and 31 data tests, about 2.5 s of every annual run.
@@ -37,9 +38,9 @@ DBT_STEPS = {
     # Unit tests test the SQL, not the data: they run in development and CI (`make test`
     # builds the project with them, for more than one check year), not in every
     # scheduled run – as dbt recommends. tests/dbt/test_dbt_layers.py checks both.
-    "reference": "reference",
-    "models": "models",
-}
+    "reference",
+    "models",
+)
 
 
 # What a monthly or quarterly run rebuilds when the rest of the warehouse is current
@@ -58,7 +59,9 @@ def dbt_step_args(step: str, scope: str = "all") -> list[str]:
     (and their tests) downstream of SUPERVISION_SOURCES, which the reference step has
     none of."""
     if scope == "all":
-        return ["build", "--selector", DBT_STEPS[step]]
+        if step not in DBT_STEPS:
+            raise ValueError(f"unknown dbt step {step!r} (one of {', '.join(DBT_STEPS)})")
+        return ["build", "--selector", step]
     if scope != "supervision":
         raise ValueError(f"unknown dbt scope {scope!r} (one of {', '.join(SCOPES)})")
     if step == "reference":
@@ -177,7 +180,7 @@ def build_step(step: str, period: str, scope: str = "all") -> str:
     from cityhealth.warehouse.dbt import run_dbt
 
     run_vars = dbt_vars(period)
-    last = step == list(DBT_STEPS)[-1]
+    last = step == DBT_STEPS[-1]
     with write_slot() as con:  # the check, the build and its record: one writer
         if step == "reference":
             fingerprint = dbt_state.reference_fingerprint()
