@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 
 from cityhealth.reports import fonts
 
@@ -43,3 +45,33 @@ def test_a_page_font_cut_from_the_kept_base_is_the_one_cut_from_a_fresh_base(
     fonts._base.cache_clear()
     fonts.subset_font.cache_clear()
     assert fonts.subset_font(page) == fresh  # same bytes: the page is the same page
+
+
+def test_a_page_with_names_beyond_the_seeds_is_cut_from_the_base(
+        cityhealth_home: Path, no_cut_in_memory: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check objects' names from the deliveries (翡翠湾, 枫桥) are in none of the texts reports
+    are made of, but in GB 2312: their page is cut from the base, not from the whole font;
+    a name with a character beyond GB 2312 (喆, 堃: GBK only) still gets its glyph, cut
+    from the whole font."""
+    gb2312 = fonts.gb2312()
+    assert len(gb2312) == 7445
+    names = fonts.characters("翡翠湾 枫桥 蔚蓝 整治完成")
+    rare = fonts.characters("王喆 李堃")
+    assert names - fonts.report_characters() == {ord(c) for c in "翡翠湾枫桥蔚蓝"}
+    assert names <= gb2312 | fonts.ASCII
+    base_points, _ = fonts._base()
+    assert ord("喆") not in base_points and ord("堃") not in base_points
+    whole_font_cuts = []
+    cut = fonts._cut
+
+    def spy(source, code_points):
+        if not isinstance(source, bytes):
+            whole_font_cuts.append(code_points)
+        return cut(source, code_points)
+
+    monkeypatch.setattr(fonts, "_cut", spy)
+    fonts.subset_font(names)
+    assert whole_font_cuts == []
+    rare_font = fonts.subset_font(rare)
+    assert whole_font_cuts == [rare]
+    assert {ord("喆"), ord("堃")} <= set(TTFont(io.BytesIO(rare_font)).getBestCmap())
