@@ -74,8 +74,10 @@ class DbtBuildError(RuntimeError):
         super().__init__(f"dbt {command} failed ({len(failures)} node(s)):\n{lines}")
 
 
-# the suffix of the table dbt writes a model into before it takes the model's name
-_TEMPORARY_SUFFIX = "__dbt_tmp"
+# The suffix of the table dbt writes a model into before it takes the model's name: a
+# contract's constraint fails on that table ("fct_x__dbt_tmp.column", "on table
+# fct_x__dbt_tmp with expression"), which the error names as the model's own.
+_TEMPORARY_SUFFIX = re.compile(r"__dbt_tmp\b")
 
 # dbt's own header above the database's message ("Runtime Error in model x (path)")
 _HEADER = re.compile(r"^\w+ Error in \w+ \S+ \(.*\)$")
@@ -114,8 +116,7 @@ def _failures(result: Any) -> list[str]:
             continue
         node = node_result.node
         label = f"{node.resource_type} {node.name}"
-        # a contract's constraint fails on the table being built, "<model>__dbt_tmp"
-        message = _first_line(node_result.message).replace(_TEMPORARY_SUFFIX + ".", ".")
+        message = _TEMPORARY_SUFFIX.sub("", _first_line(node_result.message))
         failures.append(f"{label} [{status}]: {message}")
     return failures
 

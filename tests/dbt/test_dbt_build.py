@@ -242,6 +242,45 @@ def test_a_null_in_a_not_null_column_stops_its_model_and_names_the_column(
         con.close()
 
 
+@pytest.mark.slow
+def test_a_value_outside_its_list_stops_its_model_and_names_the_rule(
+        built: Built, cityhealth_home: Path) -> None:
+    """A column whose values come from a list (or a range) says so as a check constraint
+    of its table's contract: a value outside it stops the model as its table is written,
+    the error names the table and the rule, and the table as it was stays."""
+    import shutil
+
+    from cityhealth.core.periods import Period
+    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
+
+    copy = cityhealth_home / "copy" / built.warehouse.name
+    copy.parent.mkdir()
+    shutil.copyfile(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        before = con.execute("select count(*) from marts.dim_indicator").fetchone()
+        # one indicator's direction misspelt in the reference table
+        con.execute("update reference.ref_indicators set direction = 'higher' "
+                    "where indicator_code = (select min(indicator_code) "
+                    "from reference.ref_indicators)")
+    finally:
+        con.close()
+    with pytest.raises(DbtBuildError) as raised:
+        run_dbt(["run", "--select", "dim_indicator"], warehouse_path=copy,
+                vars=Period.annual(CHECK_YEAR).dbt_vars())
+    assert raised.value.failures == [
+        "model dim_indicator [error]: Constraint Error: CHECK constraint failed on table "
+        "dim_indicator with expression CHECK((direction IN ('higher_better', "
+        "'lower_better', 'target_range')))"]
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.dim_indicator").fetchone() == before
+        assert con.execute("select count(*) from marts.dim_indicator "
+                           "where direction = 'higher'").fetchone() == (0,)
+    finally:
+        con.close()
+
+
 LAYERS = ("staging", "intermediate", "marts", "published")
 
 
