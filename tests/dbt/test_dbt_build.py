@@ -205,41 +205,46 @@ def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth
     assert raised.value.failures and len(raised.value.failures) == 1
 
 
+def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
+                          model: str) -> tuple[list[str], Built]:
+    """A copy of the built warehouse with the statement ``breaking`` applied, then
+    ``dbt run`` of ``model`` on it, which must fail: its failures, and the copy."""
+    import shutil
+
+    from cityhealth.core.periods import Period
+    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
+
+    copy = home / "copy" / built.warehouse.name
+    copy.parent.mkdir()
+    shutil.copyfile(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(breaking)
+    finally:
+        con.close()
+    with pytest.raises(DbtBuildError) as raised:
+        run_dbt(["run", "--select", model], warehouse_path=copy,
+                vars=Period.annual(CHECK_YEAR).dbt_vars())
+    return raised.value.failures, Built(home, copy, built.fixture, {}, 0.0)
+
+
 @pytest.mark.slow
 def test_a_null_in_a_not_null_column_stops_its_model_and_names_the_column(
         built: Built, cityhealth_home: Path) -> None:
     """Table models declare their columns' types and not-null columns in an enforced
     contract: a null stops the model as its table is written, the error names the table
     and the column, and the table as it was stays."""
-    import shutil
-
-    from cityhealth.core.periods import Period
-    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
-
-    copy = cityhealth_home / "copy" / built.warehouse.name
-    copy.parent.mkdir()
-    shutil.copyfile(built.warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        before = con.execute("select count(*) from marts.fct_dimension_score").fetchone()
-        # the weights of one dimension left empty in the reference table
-        con.execute("update reference.ref_index_weights set weight = null "
-                    "where dimension_code = 'EL'")
-    finally:
-        con.close()
-    with pytest.raises(DbtBuildError) as raised:
-        run_dbt(["run", "--select", "fct_dimension_score"], warehouse_path=copy,
-                vars=Period.annual(CHECK_YEAR).dbt_vars())
-    assert raised.value.failures == [
+    rows = "select count(*) from marts.fct_dimension_score"
+    # the weights of one dimension left empty in the reference table
+    failures, copy = _run_on_a_broken_copy(
+        built, cityhealth_home,
+        "update reference.ref_index_weights set weight = null where dimension_code = 'EL'",
+        "fct_dimension_score")
+    assert failures == [
         "model fct_dimension_score [error]: Constraint Error: NOT NULL constraint failed: "
         "fct_dimension_score.dimension_weight"]
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        assert con.execute("select count(*) from marts.fct_dimension_score").fetchone() == before
-        assert con.execute("select count(*) from marts.fct_dimension_score "
-                           "where dimension_weight is null").fetchone() == (0,)
-    finally:
-        con.close()
+    assert copy.query(rows) == built.query(rows)
+    assert copy.query(f"{rows} where dimension_weight is null") == [(0,)]
 
 
 @pytest.mark.slow
@@ -248,37 +253,19 @@ def test_a_value_outside_its_list_stops_its_model_and_names_the_rule(
     """A column whose values come from a list (or a range) says so as a check constraint
     of its table's contract: a value outside it stops the model as its table is written,
     the error names the table and the rule, and the table as it was stays."""
-    import shutil
-
-    from cityhealth.core.periods import Period
-    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
-
-    copy = cityhealth_home / "copy" / built.warehouse.name
-    copy.parent.mkdir()
-    shutil.copyfile(built.warehouse, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        before = con.execute("select count(*) from marts.dim_indicator").fetchone()
-        # one indicator's direction misspelt in the reference table
-        con.execute("update reference.ref_indicators set direction = 'higher' "
-                    "where indicator_code = (select min(indicator_code) "
-                    "from reference.ref_indicators)")
-    finally:
-        con.close()
-    with pytest.raises(DbtBuildError) as raised:
-        run_dbt(["run", "--select", "dim_indicator"], warehouse_path=copy,
-                vars=Period.annual(CHECK_YEAR).dbt_vars())
-    assert raised.value.failures == [
+    rows = "select count(*) from marts.dim_indicator"
+    # one indicator's direction misspelt in the reference table
+    failures, copy = _run_on_a_broken_copy(
+        built, cityhealth_home,
+        "update reference.ref_indicators set direction = 'higher' where indicator_code = "
+        "(select min(indicator_code) from reference.ref_indicators)",
+        "dim_indicator")
+    assert failures == [
         "model dim_indicator [error]: Constraint Error: CHECK constraint failed on table "
         "dim_indicator with expression CHECK((direction IN ('higher_better', "
         "'lower_better', 'target_range')))"]
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
-        assert con.execute("select count(*) from marts.dim_indicator").fetchone() == before
-        assert con.execute("select count(*) from marts.dim_indicator "
-                           "where direction = 'higher'").fetchone() == (0,)
-    finally:
-        con.close()
+    assert copy.query(rows) == built.query(rows)
+    assert copy.query(f"{rows} where direction = 'higher'") == [(0,)]
 
 
 LAYERS = ("staging", "intermediate", "marts", "published")
