@@ -28,6 +28,7 @@ import pytest
 
 from cityhealth.core import settings as settings_module
 from cityhealth.core.periods import Period
+from tests.reads import query
 
 TOKEN = "demo-platform-token"
 MONTH = "07"
@@ -59,11 +60,7 @@ class DemoPlatform:
         return Period.plan(*self.plan_period).label
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return query(sql, params, warehouse=self.warehouse)
 
     def moved_to(self, home: Path) -> DemoPlatform:
         """The same platform, copied to ``home``."""

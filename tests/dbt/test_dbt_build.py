@@ -19,6 +19,7 @@ import pytest
 from cityhealth.core import settings as settings_module
 from cityhealth.core.settings import SEEDS_DIR
 from tests.dbt.fixture_data import QUARANTINED_VALUE, YEARS, Fixture, insert_raw
+from tests.reads import query
 
 CHECK_YEAR = YEARS[-1]
 
@@ -32,11 +33,7 @@ class Built:
     seconds: float
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return query(sql, params, warehouse=self.warehouse)
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +203,7 @@ def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth
 
 
 def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
-                          model: str) -> tuple[list[str], Built]:
+                          model: str) -> tuple[list[str], Path]:
     """A copy of the built warehouse with the statement ``breaking`` applied, then
     ``dbt run`` of ``model`` on it, which must fail: its failures, and the copy."""
     import shutil
@@ -225,7 +222,7 @@ def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
     with pytest.raises(DbtBuildError) as raised:
         run_dbt(["run", "--select", model], warehouse_path=copy,
                 vars=Period.annual(CHECK_YEAR).dbt_vars())
-    return raised.value.failures, Built(home, copy, built.fixture, {}, 0.0)
+    return raised.value.failures, copy
 
 
 @pytest.mark.slow
@@ -243,8 +240,8 @@ def test_a_null_in_a_not_null_column_stops_its_model_and_names_the_column(
     assert failures == [
         "model fct_dimension_score [error]: Constraint Error: NOT NULL constraint failed: "
         "fct_dimension_score.dimension_weight"]
-    assert copy.query(rows) == built.query(rows)
-    assert copy.query(f"{rows} where dimension_weight is null") == [(0,)]
+    assert query(rows, warehouse=copy) == built.query(rows)
+    assert query(f"{rows} where dimension_weight is null", warehouse=copy) == [(0,)]
 
 
 @pytest.mark.slow
@@ -264,8 +261,8 @@ def test_a_value_outside_its_list_stops_its_model_and_names_the_rule(
         "model dim_indicator [error]: Constraint Error: CHECK constraint failed on table "
         "dim_indicator with expression CHECK((direction IN ('higher_better', "
         "'lower_better', 'target_range')))"]
-    assert copy.query(rows) == built.query(rows)
-    assert copy.query(f"{rows} where direction = 'higher'") == [(0,)]
+    assert query(rows, warehouse=copy) == built.query(rows)
+    assert query(f"{rows} where direction = 'higher'", warehouse=copy) == [(0,)]
 
 
 LAYERS = ("staging", "intermediate", "marts", "published")

@@ -19,6 +19,7 @@ import pytest
 from cityhealth.core import settings as settings_module
 from cityhealth.core.settings import SEEDS_DIR
 from tests.dbt.fixture_data import OBJECT_CITY, YEARS, ObjectFixture, insert_objects, insert_raw
+from tests.reads import query
 
 CHECK_YEAR = YEARS[-1]
 OBJECT_TABLES = ("pub_object_indicator_value", "pub_level_score", "pub_object_problem_list",
@@ -33,11 +34,7 @@ class Built:
     objects: ObjectFixture
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return query(sql, params, warehouse=self.warehouse)
 
 
 @pytest.fixture(scope="module")

@@ -40,11 +40,7 @@ class CheckYear:
     release: Path
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.home / "warehouse" / "cityhealth.duckdb"), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
+        return query(sql, params, warehouse=self.home / "warehouse" / "cityhealth.duckdb")
 
 
 def run_check_year(period: str) -> dict[str, str]:
