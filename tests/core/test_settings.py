@@ -25,7 +25,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Mo
                  "CITYHEALTH_DUCKDB_MEMORY_LIMIT", "CITYHEALTH_DUCKDB_THREADS",
                  "CITYHEALTH_DUCKDB_TEMP_DIRECTORY", "CITYHEALTH_QUERY_TIMEOUT_SECONDS",
                  "CITYHEALTH_TASK_TIMEOUT_SECONDS", "CITYHEALTH_REPORT_DOCUMENTS",
-                 "CITYHEALTH_REPORT_WORKERS", "CITYHEALTH_DBT_THREADS"):
+                 "CITYHEALTH_REPORT_WORKERS", "CITYHEALTH_DBT_THREADS", "CITYHEALTH_DBT_LOG"):
         monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
     yield monkeypatch
@@ -101,6 +101,8 @@ def test_valid_values_are_typed(fresh: pytest.MonkeyPatch) -> None:
      "CITYHEALTH_DUCKDB_THREADS must be a whole number of at least 1, got '0'"),
     ("CITYHEALTH_DBT_THREADS", "four",
      "CITYHEALTH_DBT_THREADS must be a whole number of at least 1, got 'four'"),
+    ("CITYHEALTH_DBT_LOG", "verbose",
+     "CITYHEALTH_DBT_LOG must be results or debug, got 'verbose'"),
     ("CITYHEALTH_REPORT_WORKERS", "none",
      "CITYHEALTH_REPORT_WORKERS must be a whole number of at least 1, got 'none'"),
     ("CITYHEALTH_REPORT_DOCUMENTS", "docx,odt",

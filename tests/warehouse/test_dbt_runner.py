@@ -39,8 +39,9 @@ def test_colour_codes_are_stripped_from_messages() -> None:
 # (airflow.sdk.execution_time.supervisor._fork_main: atexit handlers cleared, os._exit),
 # where multiprocessing's exit clean-up never runs.
 DBT_THEN_EXIT_LIKE_AIRFLOW = """
-import atexit, os, sys
+import atexit, logging, os, sys
 from cityhealth.warehouse.dbt import run_dbt
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")
 run_dbt(["seed", "--select", "ref_units"])
 print("dbt done", flush=True)
 atexit._clear()
@@ -49,15 +50,19 @@ os._exit(0)
 """
 
 
+def _dbt_task_process(**environment: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", DBT_THEN_EXIT_LIKE_AIRFLOW],
+        capture_output=True, text=True, timeout=300, env={**os.environ, **environment},
+        start_new_session=True,
+    )
+
+
 @pytest.mark.slow
 def test_a_dbt_task_process_prints_no_colours_and_leaks_no_semaphore(
     cityhealth_home: Path,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", DBT_THEN_EXIT_LIKE_AIRFLOW],
-        capture_output=True, text=True, timeout=300, env=dict(os.environ),
-        start_new_session=True,
-    )
+    done = _dbt_task_process(CITYHEALTH_DBT_LOG="debug")  # dbt's own log and log file
     assert done.returncode == 0, done.stderr
     assert "dbt done" in done.stdout
     # The resource tracker outlives the process for a moment; its warning is written
@@ -69,3 +74,22 @@ def test_a_dbt_task_process_prints_no_colours_and_leaks_no_semaphore(
     log_file = settings().home / "dbt" / "logs" / "dbt.log"
     assert log_file.exists()
     assert "\x1b" not in log_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_dbt_task_logs_the_results_not_dbts_events_by_default(
+    cityhealth_home: Path,
+) -> None:
+    """By default dbt says only warnings and errors while it runs and keeps no debug log
+    file; the task's log gets each node's result and the tests' counts when it ends."""
+    log_file = settings().home / "dbt" / "logs" / "dbt.log"
+    before = log_file.stat().st_size if log_file.exists() else None
+    done = _dbt_task_process(CITYHEALTH_DBT_LOG="results")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("cityhealth.warehouse.dbt: seed ref_units: success in ")
+               for line in lines), done.stdout
+    assert any(line.startswith("cityhealth.warehouse.dbt: dbt seed: ")  # hooks count
+               and line.endswith("tests: none") for line in lines), done.stdout
+    assert "START" not in done.stdout and "Completed successfully" not in done.stdout
+    assert (log_file.stat().st_size if log_file.exists() else None) == before
