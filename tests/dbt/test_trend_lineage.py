@@ -4,7 +4,8 @@ A min–max score ranks an indicator among the cities of one year: its 100 is "b
 year", so comparing it across years measures the other cities, not the city. The
 project computes none any more (the uncertainty analysis dropped it); should a model
 ``fct_indicator_score_min_max`` come back, it is checked here. The simulated indices of
-the uncertainty analysis (``fct_health_index_simulated``) are alternative constructions
+the uncertainty analysis (``fct_health_index_simulation``, ranked in
+``fct_health_index_simulated``) are alternative constructions
 of one year's index, for its interval only. This test reads the project's lineage
 (``dbt ls`` after a parse: the manifest's graph) and fails when a model that computes a
 change over time, a trend or a run of worsenings has either as an ancestor; the rank
@@ -21,7 +22,7 @@ import pytest
 from cityhealth.core.settings import DBT_PROJECT_DIR
 
 MIN_MAX = "fct_indicator_score_min_max"
-SIMULATED = "fct_health_index_simulated"
+SIMULATED = "fct_health_index_simulation"  # its descendants: the ranks and all after
 
 # The models that compute a change between years or periods.
 TREND_MODELS = (
@@ -57,7 +58,7 @@ def test_no_trend_or_change_has_min_max_scores_among_its_ancestors(
     downstream = _descendants(tmp_path, monkeypatch, *sources)
     # the lineage is read: the uncertainty analysis and the views joining its interval
     # are downstream, so an empty answer cannot pass the test
-    assert {"fct_health_index_uncertainty", "pub_health_index",
+    assert {"fct_health_index_simulated", "fct_health_index_uncertainty", "pub_health_index",
             "pub_index_trajectory"} <= downstream, sorted(downstream)
     assert set(TREND_MODELS) <= every_model, sorted(set(TREND_MODELS) - every_model)
     tainted = sorted(set(TREND_MODELS) & downstream)

@@ -1,0 +1,318 @@
+-- The simulated indices of the uncertainty analysis (doc block index_method, section 5):
+-- one row per simulation × area (city or county) × year with the index computed under
+-- the simulation's states (dim_uncertainty_simulation), every area with an index, ranked
+-- or not (fct_health_index_simulated ranks them). Per indicator value:
+--   (b) standard (or target bounds) and zero point shifted by the standards state,
+--   (d) the indicator left out of the simulation dropped for every area,
+--   (e) the value × (1 + e) of the measurement-error state,
+-- scored with normalised_score; dimension scores and (c) the arithmetic index are
+-- weighted_score_mean, (a) with the dimension weights × the weights state's factors;
+-- the geometric index is exp(Σ w ln max(score, floor) / Σ w), a dimension without a score
+-- counting as index_gap_score (as in the arithmetic mean).
+-- It reads no rank of fct_health_index, so that it is built as soon as the scores and
+-- weights are (it is the longest model of a build), while the index is ranked beside it.
+with
+
+indicator_scores as (
+
+    select
+        area_code,
+        area_level,
+        period_year,
+        indicator_code,
+        dimension_code,
+        direction,
+        indicator_weight,
+        -- the value the standard applies to (per resident for size-dependent indicators)
+        scored_value as value_to_score,
+        standard_value,
+        target_low,
+        target_high,
+        score_zero_at
+
+    from {{ ref('fct_indicator_score') }}
+    where area_level in ('city', 'county')
+
+),
+
+simulations as (
+
+    select * from {{ ref('dim_uncertainty_simulation') }}
+
+),
+
+measurement_errors as (
+
+    select
+        indicator_code,
+        error_number,
+        errors_available,
+        relative_error
+    from {{ ref('dim_uncertainty_measurement_error') }}
+
+),
+
+errors_available as (
+
+    select distinct
+        indicator_code,
+        errors_available
+    from measurement_errors
+
+),
+
+dimension_weights as (
+
+    select
+        area_code,
+        period_year,
+        dimension_code,
+        dimension_weight
+    from {{ ref('fct_dimension_score') }}
+    where area_level in ('city', 'county')
+        and dimension_weight is not null
+
+),
+
+parameters as (
+
+    select
+        cast({{ assessment_parameter('uncertainty_factor_states') }} as integer) as factor_states,
+        {{ assessment_parameter('uncertainty_standard_shift') }} as standard_shift,
+        {{ assessment_parameter('uncertainty_weight_factor_low') }} as weight_factor_low,
+        {{ assessment_parameter('uncertainty_weight_factor_high') }} as weight_factor_high,
+        {{ assessment_parameter('uncertainty_geometric_floor') }} as geometric_floor,
+        {{ assessment_parameter('uncertainty_error_default') }} as default_error
+
+),
+
+factor_states as (
+
+    select cast(range as integer) as factor_state
+    from range(0, (select factor_states from parameters))
+
+),
+
+-- (b) per standards state and indicator: shifts a (standard) and b (zero point), each
+-- uniform in ±uncertainty_standard_shift
+standard_shifts as (
+
+    select
+        factor_states.factor_state as standards_state,
+        indicators.indicator_code,
+        parameters.standard_shift
+            * (2 * {{ uniform_draw('factor_states.factor_state', "'standard'", 'indicators.indicator_code') }} - 1)
+            as standard_shift,
+        parameters.standard_shift
+            * (2 * {{ uniform_draw('factor_states.factor_state', "'zero_point'", 'indicators.indicator_code') }} - 1)
+            as zero_point_shift
+
+    from factor_states
+    cross join parameters
+    cross join (
+        select distinct indicator_code from {{ ref('int_indicators__by_year') }}
+    ) as indicators
+
+),
+
+-- (a) per weights state and dimension: the factor low + (high − low) · u
+weight_factors as (
+
+    select
+        factor_states.factor_state as weights_state,
+        dimensions.dimension_code,
+        parameters.weight_factor_low
+            + (parameters.weight_factor_high - parameters.weight_factor_low)
+            * {{ uniform_draw('factor_states.factor_state', "'weights'", 'dimensions.dimension_code') }}
+            as weight_factor
+
+    from factor_states
+    cross join parameters
+    cross join (select dimension_code from {{ ref('stg_reference__dimensions') }}) as dimensions
+
+),
+
+-- (e) per simulation and value: the number of the error drawn among the indicator's
+-- errors_available, 1 + hash(state, area, year, indicator) % errors_available
+error_draws as (
+
+    select
+        simulations.simulation_id,
+        simulations.weights_state,
+        simulations.standards_state,
+        simulations.aggregation,
+        indicator_scores.area_code,
+        indicator_scores.area_level,
+        indicator_scores.period_year,
+        indicator_scores.indicator_code,
+        indicator_scores.dimension_code,
+        indicator_scores.direction,
+        indicator_scores.indicator_weight,
+        indicator_scores.value_to_score,
+        indicator_scores.standard_value,
+        indicator_scores.target_low,
+        indicator_scores.target_high,
+        indicator_scores.score_zero_at,
+        errors_available.errors_available,
+        hash(
+            simulations.measurement_state, 'measurement_error', indicator_scores.area_code,
+            indicator_scores.period_year, indicator_scores.indicator_code
+        ) as error_hash
+
+    from indicator_scores
+    inner join simulations
+        on indicator_scores.period_year = simulations.period_year
+        and indicator_scores.indicator_code is distinct from simulations.left_out_indicator_code
+    left join errors_available
+        on indicator_scores.indicator_code = errors_available.indicator_code
+
+),
+
+simulated_values as (
+
+    select
+        error_draws.simulation_id,
+        error_draws.weights_state,
+        error_draws.aggregation,
+        error_draws.area_code,
+        error_draws.area_level,
+        error_draws.period_year,
+        error_draws.dimension_code,
+        error_draws.direction,
+        error_draws.indicator_weight,
+        error_draws.value_to_score * (1 + case
+            when error_draws.errors_available is null then parameters.default_error
+                * (2 * (error_draws.error_hash % 1000000 / 1000000.0) - 1)
+            else measurement_errors.relative_error
+        end) as simulated_value,
+        -- higher/lower_better: standard and zero point moved along the scale by a and b
+        -- times the standard-to-zero distance; target_range: both bounds moved by
+        -- a × zero_at (the width kept), the zero distance × (1 + b)
+        error_draws.standard_value + standard_shifts.standard_shift
+            * (error_draws.standard_value - error_draws.score_zero_at) as simulated_standard,
+        case error_draws.direction
+            when 'target_range' then
+                error_draws.score_zero_at * (1 + standard_shifts.zero_point_shift)
+            else error_draws.score_zero_at + standard_shifts.zero_point_shift
+                * (error_draws.standard_value - error_draws.score_zero_at)
+        end as simulated_zero_at,
+        error_draws.target_low
+            + standard_shifts.standard_shift * error_draws.score_zero_at as simulated_low,
+        error_draws.target_high
+            + standard_shifts.standard_shift * error_draws.score_zero_at as simulated_high
+
+    from error_draws
+    cross join parameters
+    left join measurement_errors
+        on error_draws.indicator_code = measurement_errors.indicator_code
+        and cast(error_draws.error_hash % cast(error_draws.errors_available as ubigint) as integer) + 1
+            = measurement_errors.error_number
+    left join standard_shifts
+        on error_draws.standards_state = standard_shifts.standards_state
+        and error_draws.indicator_code = standard_shifts.indicator_code
+
+),
+
+simulated_scores as (
+
+    select
+        simulation_id,
+        weights_state,
+        aggregation,
+        area_code,
+        area_level,
+        period_year,
+        dimension_code,
+        indicator_weight,
+        {{ normalised_score(
+            'direction', 'simulated_value', 'simulated_standard', 'simulated_zero_at',
+            'simulated_low', 'simulated_high') }} as simulated_score
+
+    from simulated_values
+
+),
+
+simulated_dimensions as (
+
+    select
+        simulation_id,
+        weights_state,
+        aggregation,
+        area_code,
+        area_level,
+        period_year,
+        dimension_code,
+        {{ weighted_score_mean('simulated_score', 'indicator_weight') }} as dimension_score
+
+    from simulated_scores
+    group by
+        simulation_id,
+        weights_state,
+        aggregation,
+        area_code,
+        area_level,
+        period_year,
+        dimension_code
+
+),
+
+weighted_dimensions as (
+
+    select
+        simulated_dimensions.simulation_id,
+        simulated_dimensions.aggregation,
+        simulated_dimensions.area_code,
+        simulated_dimensions.area_level,
+        simulated_dimensions.period_year,
+        simulated_dimensions.dimension_score,
+        dimension_weights.dimension_weight * weight_factors.weight_factor as simulated_weight,
+        parameters.geometric_floor
+
+    from simulated_dimensions
+    cross join parameters
+    inner join dimension_weights
+        on simulated_dimensions.area_code = dimension_weights.area_code
+        and simulated_dimensions.period_year = dimension_weights.period_year
+        and simulated_dimensions.dimension_code = dimension_weights.dimension_code
+    inner join weight_factors
+        on simulated_dimensions.weights_state = weight_factors.weights_state
+        and simulated_dimensions.dimension_code = weight_factors.dimension_code
+
+),
+
+simulated_index as (
+
+    select
+        simulation_id,
+        area_code,
+        area_level,
+        period_year,
+        case aggregation
+            when 'geometric' then {{ clamp_to_range(
+                'exp(sum(simulated_weight * ln(greatest(coalesce(dimension_score, '
+                    ~ index_gap_score() ~ '), geometric_floor)))'
+                    ~ ' / nullif(sum(simulated_weight), 0))'
+            ) }}
+            else {{ weighted_score_mean('dimension_score', 'simulated_weight') }}
+        end as simulated_index
+
+    from weighted_dimensions
+    group by simulation_id, aggregation, area_code, area_level, period_year
+
+),
+
+final as (
+
+    select
+        simulation_id,
+        area_code,
+        area_level,
+        period_year,
+        simulated_index
+
+    from simulated_index
+    where simulated_index is not null
+
+)
+
+select * from final
