@@ -156,6 +156,8 @@ def release(release_dir: Path | None = None, period: str | None = None
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _SKIP_TEXT_OF = ("style", "script")
 _PARTS = re.compile(r"(<[^>]*>)")
+# A character reference in a page's text (&lt; &amp; &#20013; &#x4e2d;): its ";" is markup.
+_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def _is_chinese(char: str) -> bool:
@@ -194,6 +196,7 @@ def zh_typography(markup: str) -> str:
             position += step
         return text[position] if 0 <= position < len(text) else ""
 
+    references = {match.end() - 1 for match in _REFERENCE.finditer(text)}
     change: dict[int, str] = {}
     opened: list[int] = []
     for position, char in enumerate(text):
@@ -207,7 +210,7 @@ def zh_typography(markup: str) -> str:
         elif char == ")":  # unpaired (a fragment): by its Chinese neighbour
             if _is_chinese(neighbour(position, -1)):
                 change[position] = "）"
-        elif char in ",;:?!":
+        elif char in ",;:?!" and position not in references:
             before, after = text[position - 1: position], text[position + 1: position + 2]
             if before.isdigit() and after.isdigit():
                 continue  # 1,234 and 12:30

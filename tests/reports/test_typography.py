@@ -25,6 +25,8 @@ from cityhealth.reports.html import fmt_measure, page, zh_typography
     # a fragment with one bracket of a pair (as a test looks for a part of a sentence)
     ("<b>82.1</b>(2025年,各市合计达标 ", "<b>82.1</b>（2025年，各市合计达标 "),
     ("满分 33 项)", "满分 33 项）"),
+    # the ";" of a character reference is markup, beside Chinese text as anywhere
+    ("A&amp;B小区;&lt;翡翠湾&gt;,中心&#20013;", "A&amp;B小区；&lt;翡翠湾&gt;，中心&#20013;"),
 ])
 def test_half_width_punctuation_in_chinese_text_becomes_full_width(
         markup: str, expected: str) -> None:
