@@ -67,3 +67,53 @@ def test_a_pdf_numbers_its_pages_and_figures_and_repeats_table_headers(
         assert f"{number} / {len(pages)}" in text
     shown = "".join(pages)
     assert all(f"街区{n:03d}" in shown for n in range(120))  # no row lost at a break
+
+
+def test_word_tables_are_what_python_docx_writes_cell_by_cell(tmp_path: Path) -> None:
+    """The tables written as XML at once are, byte for byte, those of python-docx's own
+    add_row and cell.text: header row bold and repeated, rows not split, an empty cell,
+    a row shorter than the table, characters XML escapes."""
+    import zipfile
+
+    from docx import Document
+    from docx.oxml import OxmlElement
+
+    from cityhealth.reports import documents
+
+    body = ("<table><tr><th>对象</th><th>数值</th><th>说明</th></tr>"
+            "<tr><td>A&amp;B &lt;小区&gt;</td><td></td><td>1 &gt; 0</td></tr>"
+            "<tr><td>只有一格</td></tr></table>"
+            "<table><tr><td>无表头</td><td>2</td></tr></table>")
+    html_path = tmp_path / "表格.html"
+    html_path.write_text(page("表格", body), encoding="utf-8")
+
+    def cell_by_cell(document, block) -> None:
+        width = max(len(r) for r in block.rows)
+        table = document.add_table(rows=0, cols=width)
+        table.style = "Table Grid"
+        for index, cells in enumerate(block.rows):
+            row = table.add_row()
+            properties = row._tr.get_or_add_trPr()
+            properties.append(OxmlElement("w:cantSplit"))
+            if index == 0 and block.header:
+                properties.append(OxmlElement("w:tblHeader"))
+            for cell, value in zip(row.cells, cells, strict=False):
+                cell.text = value
+                if index == 0 and block.header:
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+
+    def document_xml() -> bytes:
+        with zipfile.ZipFile(documents.write_docx(html_path)) as archive:
+            return archive.read("word/document.xml")
+
+    written = document_xml()
+    original = documents._table
+    documents._table = cell_by_cell
+    try:
+        expected = document_xml()
+    finally:
+        documents._table = original
+    assert written == expected
+    table = Document(str(html_path.with_suffix(".docx"))).tables[0]
+    assert [c.text for c in table.rows[1].cells] == ["A&B <小区>", "", "1 > 0"]
