@@ -108,11 +108,17 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _status(node_result: Any) -> str:
+    """A node result's status in lower case ("success", "pass", "error", "no-op" …): a
+    RunStatus or TestStatus value, or the plain string some results carry."""
+    return str(getattr(node_result.status, "value", node_result.status)).lower()
+
+
 def _failures(result: Any) -> list[str]:
     """'<resource type> <name>: <first error line>' for each failed node of a run result."""
     failures = []
     for node_result in getattr(result, "results", None) or []:
-        status = str(getattr(node_result.status, "value", node_result.status)).lower()
+        status = _status(node_result)
         if status not in _FAILED_STATUSES:
             continue
         node = node_result.node
@@ -179,13 +185,14 @@ def _log_levels(dbt_log: str) -> dict[str, str]:
 
 
 def _log_results(command: str, result: Any) -> None:
-    """A command's results in the log (the Airflow task's): each model, seed and snapshot
-    with its status and time, slowest first; the data and unit tests counted by status."""
+    """A command's results in the log (the Airflow task's): each node that runs SQL of
+    its own (model, seed, snapshot, hook) with its status and time, slowest first; the
+    data and unit tests counted by status."""
     nodes = getattr(result, "results", None) or []
     tests: Counter[str] = Counter()
     built = []
     for node_result in nodes:
-        status = str(getattr(node_result.status, "value", node_result.status)).lower()
+        status = _status(node_result)
         kind = str(node_result.node.resource_type)
         if kind in ("test", "unit_test"):
             tests[status] += 1
