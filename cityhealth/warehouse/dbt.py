@@ -114,8 +114,10 @@ def _status(node_result: Any) -> str:
     return str(getattr(node_result.status, "value", node_result.status)).lower()
 
 
-def _failures(result: Any) -> list[str]:
-    """'<resource type> <name>: <first error line>' for each failed node of a run result."""
+def _failures(result: Any, con: Any = None) -> list[str]:
+    """'<resource type> <name>: <first error line>' for each failed node of a run result;
+    for a failed data test, with its first failing rows when ``con`` (the warehouse dbt
+    wrote) is given."""
     failures = []
     for node_result in getattr(result, "results", None) or []:
         status = _status(node_result)
@@ -124,8 +126,62 @@ def _failures(result: Any) -> list[str]:
         node = node_result.node
         label = f"{node.resource_type} {node.name}"
         message = _TEMPORARY_SUFFIX.sub("", _first_line(node_result.message))
+        if con is not None and status == "fail" and str(node.resource_type) == "test":
+            message += _failing_rows(con, node)
+        if _DUPLICATE_KEY in message and _key_columns(node):
+            message += f" (the key of {node.name}: {', '.join(_key_columns(node))})"
         failures.append(f"{label} [{status}]: {message}")
     return failures
+
+
+# DuckDB's words for a row whose key a table already holds; they give the key's values,
+# not its columns, which the error adds from the model's contract.
+_DUPLICATE_KEY = "PRIMARY KEY or UNIQUE constraint violation: duplicate key"
+
+
+def _key_columns(node: Any) -> list[str]:
+    """The columns of a model's primary key constraint (its contract), if it has one."""
+    for constraint in getattr(node, "constraints", None) or []:
+        if str(getattr(constraint.type, "value", constraint.type)) == "primary_key":
+            return list(constraint.columns or [])
+    return []
+
+
+# Failing rows a failed data test's message shows, and how long fetching them may take.
+FAILING_ROWS_SHOWN = 3
+_FAILING_ROWS_SECONDS = 60.0
+
+
+def _failing_rows(con: Any, node: Any) -> str:
+    """' – failing rows: a=1, b=x; …' : the first rows a failed data test's SQL returns.
+
+    dbt's own message only counts them ("Got 2 results, configured to fail if != 0");
+    the rows say which column, key or value broke the rule (a test of several columns,
+    such as not_null_columns, names the column in its rows). Best effort: when the rows
+    cannot be read, the message stays dbt's and the log says why.
+    """
+    from cityhealth.warehouse.connection import query_timeout
+
+    sql = getattr(node, "compiled_code", None)
+    if not sql:
+        return ""
+    try:
+        with query_timeout(con, f"the failing rows of dbt test {node.name}",
+                           seconds=_FAILING_ROWS_SECONDS):
+            cursor = con.execute(
+                f"select * from ({sql}\n) as failing limit {FAILING_ROWS_SHOWN + 1}")
+            names = [column[0] for column in cursor.description]
+            rows = cursor.fetchall()
+    except Exception as error:  # noqa: BLE001 - the failure is reported all the same
+        log.warning("could not read the failing rows of %s: %s", node.name,
+                    _first_line(error))
+        return ""
+    if not rows:
+        return ""
+    shown = "; ".join(", ".join(f"{name}={value}" for name, value in zip(names, row,
+                                                                          strict=True))
+                      for row in rows[:FAILING_ROWS_SHOWN])
+    return f" – failing rows: {shown}{'; …' if len(rows) > FAILING_ROWS_SHOWN else ''}"
 
 
 def _release_warehouse() -> None:
@@ -161,13 +217,15 @@ def _release_warehouse() -> None:
     gc.collect()  # the manifest and the adapter sit in reference cycles
 
 
-def _error_of(command: str, outcome: Any) -> DbtBuildError | None:
-    """The DbtBuildError of an unsuccessful dbtRunnerResult (None on success)."""
+def _error_of(command: str, outcome: Any, con: Any = None) -> DbtBuildError | None:
+    """The DbtBuildError of an unsuccessful dbtRunnerResult (None on success); ``con``:
+    the warehouse, to show a failed test's rows (:func:`_failing_rows`)."""
     if outcome.success:
         return None
     if outcome.exception is not None:
         return DbtBuildError(command, [f"dbt did not run: {_first_line(outcome.exception)}"])
-    failures = _failures(outcome.result) or ["no failed node reported (see the dbt log)"]
+    failures = (_failures(outcome.result, con)
+                or ["no failed node reported (see the dbt log)"])
     return DbtBuildError(command, failures)
 
 
@@ -256,18 +314,19 @@ def run_dbt(
     command = " ".join(args[:1]) or "(no command)"
     offline = bool(args) and args[0] in _OFFLINE_COMMANDS
     log.info("dbt %s (warehouse %s)", " ".join(cli_args), path)
-    with nullcontext() if offline else write_slot(path), _environment(environment):
+    with (nullcontext() if offline else write_slot(path)) as con, _environment(environment):
         try:
-            error = _invoke(command, cli_args, offline, cfg.dbt_target_dir)
+            error = _invoke(command, cli_args, offline, cfg.dbt_target_dir, con)
         finally:
             _release_warehouse()
     if error is not None:
         raise error
 
 
-def _invoke(command: str, cli_args: list[str], offline: bool,
-            target: Path) -> DbtBuildError | None:
-    """Run one dbt command; its error, if any. The manifest and the runner's result are
+def _invoke(command: str, cli_args: list[str], offline: bool, target: Path,
+            con: Any = None) -> DbtBuildError | None:
+    """Run one dbt command; its error, if any (``con``: the warehouse dbt writes, which
+    a failed test's rows are read from). The manifest and the runner's result are
     locals, dropped on return, before the caller's clean-up collects what dbt created.
 
     A build, run, test or seed writes ``<target>/run_results.json`` (what ran, how long,
@@ -285,7 +344,7 @@ def _invoke(command: str, cli_args: list[str], offline: bool,
     if hasattr(outcome.result, "write"):
         outcome.result.write(str(target / "run_results.json"))
         _log_results(command, outcome.result)
-    return _error_of(command, outcome)
+    return _error_of(command, outcome, con)
 
 
 def _var_free_manifest():

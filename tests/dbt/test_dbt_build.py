@@ -8,6 +8,7 @@ a failing model surfaces as a DbtBuildError naming it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ def test_build_ran_seeds_models_data_tests_and_unit_tests(built: Built) -> None:
         assert result["status"] in ("success", "pass"), result["unique_id"]
     assert kinds.get("seed", 0) >= 9
     assert kinds.get("model", 0) >= 40
-    assert kinds.get("test", 0) >= 500
+    # (a table's key and filled columns are its contract's constraints, not tests)
+    assert kinds.get("test", 0) >= 300
     assert kinds.get("unit_test", 0) >= 22
     assert kinds.get("exposure", 0) >= 5
     # dbt writes under CITYHEALTH_HOME, never into the repository
@@ -203,9 +205,9 @@ def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth
 
 
 def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
-                          model: str) -> tuple[list[str], Path]:
+                          model: str, command: str = "run") -> tuple[list[str], Path]:
     """A copy of the built warehouse with the statement ``breaking`` applied, then
-    ``dbt run`` of ``model`` on it, which must fail: its failures, and the copy."""
+    ``dbt <command>`` of ``model`` on it, which must fail: its failures, and the copy."""
     import shutil
 
     from cityhealth.core.periods import Period
@@ -220,7 +222,7 @@ def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
     finally:
         con.close()
     with pytest.raises(DbtBuildError) as raised:
-        run_dbt(["run", "--select", model], warehouse_path=copy,
+        run_dbt([command, "--select", model], warehouse_path=copy,
                 vars=Period.annual(CHECK_YEAR).dbt_vars())
     return raised.value.failures, copy
 
@@ -263,6 +265,57 @@ def test_a_value_outside_its_list_stops_its_model_and_names_the_rule(
         "'lower_better', 'target_range')))"]
     assert query(rows, warehouse=copy) == built.query(rows)
     assert query(f"{rows} where direction = 'higher'", warehouse=copy) == [(0,)]
+
+
+@pytest.mark.slow
+def test_a_duplicate_key_stops_its_model_and_names_the_key(
+        built: Built, cityhealth_home: Path) -> None:
+    """A table's grain is the primary key of its contract: a second row with the same key
+    stops the model as its table is written, the error gives the key's values and
+    columns, and the table as it was stays."""
+    rows = "select count(*) from marts.dim_indicator"
+    code, year = built.query("select indicator_code, check_year_from "
+                             "from marts.dim_indicator order by all limit 1")[0]
+    # one catalogue row delivered twice
+    failures, copy = _run_on_a_broken_copy(
+        built, cityhealth_home,
+        f"insert into reference.ref_indicators select * from reference.ref_indicators "
+        f"where indicator_code = '{code}' and check_year_from = {year}",
+        "dim_indicator")
+    assert failures == [
+        "model dim_indicator [error]: Constraint Error: PRIMARY KEY or UNIQUE constraint "
+        f'violation: duplicate key "{code}, {year}" (the key of dim_indicator: '
+        "indicator_code, check_year_from)"]
+    assert query(rows, warehouse=copy) == built.query(rows)
+
+
+@pytest.mark.slow
+def test_a_failed_data_test_shows_its_failing_rows(
+        built: Built, cityhealth_home: Path) -> None:
+    """A view's columns that must be filled are tested together (not_null_columns), its
+    references too (relationships_of_columns): a failure names the test, and its first
+    rows name the column, the value and where it should have been found."""
+    problem = built.query("select min(problem_id) from marts.fct_problem_history")[0][0]
+    failures, _copy = _run_on_a_broken_copy(
+        built, cityhealth_home,
+        # (the table holds its own not-null constraint; the view's test is what is tested)
+        "alter table marts.fct_problem_history alter column status drop not null; "
+        f"update marts.fct_problem_history set status = null, area_code = '369999' "
+        f"where problem_id = '{problem}'",
+        "pub_problem_history", command="test")
+    by_test = {failure.split(" [", 1)[0]: failure for failure in failures}
+    assert len(by_test) == 2, failures
+    not_null = by_test[next(name for name in by_test if "not_null_columns" in name)]
+    assert re.fullmatch(
+        r"test not_null_columns_pub_problem_history_\w+ \[fail\]: Got 1 result, configured "
+        r"to fail if != 0 – failing rows: column_name=status, rows_with_null=[1-9]\d*",
+        not_null), not_null
+    references = by_test[next(name for name in by_test
+                              if "relationships_of_columns" in name)]
+    assert re.search(
+        r"\[fail\]: Got 1 result, configured to fail if != 0 – failing rows: "
+        r"column_name=area_code, value_not_found=369999, should_be_in=dim_area.area_code, "
+        r"rows_with_value=[1-9]\d*$", references), references
 
 
 LAYERS = ("staging", "intermediate", "marts", "published")
