@@ -35,9 +35,23 @@ def cjk_font() -> font_manager.FontProperties:
     return font_manager.FontProperties(fname=str(cjk_font_path()))
 
 
+DPI = 110
+PAD_INCHES = 0.1  # matplotlib's savefig.pad_inches
+
+
 def to_data_uri(figure: plt.Figure) -> str:
+    """The figure as a PNG data URI, cropped to what it draws (plus a small margin).
+
+    The crop is matplotlib's tight bounding box, measured without drawing:
+    ``savefig(bbox_inches="tight")`` draws the whole figure once (without painting) to
+    measure it and once more to paint it, and that first draw was a third of a report
+    page's charts and maps. The box is the same; the figure is drawn once.
+    """
+    figure.set_dpi(DPI)
+    renderer = figure.canvas.get_renderer()
+    box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches=box,
                    metadata={"Software": None})
     plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
