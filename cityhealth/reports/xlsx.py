@@ -185,15 +185,18 @@ def _insert_rows(xml: str, rows: str, last_row: int, last_col: int) -> str:
 def _put_rows(path: Path, rows: dict[int, tuple[str, int, int]]) -> None:
     """Write the data rows of sheets (by 1-based index) into the workbook at ``path``."""
     partial = path.with_name(f"{path.name}.rows")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(partial, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            index = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
-            if index and int(index.group(1)) in rows:
-                data = _insert_rows(data.decode("utf-8"),
-                                    *rows[int(index.group(1))]).encode("utf-8")
-            target.writestr(info, data, compress_type=info.compress_type)
-    partial.replace(path)
+    try:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(partial, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                index = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
+                if index and int(index.group(1)) in rows:
+                    data = _insert_rows(data.decode("utf-8"),
+                                        *rows[int(index.group(1))]).encode("utf-8")
+                target.writestr(info, data, compress_type=info.compress_type)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_workbook(path: Path, title: str, sheets: dict[str, pd.DataFrame]) -> Path:
