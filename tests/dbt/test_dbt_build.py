@@ -204,26 +204,38 @@ def test_failing_model_raises_dbt_build_error_naming_it(built: Built, cityhealth
     assert raised.value.failures and len(raised.value.failures) == 1
 
 
-def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
-                          model: str, command: str = "run") -> tuple[list[str], Path]:
-    """A copy of the built warehouse with the statement ``breaking`` applied, then
-    ``dbt <command>`` of ``model`` on it, which must fail: its failures, and the copy."""
+def _changed_copy(built: Built, home: Path, change: str) -> Path:
+    """A copy of the built warehouse with the statement ``change`` applied."""
     import shutil
-
-    from cityhealth.core.periods import Period
-    from cityhealth.warehouse.dbt import DbtBuildError, run_dbt
 
     copy = home / "copy" / built.warehouse.name
     copy.parent.mkdir()
     shutil.copyfile(built.warehouse, copy)
     con = duckdb.connect(str(copy))
     try:
-        con.execute(breaking)
+        con.execute(change)
     finally:
         con.close()
+    return copy
+
+
+def _run_dbt_on(copy: Path, command: str, model: str) -> None:
+    from cityhealth.core.periods import Period
+    from cityhealth.warehouse.dbt import run_dbt
+
+    run_dbt([command, "--select", model], warehouse_path=copy,
+            vars=Period.annual(CHECK_YEAR).dbt_vars())
+
+
+def _run_on_a_broken_copy(built: Built, home: Path, breaking: str,
+                          model: str, command: str = "run") -> tuple[list[str], Path]:
+    """A copy of the built warehouse with the statement ``breaking`` applied, then
+    ``dbt <command>`` of ``model`` on it, which must fail: its failures, and the copy."""
+    from cityhealth.warehouse.dbt import DbtBuildError
+
+    copy = _changed_copy(built, home, breaking)
     with pytest.raises(DbtBuildError) as raised:
-        run_dbt([command, "--select", model], warehouse_path=copy,
-                vars=Period.annual(CHECK_YEAR).dbt_vars())
+        _run_dbt_on(copy, command, model)
     return raised.value.failures, copy
 
 
@@ -316,6 +328,20 @@ def test_a_failed_data_test_shows_its_failing_rows(
         r"\[fail\]: Got 1 result, configured to fail if != 0 – failing rows: "
         r"column_name=area_code, value_not_found=369999, should_be_in=dim_area.area_code, "
         r"rows_with_value=[1-9]\d*$", references), references
+
+
+@pytest.mark.slow
+def test_the_simulated_index_builds_empty_without_simulations(
+        built: Built, cityhealth_home: Path) -> None:
+    """The simulated index is built in a branch per simulated year: with no simulation
+    (no year to branch on) it is still valid SQL, and empty."""
+    copy = _changed_copy(built, cityhealth_home,
+                         "delete from marts.dim_uncertainty_simulation")
+    _run_dbt_on(copy, "run", "fct_health_index_simulation")
+    assert query("select count(*) from marts.fct_health_index_simulation",
+                 warehouse=copy) == [(0,)]
+    assert built.query("select count(*) > 0 from marts.fct_health_index_simulation") == [
+        (True,)]
 
 
 LAYERS = ("staging", "intermediate", "marts", "published")

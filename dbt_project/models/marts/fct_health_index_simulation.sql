@@ -27,7 +27,8 @@
         ~ ref('dim_uncertainty_simulation') ~ " order by period_year") -%}
     {%- set years = held.columns[0].values() | list -%}
 {%- endif %}
-{#- parsing (nothing executed) or no simulation yet: one branch, every year -#}
+{#- parsing (nothing executed) or no simulation yet: one branch that selects nothing (a
+    simulation always has a year), so that the model is valid SQL and, built, empty -#}
 {%- set branches = years if years else [none] %}
 
 with
@@ -152,10 +153,10 @@ weight_factors as not materialized (
 ),
 
 {% for year in branches %}
-{%- set of_year = 'true' if year is none else 'period_year = ' ~ year %}
+{%- set of_year = 'period_year is null' if year is none else 'period_year = ' ~ year %}
 {%- set k = loop.index %}
 
--- year {{ year if year is not none else '(all)' }}: (e) per measurement state and value,
+-- year {{ year if year is not none else '(none)' }}: (e) per measurement state and value,
 -- the number of the error drawn among the indicator's errors_available,
 -- 1 + hash(state, area, year, indicator) % errors_available
 error_draws_{{ k }} as (
