@@ -19,7 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.utility import (
+    _preserve_whitespace,
+    xl_cell_to_rowcol,
+    xl_col_to_name,
+    xl_rowcol_to_cell,
+)
 from xlsxwriter.xmlwriter import XMLwriter
 
 HEADER_COLOUR = "#EEF3F8"
@@ -147,34 +152,25 @@ def _rows_xml(cells: list[list[str | None]], first_row: int) -> tuple[str, int, 
     last_row = last_col = -1
     for offset, row in enumerate(zip(*cells, strict=True)):
         number = first_row + offset + 1
-        written = [f'<c r="{letters[index]}{number}"{xml}'
-                   for index, xml in enumerate(row) if xml is not None]
-        if written:
-            rows.append(f'<row r="{number}">{"".join(written)}</row>')
+        filled = [index for index, xml in enumerate(row) if xml is not None]
+        if filled:
+            cells_xml = "".join(f'<c r="{letters[index]}{number}"{row[index]}'
+                                for index in filled)
+            rows.append(f'<row r="{number}">{cells_xml}</row>')
             last_row = number - 1
-            last_col = max(last_col, max(i for i, xml in enumerate(row) if xml is not None))
+            last_col = max(last_col, filled[-1])
     return "".join(rows), last_row, last_col
 
 
-_DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number - 1
+_DIMENSION = re.compile(r'<dimension ref="(\w+)(?::(\w+))?"/>')
 
 
 def _insert_rows(xml: str, rows: str, last_row: int, last_col: int) -> str:
     """A sheet's XML with ``rows`` at the end of its data and its dimension widened."""
     match = _DIMENSION.search(xml)
-    first_col, first_row = match.group(1), int(match.group(2))
-    end_col = _column_number(match.group(3) or first_col)
-    end_row = int(match.group(4) or first_row)
-    end_col, end_row = max(end_col, last_col), max(end_row, last_row + 1)
-    start = f"{first_col}{first_row}"
-    end = f"{xl_col_to_name(end_col)}{end_row}"
+    start = match.group(1)
+    end_row, end_col = xl_cell_to_rowcol(match.group(2) or start)
+    end = xl_rowcol_to_cell(max(end_row, last_row), max(end_col, last_col))
     ref = start if start == end else f"{start}:{end}"
     xml = xml[:match.start()] + f'<dimension ref="{ref}"/>' + xml[match.end():]
     if "<sheetData/>" in xml:

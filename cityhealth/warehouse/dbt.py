@@ -128,8 +128,8 @@ def _failures(result: Any, con: Any = None) -> list[str]:
         message = _TEMPORARY_SUFFIX.sub("", _first_line(node_result.message))
         if con is not None and status == "fail" and str(node.resource_type) == "test":
             message += _failing_rows(con, node)
-        if _DUPLICATE_KEY in message and _key_columns(node):
-            message += f" (the key of {node.name}: {', '.join(_key_columns(node))})"
+        if _DUPLICATE_KEY in message and (key := _key_columns(node)):
+            message += f" (the key of {node.name}: {', '.join(key)})"
         failures.append(f"{label} [{status}]: {message}")
     return failures
 
