@@ -75,11 +75,6 @@ class DbtBuildError(RuntimeError):
         super().__init__(f"dbt {command} failed ({len(failures)} node(s)):\n{lines}")
 
 
-# The suffix of the table dbt writes a model into before it takes the model's name: a
-# contract's constraint fails on that table ("fct_x__dbt_tmp.column", "on table
-# fct_x__dbt_tmp with expression"), which the error names as the model's own.
-_TEMPORARY_SUFFIX = re.compile(r"__dbt_tmp\b")
-
 # dbt's own header above the database's message ("Runtime Error in model x (path)")
 _HEADER = re.compile(r"^\w+ Error in \w+ \S+ \(.*\)$")
 
@@ -125,7 +120,7 @@ def _failures(result: Any, con: Any = None) -> list[str]:
             continue
         node = node_result.node
         label = f"{node.resource_type} {node.name}"
-        message = _TEMPORARY_SUFFIX.sub("", _first_line(node_result.message))
+        message = _first_line(node_result.message)
         if con is not None and status == "fail" and str(node.resource_type) == "test":
             message += _failing_rows(con, node)
         if _DUPLICATE_KEY in message and (key := _key_columns(node)):
