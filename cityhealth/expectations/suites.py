@@ -30,7 +30,7 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from cityhealth.core.reference import assessment_parameter, seed_frame
+from cityhealth.core.reference import assessment_parameter, seed_frame, seed_table
 from cityhealth.ingestion import (
     object_findings,
     object_register,
@@ -127,7 +127,7 @@ class SuitePlan:
 
 def _register_seeds(con: duckdb.DuckDBPyConnection) -> None:
     for name in ("ref_variables", "ref_indicators", "ref_object_indicators"):
-        con.register(f"seed_{name}", seed_frame(name))
+        con.register(f"seed_{name}", seed_table(name))
 
 
 def required_variables(department_code: str, period: int) -> list[str]:
