@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -250,17 +251,39 @@ def _formula(cell: object) -> str | None:
     return None
 
 
+# A cell's formula in a worksheet's XML: <f>, <f t="shared" …/>, or with a namespace
+# prefix (<x:f>); not <formula> of a validation rule or a conditional format.
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _holds_formulas(data: bytes) -> bool:
+    """Whether any worksheet of an XLSX workbook holds a formula."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_FORMULA_ELEMENT.search(archive.read(name))
+                   for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
 def _xlsx_grids(data: bytes) -> Iterator[tuple[str, Grid]]:
     """Each sheet's cells as text, with the formulas whose result was not saved (a workbook
-    written by a program that does not calculate holds the formula and no value)."""
+    written by a program that does not calculate holds the formula and no value).
+
+    The formulas are a second read of the workbook, made only when a sheet holds one:
+    most deliveries hold none, and reading cells is most of an XLSX load's time."""
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        formulas = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+                    if _holds_formulas(data) else None)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise Refused("damaged_xlsx",
                       f"not a readable XLSX workbook (truncated or damaged: {error})") from None
-    for sheet, formula_sheet in zip(workbook.worksheets, formulas.worksheets, strict=True):
+    formula_sheets = formulas.worksheets if formulas else [None] * len(workbook.worksheets)
+    for sheet, formula_sheet in zip(workbook.worksheets, formula_sheets, strict=True):
         def grid(sheet=sheet, formula_sheet=formula_sheet) -> Grid:
+            if formula_sheet is None:
+                for row in sheet.iter_rows():
+                    yield [cell_text(getattr(c, "value", None)) for c in row], {}
+                return
             for row, formula_row in zip(sheet.iter_rows(), formula_sheet.iter_rows(),
                                         strict=False):
                 values = [cell_text(getattr(c, "value", None)) for c in row]

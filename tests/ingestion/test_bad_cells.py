@@ -197,3 +197,74 @@ def test_a_placeholder_where_a_register_figure_must_be_filled_is_an_error(
         "project_register: 项目库_占位.csv: data row 6 (line 7), column 形象进度(%): "
         "该单元格须填写数值，请填写数字，不要用“-”“无”等代替 "
         "('—' stands for no figure; the cell must be filled)")
+
+
+def _workbook_bytes(formula: str | None, validation: bool = False) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["行政区划代码", "数值"])
+    sheet.append(["360102", 1.5])
+    sheet.append(["360103", formula or 2])
+    if validation:  # a rule with a <formula1> of its own, not a cell's formula
+        rule = DataValidation(type="decimal", operator="between", formula1="0", formula2="9")
+        sheet.add_data_validation(rule)
+        rule.add("B2:B3")
+    return saved(workbook)
+
+
+def _sheet_xml(data: bytes) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def _with_prefixed_formulas(data: bytes) -> bytes:
+    """The workbook with its cells' formulas as <x:f>, as some writers put them."""
+    import zipfile
+
+    source, target = io.BytesIO(data), io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            content = old.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                content = content.replace(b"<f>", b'<x:f xmlns:x="http://schemas.'
+                                          b'openxmlformats.org/spreadsheetml/2006/main">')
+                content = content.replace(b"</f>", b"</x:f>")
+            new.writestr(item, content)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("prefixed", [False, True])
+def test_a_formula_is_found_however_the_sheet_writes_it(tmp_path: Path, prefixed: bool) -> None:
+    from cityhealth.ingestion.tables import _holds_formulas, read_tables
+
+    data = _workbook_bytes("=B2*2")
+    if prefixed:
+        data = _with_prefixed_formulas(data)
+        assert b"<x:f " in _sheet_xml(data)
+    assert _holds_formulas(data)
+    path = tmp_path / "公式.xlsx"
+    path.write_bytes(data)
+    tables, problems = read_tables(path, "行政区划代码")
+    assert [p.column for p in problems] == ["数值"]
+    assert "cell B3 holds the formula =B2*2 saved without its result" in problems[0].text()
+
+
+def test_a_workbook_without_formulas_is_read_once(tmp_path: Path) -> None:
+    """A validation rule's <formula1> is not a cell's formula: the workbook's figures are
+    read as they are, without the second read for formulas."""
+    from cityhealth.ingestion.tables import _holds_formulas, read_tables
+
+    data = _workbook_bytes(None, validation=True)
+    assert b"<formula1>" in _sheet_xml(data)
+    assert not _holds_formulas(data)
+    path = tmp_path / "数值.xlsx"
+    path.write_bytes(data)
+    tables, problems = read_tables(path, "行政区划代码")
+    assert problems == []
+    assert [row.cells for row in tables[0].rows] == [
+        {"行政区划代码": "360102", "数值": "1.5"}, {"行政区划代码": "360103", "数值": "2"}]
