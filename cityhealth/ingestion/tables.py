@@ -254,14 +254,24 @@ def _formula(cell: object) -> str | None:
 # A cell's formula in a worksheet's XML: <f>, <f t="shared" …/>, or with a namespace
 # prefix (<x:f>); not <formula> of a validation rule or a conditional format.
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_XML_PIECE = 1 << 20  # bytes of a sheet's XML searched at a time
 
 
 def _holds_formulas(data: bytes) -> bool:
-    """Whether any worksheet of an XLSX workbook holds a formula."""
+    """Whether any worksheet of an XLSX workbook holds a formula (each sheet's XML read
+    in pieces, so that a sheet of a million rows is never held whole)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(_FORMULA_ELEMENT.search(archive.read(name))
-                   for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as part:
+                tail = b""
+                while piece := part.read(_XML_PIECE):
+                    searched = tail + piece
+                    if _FORMULA_ELEMENT.search(searched):
+                        return True
+                    tail = searched[-64:]  # an element split between pieces
+    return False
 
 
 def _xlsx_grids(data: bytes) -> Iterator[tuple[str, Grid]]:

@@ -239,7 +239,9 @@ def _with_prefixed_formulas(data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("prefixed", [False, True])
-def test_a_formula_is_found_however_the_sheet_writes_it(tmp_path: Path, prefixed: bool) -> None:
+def test_a_formula_is_found_however_the_sheet_writes_it(
+        tmp_path: Path, prefixed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cityhealth.ingestion import tables
     from cityhealth.ingestion.tables import _holds_formulas, read_tables
 
     data = _workbook_bytes("=B2*2")
@@ -247,6 +249,10 @@ def test_a_formula_is_found_however_the_sheet_writes_it(tmp_path: Path, prefixed
         data = _with_prefixed_formulas(data)
         assert b"<x:f " in _sheet_xml(data)
     assert _holds_formulas(data)
+    for piece in (3, 7):  # the sheet searched in pieces that split every element
+        monkeypatch.setattr(tables, "_XML_PIECE", piece)
+        assert _holds_formulas(data)
+    monkeypatch.undo()
     path = tmp_path / "公式.xlsx"
     path.write_bytes(data)
     tables, problems = read_tables(path, "行政区划代码")
