@@ -131,10 +131,9 @@ def _value_xml(value) -> str | None:
     raise _LeftToXlsxWriter
 
 
-def _cells_xml(values: pd.Series) -> list[str | None]:
+def _cells_xml(kind: str, converted: list) -> list[str | None]:
     """Each cell of a column as XlsxWriter writes it after ``<c r="A3"`` (None: no cell),
-    from the values :func:`_column` gives."""
-    kind, converted = _column(values)
+    from what :func:`_column` gives."""
     if kind == "number":
         return [None if v is None else _number_xml(v) for v in converted]
     if kind == "string":
@@ -218,10 +217,11 @@ def write_workbook(path: Path, title: str, sheets: dict[str, pd.DataFrame]) -> P
             sheet.write_string(0, 0, f"{title} · {name}", title_format)
             for index, column in enumerate(frame.columns):
                 sheet.write_string(1, index, str(column), header_format)
+            columns = [_column(frame.iloc[:, index]) for index in range(frame.shape[1])]
             try:
-                cells = [_cells_xml(frame.iloc[:, index]) for index in range(frame.shape[1])]
+                cells = [_cells_xml(kind, converted) for kind, converted in columns]
             except _LeftToXlsxWriter:
-                _write_cells(sheet, frame)
+                _write_cells(sheet, columns)
                 continue
             if frame.shape[0]:
                 later[len(workbook.worksheets())] = _rows_xml(cells, 2)
@@ -232,11 +232,11 @@ def write_workbook(path: Path, title: str, sheets: dict[str, pd.DataFrame]) -> P
     return path
 
 
-def _write_cells(sheet, frame: pd.DataFrame) -> None:
-    """The data rows of a sheet, cell by cell through XlsxWriter (dates among them)."""
+def _write_cells(sheet, columns: list[tuple[str, list]]) -> None:
+    """The data rows of a sheet, cell by cell through XlsxWriter (dates among them), from
+    its columns as :func:`_column` gives them."""
     writers = {"boolean": sheet.write_boolean, "number": sheet.write_number,
                "string": sheet.write_string, "any": sheet.write}
-    columns = [_column(frame.iloc[:, index]) for index in range(frame.shape[1])]
     for offset, row in enumerate(zip(*(values for _kind, values in columns), strict=True)):
         for index, value in enumerate(row):
             if value is not None:

@@ -79,7 +79,7 @@ def test_data_rows_written_at_once_are_the_bytes_xlsxwriter_writes_cell_by_cell(
 
     fast = write_workbook(tmp_path / "fast.xlsx", "江西省2025年度城市体检", sheets)
 
-    def cell_by_cell(values: pd.Series) -> list:
+    def cell_by_cell(kind: str, converted: list) -> list:
         raise xlsx._LeftToXlsxWriter
 
     monkeypatch.setattr(xlsx, "_cells_xml", cell_by_cell)
