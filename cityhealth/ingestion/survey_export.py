@@ -72,6 +72,7 @@ from cityhealth.ingestion.tables import (
     locate_undecodable,
     sniff,
 )
+from cityhealth.warehouse.connection import literal
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,6 @@ CSV_OPTIONS = ("header = true, all_varchar = true, strict_mode = true, null_padd
 
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _hmac_pads(key: str) -> tuple[bytes, bytes]:

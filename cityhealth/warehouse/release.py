@@ -62,7 +62,7 @@ import pyarrow.parquet as pq
 from cityhealth.core import boundaries
 from cityhealth.core.periods import KINDS, Period, PeriodError
 from cityhealth.core.settings import REPO_ROOT, SEEDS_DIR, settings
-from cityhealth.warehouse.connection import connect, writer
+from cityhealth.warehouse.connection import connect, literal, writer
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +124,6 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str | Path) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables "
@@ -169,7 +165,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> in
         f"from {PUBLISHED_SCHEMA}.{_ident(table)} order by {order}"
     )
     con.execute(
-        f"copy {target} to {_literal(staging / f'{table}.parquet')} "
+        f"copy {target} to {literal(staging / f'{table}.parquet')} "
         "(format parquet, compression zstd)"
     )
     return con.execute(f"select count(*) from {target}").fetchone()[0]
@@ -181,7 +177,7 @@ def _build(con: duckdb.DuckDBPyConnection, staging: Path, tables: list[str]) -> 
     The tables are copied by as many threads as DuckDB has (each on its own cursor of
     the same database): most published tables are a few thousand rows, which DuckDB
     reads, sorts and writes on one of its threads."""
-    con.execute(f"attach {_literal(staging / RELEASE_DB)} as {_BUILD_CATALOG}")
+    con.execute(f"attach {literal(staging / RELEASE_DB)} as {_BUILD_CATALOG}")
     try:
         workers = max(1, min(len(tables), settings().duckdb_threads))
         cursors = [con.cursor() for _ in range(workers)]
