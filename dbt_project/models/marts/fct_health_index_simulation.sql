@@ -9,8 +9,9 @@
 -- weighted_score_mean, (a) with the dimension weights × the weights state's factors;
 -- the geometric index is exp(Σ w ln max(score, floor) / Σ w), a dimension without a score
 -- counting as index_gap_score (as in the arithmetic mean).
--- It reads no rank of fct_health_index, so that it is built as soon as the scores and
--- weights are (it is the longest model of a build), while the index is ranked beside it.
+-- It reads no rank of fct_health_index and no dimension score, so that it is built as
+-- soon as the indicator scores are (it is the longest model of a build), while the
+-- dimension scores and the index are computed and ranked beside it.
 --
 -- One branch per year, joined by UNION ALL: a year's simulations are independent of
 -- another's, and DuckDB runs the branches on all its threads. As one query, the
@@ -81,16 +82,29 @@ errors_available as not materialized (
 
 ),
 
-dimension_weights as not materialized (
+-- the weight of a dimension in the index for an area's weight tier (valid_from_year and
+-- valid_to_year: the years it holds for), as fct_dimension_score gives it, but read where
+-- that model reads it, so that the simulations need not wait for the dimension scores
+area_tiers as not materialized (
 
     select
         area_code,
-        period_year,
-        dimension_code,
-        dimension_weight
-    from {{ ref('fct_dimension_score') }}
+        weight_tier
+    from {{ ref('dim_area') }}
     where area_level in ('city', 'county')
-        and dimension_weight is not null
+
+),
+
+index_weights as not materialized (
+
+    select
+        valid_from_year,
+        valid_to_year,
+        weight_tier,
+        dimension_code,
+        weight as dimension_weight
+    from {{ ref('stg_reference__index_weights') }}
+    where weight is not null
 
 ),
 
@@ -292,10 +306,13 @@ weighted_dimensions_{{ k }} as (
     inner join simulations
         on dimensions.simulation_id = simulations.simulation_id
         and simulations.{{ of_year }}
-    inner join dimension_weights
-        on dimensions.area_code = dimension_weights.area_code
-        and simulations.period_year = dimension_weights.period_year
+    inner join area_tiers
+        on dimensions.area_code = area_tiers.area_code
+    inner join index_weights as dimension_weights
+        on area_tiers.weight_tier = dimension_weights.weight_tier
         and dimensions.dimension_code = dimension_weights.dimension_code
+        and {{ is_valid_in_year('dimension_weights', 'simulations.period_year',
+                                'valid_from_year', 'valid_to_year') }}
     inner join weight_factors
         on simulations.weights_state = weight_factors.weights_state
         and dimensions.dimension_code = weight_factors.dimension_code
