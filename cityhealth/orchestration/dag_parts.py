@@ -149,7 +149,9 @@ def publish(period, asset: Asset):
     not start the asset-triggered DAGs again. Returns the release (folder, is_new).
     """
 
-    @task(task_id="publish_release", pool=WRITER_POOL)
+    # one XCom, the whole dict, which both tasks after it read (a dict's annotation would
+    # also push each key on its own)
+    @task(task_id="publish_release", pool=WRITER_POOL, multiple_outputs=False)
     def publish_release(period: str, run_id: str | None = None) -> dict:
         return pipeline.publish_release(period, run_id or "manual")
 
