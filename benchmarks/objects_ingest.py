@@ -109,6 +109,10 @@ def write_housing_sheet(target: Path, rows: int, year: int, seed: int,
 def step_reference(sheet: str, database: str) -> dict:
     import duckdb
 
+    from cityhealth.warehouse.connection import create_database
+
+    Path(database).unlink(missing_ok=True)
+    create_database(database)  # the warehouse's storage format, as the platform writes
     started = time.perf_counter()
     con = duckdb.connect(database)
     con.execute("set enable_progress_bar = false")

@@ -140,13 +140,15 @@ def step_to_utf8(export: str, target: str, encoding: str = "gb18030") -> dict:
 
 
 def step_reference(files: list[str], database: str, encoding: str) -> dict:
-    """Plain DuckDB: the CSV into a table of a fresh database file, every column as text."""
+    """Plain DuckDB: the CSV into a table of a fresh database file (in the warehouse's
+    storage format, as the platform writes), every column as text."""
     import duckdb
 
-    from cityhealth.warehouse.connection import load_extensions
+    from cityhealth.warehouse.connection import create_database, load_extensions
 
     Path(database).unlink(missing_ok=True)
     Path(database + ".wal").unlink(missing_ok=True)
+    create_database(database)  # the warehouse's storage format, as the platform writes
     con = duckdb.connect(database)
     con.execute("set enable_progress_bar = false")  # no bars in the printed figures
     if encoding != "utf-8":
@@ -174,8 +176,11 @@ def step_pandas(export: str, database: str, rows: int) -> dict:
     import duckdb
     import pandas as pd
 
+    from cityhealth.warehouse.connection import create_database
+
     Path(database).unlink(missing_ok=True)
     Path(database + ".wal").unlink(missing_ok=True)
+    create_database(database)  # the warehouse's storage format, as the platform writes
     con = duckdb.connect(database)
     con.execute("set enable_progress_bar = false")  # no bars in the printed figures
     start, cpu = time.perf_counter(), _cpu()

@@ -333,8 +333,9 @@ def literal(text: str | Path) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _create(path: Path) -> None:
-    """A new, empty database file in :data:`WAREHOUSE_STORAGE_VERSION`'s format."""
+def create_database(path: Path | str) -> None:
+    """A new, empty database file in :data:`WAREHOUSE_STORAGE_VERSION`'s format (also for
+    the benchmarks' references, so that they write what the platform writes)."""
     with duckdb.connect() as con:
         con.execute(f"attach {literal(path)} as new_warehouse "
                     f"(storage_version '{WAREHOUSE_STORAGE_VERSION}')")
@@ -370,7 +371,7 @@ def write_slot(
         held[path] = held.get(path, 0) + 1
         try:
             if not path.exists():
-                _create(path)
+                create_database(path)
             con = connect(path, timeout=timeout)
             try:
                 yield con
