@@ -39,9 +39,9 @@ import duckdb
 
 from cityhealth.ingestion.checks import area_codes
 from cityhealth.ingestion.registers import Column, file_names, number, text, whole, year
-from cityhealth.ingestion.survey_export import CSV_OPTIONS, ident
+from cityhealth.ingestion.survey_export import CSV_OPTIONS
 from cityhealth.ingestion.tables import MAX_CELL_CHARS, detect_encoding, sniff
-from cityhealth.warehouse.connection import literal
+from cityhealth.warehouse.connection import ident, literal
 
 # exactly what Python's str.strip removes (tables.read_tables strips every cell)
 BLANKS = "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace())

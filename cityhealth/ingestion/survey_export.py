@@ -72,7 +72,7 @@ from cityhealth.ingestion.tables import (
     locate_undecodable,
     sniff,
 )
-from cityhealth.warehouse.connection import literal
+from cityhealth.warehouse.connection import ident, literal
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,6 @@ INVALID = 255              # code of an answer that is not in ref_survey_answers
 MAX_LINE_BYTES = 2_097_152  # DuckDB's max_line_size (its default, said in the message)
 CSV_OPTIONS = ("header = true, all_varchar = true, strict_mode = true, null_padding = false, "
                f"delim = ',', quote = '\"', max_line_size = {MAX_LINE_BYTES}")
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _hmac_pads(key: str) -> tuple[bytes, bytes]:
@@ -545,8 +541,7 @@ def _diagnosis(source: Source, path: Path, encoding: str, questions: list[str], 
     try:
         scratch.execute(f"set memory_limit = '{settings().duckdb_memory_limit}'")
         scratch.execute(f"set threads = {_transcoders()}")
-        folder = str(_scratch_dir()).replace("'", "''")
-        scratch.execute(f"set temp_directory = '{folder}'")
+        scratch.execute(f"set temp_directory = {literal(_scratch_dir())}")
         _read_whole(scratch, source, path, encoding, questions, year)
     except DeliveryError as error:
         return error

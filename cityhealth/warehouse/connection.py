@@ -333,6 +333,11 @@ def literal(text: str | Path) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def create_database(path: Path | str) -> None:
     """A new, empty database file in :data:`WAREHOUSE_STORAGE_VERSION`'s format (also for
     the benchmarks' references, so that they write what the platform writes)."""

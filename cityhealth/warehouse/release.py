@@ -62,7 +62,7 @@ import pyarrow.parquet as pq
 from cityhealth.core import boundaries
 from cityhealth.core.periods import KINDS, Period, PeriodError
 from cityhealth.core.settings import REPO_ROOT, SEEDS_DIR, settings
-from cityhealth.warehouse.connection import connect, literal, writer
+from cityhealth.warehouse.connection import connect, ident, literal, writer
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,6 @@ def _code_version() -> str:
         return "unknown"
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables "
@@ -136,7 +132,7 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _column_expr(name: str, data_type: str) -> str:
     """The column as published: floating-point values fixed to FLOAT_DIGITS."""
-    column = _ident(name)
+    column = ident(name)
     base = data_type.removesuffix("[]")
     digits = FLOAT_DIGITS.get(base)
     if digits is None:
@@ -159,10 +155,10 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str, staging: Path) -> in
     select = ", ".join(_column_expr(name, data_type) for name, data_type in columns)
     # A total order (on the published values) makes the Parquet bytes reproducible.
     order = ", ".join(str(i) for i in range(1, len(columns) + 1))
-    target = f"{_BUILD_CATALOG}.main.{_ident(table)}"
+    target = f"{_BUILD_CATALOG}.main.{ident(table)}"
     con.execute(
         f"create table {target} as select {select} "
-        f"from {PUBLISHED_SCHEMA}.{_ident(table)} order by {order}"
+        f"from {PUBLISHED_SCHEMA}.{ident(table)} order by {order}"
     )
     con.execute(
         f"copy {target} to {literal(staging / f'{table}.parquet')} "
