@@ -184,16 +184,24 @@ def _masks(count: int) -> list[list[int]]:
             for start in range(0, count, MASK_BITS)]
 
 
-def _answer_code(cell: str, fail: str) -> str:
-    """SQL of one answer cell's code: its score, 0 for empty or 不了解, ``fail`` for any
-    other text. Spaces around an answer are allowed; the cell is trimmed only when it
-    is not an answer as it stands (trimming every cell costs a tenth of the load)."""
+def _answer_code(cell: str, fail: str, unknown: str = "NULL") -> str:
+    """SQL of one answer cell's score as stored (UTINYINT): its score; ``unknown`` for an
+    empty cell or 不了解; ``fail`` for any other text. Spaces around an answer are
+    allowed; the cell is trimmed only when it is not an answer as it stands (trimming
+    every cell costs a tenth of the load).
+
+    The answers' texts are compared first and the scores are UTINYINT constants: an
+    empty cell matches none of them, and nothing is cast afterwards (the answers of a
+    ten-million-row export are 300 million cells; testing for empty first and casting
+    the list cost a third of the load)."""
     # (No IN lists here: DuckDB turns long ones into a join, which loses the file order
     # that the rowids, hence the row numbers, come from.)
     def whens(text_sql: str) -> str:
-        return " ".join(f"when {text_sql} = {literal(text)} then {score or 0}"
-                        for text, score in survey_answer_scores().items())
-    return (f"case when {cell} is null then 0 {whens(cell)} "
+        return " ".join(
+            f"when {text_sql} = {literal(text)} then "
+            + (f"{score}::utinyint" if score else unknown)
+            for text, score in survey_answer_scores().items())
+    return (f"case {whens(cell)} when {cell} is null then {unknown} "
             f"else case {whens(f'trim({cell})')} else {fail} end end")
 
 
@@ -233,7 +241,8 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
     coded = ", ".join([
         "rid", "area", "submitted_at", "submitted_text", "duration_seconds", "duration_text",
         "respondent_key", *(f"r{i}" for i in range(count)),
-        *(_answer_code(f"r{i}", str(INVALID)) + f" as c{i}" for i in range(count)),
+        *(_answer_code(f"r{i}", f"{INVALID}::utinyint", "0::utinyint") + f" as c{i}"
+          for i in range(count)),
     ])
     masks = [" | ".join(f"((c{i} = {INVALID})::bigint << {bit})" for bit, i in enumerate(group))
              for group in _masks(count)]
@@ -243,7 +252,7 @@ def _parse_sql(columns: list[str], questions: list[str]) -> str:
         "case when submitted_at is null or year(submitted_at) <> $year "
         "or year(submitted_at) > $current_year then submitted_text end as submitted_text",
         "duration_seconds", "duration_text", "respondent_key",
-        "[" + ", ".join(f"nullif(c{i}, 0)" for i in range(count)) + "]::utinyint[] as answers",
+        "[" + ", ".join(f"nullif(c{i}, 0)" for i in range(count)) + "] as answers",
         *(f"{mask} as bad{m}" for m, mask in enumerate(masks)),
         f"case when {any_bad} then [" + ", ".join(f"r{i}" for i in range(count))
         + "] end as raw_answers",
@@ -260,8 +269,7 @@ def _insert_sql(columns: list[str], questions: list[str]) -> str:
     problem). Row numbers are set afterwards (:func:`_finish_direct`). Parameters $path,
     $batch_id, $source_id, $year, $current_year, $questionnaire, $areas, $ipad, $opad."""
     fail = "error('survey row check failed')"
-    answers = ", ".join(f"nullif({_answer_code(f'r{i}', fail)}, 0)"
-                        for i in range(len(questions)))
+    answers = ", ".join(_answer_code(f"r{i}", fail) for i in range(len(questions)))
     # the columns as the first file's header named them: DuckDB does not sniff each
     # statement's first file again (about 60 ms of one core per statement)
     declared = ", ".join(f"{literal(column)}: 'VARCHAR'" for column in columns)
