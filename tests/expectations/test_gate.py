@@ -171,7 +171,14 @@ def survey_rows(per_county: int = 30) -> list[tuple]:
             for i in range(per_county * len(COUNTIES))]
 
 
-def test_survey_batches(cityhealth_home: Path) -> None:
+def test_survey_batches(cityhealth_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each rule of the survey suite, its examples from the rerun of the failed
+    expectations alone; the frames are not fingerprinted (seconds at province size)."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    def fingerprint(frame) -> str:
+        raise AssertionError("a batch was fingerprinted")
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
     add_survey("s_good", survey_rows())
     bad = survey_rows()
     bad[3] = ("k1", *bad[3][1:])                       # the same respondent twice
