@@ -482,7 +482,7 @@ def test_a_direct_load_stopped_after_its_insert_leaves_no_row_behind(
 
     rows = len(csv_lines(landed, "survey")[0]) - 1
     assert outcome.status == "loaded" and outcome.rows == rows, outcome.error
-    assert calls[0] == rows  # the direct way had inserted every row when it stopped
+    assert calls == [rows]  # the direct way had inserted every row when it stopped
     assert query("select count(*), min(row_number), max(row_number), "
                  "count(distinct row_number) from raw.survey_responses") == [
         (rows, 1, rows, rows)]
