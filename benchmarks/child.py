@@ -75,6 +75,23 @@ def run_step(module: str, function: str, *args, timeout: float = DEFAULT_STEP_TI
         return json.loads(result_file.read_text(encoding="utf-8"))
 
 
+def fresh_database(database: str):
+    """In a step: a connection to a new, empty database file in the warehouse's storage
+    format (as the platform writes; a reference is measured writing it too), whatever
+    was there before removed with its write-ahead log; no progress bars. (DuckDB is
+    imported here, inside the step's process, not by the parent.)"""
+    import duckdb
+
+    from cityhealth.warehouse.connection import create_database
+
+    Path(database).unlink(missing_ok=True)
+    Path(database + ".wal").unlink(missing_ok=True)
+    create_database(database)
+    con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")  # no bars in the printed figures
+    return con
+
+
 def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)

@@ -35,7 +35,13 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.child import DEFAULT_STEP_TIMEOUT, StepFailed, StepTimeout, run_step
+from benchmarks.child import (
+    DEFAULT_STEP_TIMEOUT,
+    StepFailed,
+    StepTimeout,
+    fresh_database,
+    run_step,
+)
 
 DEFAULT_ROWS = 1_000_000
 YEAR = 2025
@@ -107,15 +113,8 @@ def write_housing_sheet(target: Path, rows: int, year: int, seed: int,
 
 
 def step_reference(sheet: str, database: str) -> dict:
-    import duckdb
-
-    from cityhealth.warehouse.connection import create_database
-
-    Path(database).unlink(missing_ok=True)
-    create_database(database)  # the warehouse's storage format, as the platform writes
+    con = fresh_database(database)  # the warehouse's storage format, as the platform writes
     started = time.perf_counter()
-    con = duckdb.connect(database)
-    con.execute("set enable_progress_bar = false")
     con.execute("create table housing as select * from read_csv(?, header = true)", [sheet])
     rows = con.execute("select count(*) from housing").fetchone()[0]
     con.close()

@@ -42,7 +42,13 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.child import DEFAULT_STEP_TIMEOUT, StepFailed, StepTimeout, run_step
+from benchmarks.child import (
+    DEFAULT_STEP_TIMEOUT,
+    StepFailed,
+    StepTimeout,
+    fresh_database,
+    run_step,
+)
 
 DEFAULT_ROWS = 10_000_000
 YEAR = 2025
@@ -139,21 +145,6 @@ def step_to_utf8(export: str, target: str, encoding: str = "gb18030") -> dict:
     return {"bytes": Path(target).stat().st_size}
 
 
-def _fresh_database(database: str):
-    """A connection to a new, empty database file in the warehouse's storage format (as
-    the platform writes), whatever was there before removed; no progress bars."""
-    import duckdb
-
-    from cityhealth.warehouse.connection import create_database
-
-    Path(database).unlink(missing_ok=True)
-    Path(database + ".wal").unlink(missing_ok=True)
-    create_database(database)
-    con = duckdb.connect(database)
-    con.execute("set enable_progress_bar = false")  # no bars in the printed figures
-    return con
-
-
 def step_reference(files: list[str], database: str, encoding: str) -> dict:
     """Plain DuckDB: the CSV into a table of a fresh database file (in the warehouse's
     storage format, as the platform writes), every column as text."""
@@ -161,7 +152,7 @@ def step_reference(files: list[str], database: str, encoding: str) -> dict:
 
     from cityhealth.warehouse.connection import load_extensions
 
-    con = _fresh_database(database)
+    con = fresh_database(database)
     if encoding != "utf-8":
         load_extensions(con, "encodings")  # 350 MB of ICU tables: only when needed
     start, cpu = time.perf_counter(), _cpu()
@@ -186,7 +177,7 @@ def step_pandas(export: str, database: str, rows: int) -> dict:
     each inserted into a DuckDB table (the first ``rows`` data rows of the export)."""
     import pandas as pd
 
-    con = _fresh_database(database)
+    con = fresh_database(database)
     start, cpu = time.perf_counter(), _cpu()
     loaded = 0
     try:
