@@ -9,6 +9,7 @@ still load.
 from __future__ import annotations
 
 import hashlib
+import hmac as hmac_module
 import io
 import os
 import re
@@ -458,6 +459,41 @@ def test_the_direct_and_the_careful_way_load_the_same_rows(
     answers = {row[0]: row[-1] for row in direct_rows}
     assert answers[3][0] == 4 and answers[6][1] is None  # " 满意 " and 不了解
     assert {row[0]: row[6] for row in direct_rows}[5] == 300
+
+
+def test_the_respondent_key_is_the_keyed_hash_of_the_trimmed_personal_data(
+        landed: Path) -> None:
+    """HMAC-SHA256 with the deployment's key of name|phone|ID number, each cell trimmed,
+    an empty cell as nothing; a sheet without any personal data is keyed by its sheet
+    number (so that it is never taken for another respondent). The same person gives the
+    same key in every batch, whatever the export's encoding."""
+    def personal(row: int, name: str, phone: str, id_number: str):
+        return lambda lines: set_cell(row, 5, id_number)(
+            set_cell(row, 4, phone)(set_cell(row, 3, name)(lines)))
+    edits = [personal(3, " 张三 ", "13800000000 ", "360102199001011234"),
+             personal(4, "", "", ""),
+             personal(5, "李四", "", ""),
+             personal(6, "", "13900000000", "")]
+
+    def edit(lines: list[str]) -> list[str]:
+        for change in edits:
+            lines = change(lines)
+        return lines
+    delivered(landed, "survey").write_bytes(edited_csv("survey", edit, encoding="gb18030")(landed))
+    lines = csv_lines(landed, "survey")[0]
+    [outcome] = ingest_source("survey", YEAR)
+    assert outcome.status == "loaded", outcome.error
+
+    def hmac(message: str) -> str:
+        return hmac_module.new(settings().pii_hash_key.encode("utf-8"),
+                               message.encode("utf-8"), hashlib.sha256).hexdigest()
+    keys = dict(query("select row_number, respondent_key from raw.survey_responses"))
+    assert keys[3] == hmac("张三|13800000000|360102199001011234")
+    assert keys[4] == hmac(f"anonymous|{lines[4].split(',')[0]}")
+    assert keys[5] == hmac("李四||")
+    assert keys[6] == hmac("|13900000000|")
+    name, phone, id_number = lines[7].split(",")[3:6]
+    assert keys[7] == hmac(f"{name}|{phone}|{id_number}")
 
 
 @pytest.mark.parametrize("where", ["_finish_direct", "_number_rows"],
