@@ -580,15 +580,15 @@ def report(result: dict) -> str:
     ]
     if within:
         lines.append(f"{'':<34}{'':>16}  load: {within}")
+    if result.get("ingest_workers_cpu_seconds"):
+        lines.append(f"{'':<34}{'':>16}  of the cpu: transcoding workers "
+                     f"{result['ingest_workers_cpu_seconds']:.1f} s (peak RSS "
+                     f"{gib(result['ingest_workers_peak_rss_bytes'])} each at most)")
     if len(result.get("rounds", [])) > 1:
         lines.append(f"{'rounds':<34}{len(result['rounds']):>16}  alternately, the best of "
                      "each above; UTF-8 reference / ingest = ratio: " + "; ".join(
                          f"{sec(r['reference_utf8_seconds'])} / {sec(r['ingest_seconds'])}"
                          f" = {num(r['ratio_ingest_reference'])}" for r in result["rounds"]))
-    if result.get("ingest_workers_cpu_seconds"):
-        lines.append(f"{'':<34}{'':>16}  of the cpu: transcoding workers "
-                     f"{result['ingest_workers_cpu_seconds']:.1f} s (peak RSS "
-                     f"{gib(result['ingest_workers_peak_rss_bytes'])} each at most)")
     if result["reference_pandas_skipped"]:
         lines.append(f"{'reference (pandas)':<34}{'skipped':>16}  (--no-pandas)")
     else:
