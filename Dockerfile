@@ -70,6 +70,9 @@ USER ${CITYHEALTH_UID}:0
 # Matplotlib's font cache with the CJK font of the reports, built now rather than by the
 # first task that draws a chart.
 RUN python -c "from cityhealth.reports.charts import cjk_font; cjk_font()"
+# The compiled GB18030 loop of the survey transcoding, into the user's numba cache (the
+# project's folders are read-only), rather than by the first large export.
+RUN python -c "from cityhealth.ingestion.gb18030 import Converter; Converter('gb18030').utf8(b'')"
 
 # 8080 api-server (UI, REST and execution API), 8793 worker log server,
 # 8974 scheduler health check, 8765 demo feed server

@@ -13,7 +13,8 @@ order (``ref_survey_questions.csv``).
 
 How a ten-million-row export stays cheap (``benchmarks/survey_ingest.py`` measures it):
 
-* A GBK/GB18030 export is transcoded to UTF-8 by Python's codec into DuckDB's temp
+* A GBK/GB18030 export is transcoded to UTF-8 (by a compiled loop that gives the
+  bytes Python's codec would, :mod:`cityhealth.ingestion.gb18030`) into DuckDB's temp
   directory, and DuckDB reads that. DuckDB 1.5's ``encodings`` reader corrupts or
   rejects a multi-byte character that straddles its 32 MB read buffer (a large export
   always has some) and decodes several times slower than Python. An export larger than
@@ -121,9 +122,10 @@ def _undecodable(source: Source, path: Path, encoding: str) -> DeliveryError:
 
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
     """A GBK/GB18030 export into one UTF-8 copy (undecodable bytes: DeliveryError)."""
+    size = path.stat().st_size
     try:
-        transcode.transcode_piece(str(path), 0, path.stat().st_size, encoding, b"",
-                                  str(target))
+        transcode.transcode_piece(str(path), 0, size, encoding, b"", str(target),
+                                  compiled=size >= transcode.COMPILED_FROM_BYTES)
     except UnicodeDecodeError:
         raise _undecodable(source, path, encoding) from None
 

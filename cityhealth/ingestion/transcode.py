@@ -18,7 +18,10 @@ the quotes of the pieces it transcodes anyway, and :meth:`Workers.wait` raises
 cuts the rest of the export the careful way (``exact=True``: quotes counted), from the
 start of the piece in question.
 
-Standard library only: a worker process starts in a fraction of a second.
+Each worker converts its blocks with the compiled loop of
+:mod:`cityhealth.ingestion.gb18030` (several times Python's codec, the same bytes);
+the few blocks it cannot take (four-byte characters, bad bytes) go through Python's
+codec.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 CHUNK_BYTES = 1 << 20  # read and decoded per step inside a piece (larger: more page faults)
+# the compiled converter takes half a second to load; from this size on it pays back
+COMPILED_FROM_BYTES = 256 << 20
 
 # A step allocates a few megabytes (the chunk, the text, its UTF-8 bytes) and frees them.
 # glibc's malloc serves a block that large from fresh pages mapped for it and unmapped
@@ -43,6 +48,7 @@ CHUNK_BYTES = 1 << 20  # read and decoded per step inside a piece (larger: more 
 # (variables read by glibc at start; ignored elsewhere).
 WORKER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20),
                       "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # where ``cityhealth`` is
 
 
 def header_end(path: Path) -> int:
@@ -136,19 +142,35 @@ def _decode(block: bytes, encoding: str, faster: str | None) -> str:
 class Transcoded(NamedTuple):
     written: int  # bytes of UTF-8 written, header included
     quotes: int   # quote characters (") in the piece's own bytes
+    by_codec: int = 0  # bytes of the piece decoded by Python's codec, not the compiled loop
 
 
 def transcode_piece(path: str, start: int, end: int, encoding: str, header: bytes,
-                    target: str) -> Transcoded:
+                    target: str, *, compiled: bool = False) -> Transcoded:
     """Bytes ``start:end`` of ``path`` in ``encoding`` → the UTF-8 file ``target``, after
     ``header`` (already UTF-8; empty for the first piece, which has its own). Raises
     UnicodeDecodeError at the first undecodable byte. Returns the bytes written and the
     quotes counted on the way (what tells a cut inside a quoted cell).
 
     Decoded in blocks that end at a newline (a newline byte is never part of a GBK or
-    GB18030 character), each by itself."""
-    faster = _FASTER.get(codecs.lookup(encoding).name)
-    written = quotes = 0
+    GB18030 character), each by itself: with ``compiled``, by the compiled converter of
+    :mod:`cityhealth.ingestion.gb18030` where it can, else by Python's codec."""
+    name = codecs.lookup(encoding).name
+    faster = _FASTER.get(name)
+    converter = None
+    if compiled and name in ("gb18030", "gbk"):
+        from cityhealth.ingestion.gb18030 import Converter  # numba: loaded where it pays
+
+        converter = Converter(name)
+
+    def utf8(block: bytes) -> bytes | memoryview:
+        nonlocal by_codec
+        if converter is not None and (converted := converter.utf8(block)) is not None:
+            return converted
+        by_codec += len(block)
+        return _decode(block, encoding, faster).encode("utf-8")
+
+    written = quotes = by_codec = 0
     with open(path, "rb") as src, open(target, "wb") as out:
         src.seek(start)
         written += out.write(header)
@@ -162,11 +184,11 @@ def transcode_piece(path: str, start: int, end: int, encoding: str, header: byte
             rest += chunk
             cut = rest.rfind(b"\n") + 1 if left > 0 else len(rest)
             if cut:  # else no line end yet: read on
-                written += out.write(_decode(rest[:cut], encoding, faster).encode("utf-8"))
+                written += out.write(utf8(rest[:cut]))
                 rest = rest[cut:]
         if rest:
-            written += out.write(_decode(rest, encoding, faster).encode("utf-8"))
-    return Transcoded(written, quotes)
+            written += out.write(utf8(rest))
+    return Transcoded(written, quotes, by_codec)
 
 
 class TranscodeError(RuntimeError):
@@ -185,20 +207,24 @@ class CutInsideQuotes(Exception):
 class Workers:
     """Worker processes transcoding pieces, each given its share up front (piece k goes to
     worker k mod n, and a worker does its pieces in order) so that they keep going while
-    the caller is busy. Each is ``python <this file>`` (standard library only: no package
-    import, no re-run of the caller's main module as ``multiprocessing`` would do), fed
-    JSON lines on stdin, answering one JSON line per piece done."""
+    the caller is busy. Each is ``python -m cityhealth.ingestion.transcode`` (this module
+    and the compiled converter only: no re-run of the caller's main module as
+    ``multiprocessing`` would do; it starts in about half a second), fed JSON lines on
+    stdin, answering one JSON line per piece done."""
 
     def __init__(self, count: int, jobs: list[dict]) -> None:
         self.count = count
         self.processes = [
-            subprocess.Popen([sys.executable, "-S", __file__], stdin=subprocess.PIPE,
+            subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, **WORKER_ENVIRONMENT})
+                             env={**os.environ, **WORKER_ENVIRONMENT,
+                                  "PYTHONPATH": os.pathsep.join(filter(None, [
+                                      _PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))})
             for _ in range(min(count, len(jobs)) or 1)]
         self.count = len(self.processes)
         self.pieces = len(jobs)
         self._quotes = 0  # in the pieces awaited so far
+        self.by_codec = 0  # their bytes that Python's codec decoded (not the compiled loop)
         self._said = [b""] * self.count  # what each worker said beyond the answers taken
         for number, job in enumerate(jobs):
             stdin = self.processes[number % self.count].stdin
@@ -239,6 +265,7 @@ class Workers:
         if answer.get("error") or answer.get("piece") != number:
             raise TranscodeError(answer.get("error") or f"piece {number} out of order")
         self._quotes += answer["quotes"]
+        self.by_codec += answer["by_codec"]
         if self._quotes % 2 and number + 1 < self.pieces:
             raise CutInsideQuotes(number)
         return True
@@ -257,8 +284,9 @@ def _serve() -> None:
     for job in [json.loads(line) for line in sys.stdin]:
         try:
             done = transcode_piece(job["path"], job["start"], job["end"], job["encoding"],
-                                   job["header"].encode("utf-8"), job["target"])
-            answer = {"piece": job["piece"], "quotes": done.quotes}
+                                   job["header"].encode("utf-8"), job["target"],
+                                   compiled=True)
+            answer = {"piece": job["piece"], "quotes": done.quotes, "by_codec": done.by_codec}
         except UnicodeDecodeError as error:
             answer = {"piece": job["piece"], "undecodable": str(error)}
         except Exception as error:  # noqa: BLE001 - reported to the caller, which raises

@@ -21,9 +21,10 @@ def text(seed: int, parts: int = 2000) -> str:
     return "".join(rng.choice(PARTS) for _ in range(parts))
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("chunk", [3, 7, 64, 4096])
 def test_a_piece_comes_out_as_the_same_characters_in_utf8(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, compiled: bool) -> None:
     monkeypatch.setattr(transcode, "CHUNK_BYTES", chunk)
     source, target = tmp_path / "export.csv", tmp_path / "piece.csv"
     for seed in range(5):
@@ -31,15 +32,53 @@ def test_a_piece_comes_out_as_the_same_characters_in_utf8(
         source.write_bytes(content.encode("gb18030"))
         size = source.stat().st_size
         done = transcode.transcode_piece(str(source), 0, size, "gb18030", b"h\n",
-                                         str(target))
+                                         str(target), compiled=compiled)
         assert target.read_bytes() == b"h\n" + content.encode("utf-8")
         assert done.written == target.stat().st_size
         assert done.quotes == content.count('"')
         # a piece from a line end to the end, as the pieces are cut
         start = content.encode("gb18030").index(b"\n") + 1
-        transcode.transcode_piece(str(source), start, size, "gb18030", b"", str(target))
+        transcode.transcode_piece(str(source), start, size, "gb18030", b"", str(target),
+                                  compiled=compiled)
         assert target.read_bytes() == content.encode("gb18030")[start:].decode(
             "gb18030").encode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_the_compiled_loop_gives_every_two_byte_character_as_pythons_codec_does(
+        encoding: str) -> None:
+    """Every two-byte character, between ASCII, to the same UTF-8 bytes, without
+    Python's codec; a block with a four-byte character or a byte that is no character
+    (at its end: a lead byte alone) is left to Python's codec."""
+    from cityhealth.ingestion.gb18030 import Converter, two_byte_table
+
+    table = two_byte_table(encoding)
+    pairs = [bytes((code >> 8, code & 0xFF)) for code in table.nonzero()[0].tolist()]
+    assert len(pairs) >= 21791  # GBK's two-byte characters, GB18030's more
+    block = b"".join(b"a" + pair + b",1\n" for pair in pairs)
+    converter = Converter(encoding)
+    assert bytes(converter.utf8(block)) == block.decode(encoding).encode("utf-8")
+    assert bytes(converter.utf8(b"")) == b""
+    if encoding == "gb18030":
+        assert converter.utf8("张𠀀".encode("gb18030")) is None  # four bytes
+    for bad in (b"\xff", b"\x80", b"\x81", b"\x81\n", b"\xa1\x7f"):
+        assert converter.utf8(b"ab" + bad) is None
+
+
+def test_only_blocks_the_compiled_loop_cannot_take_go_through_pythons_codec(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transcode, "CHUNK_BYTES", 64)
+    source, target = tmp_path / "export.csv", tmp_path / "piece.csv"
+    lines = [f"{k},张三,满意\n" for k in range(100)]
+    lines[50] = "50,𠀀,满意\n"  # a rare name character: four bytes in GB18030
+    data = "".join(lines).encode("gb18030")
+    source.write_bytes(data)
+    done = transcode.transcode_piece(str(source), 0, len(data), "gb18030", b"",
+                                     str(target), compiled=True)
+    assert target.read_bytes() == "".join(lines).encode("utf-8")
+    assert 0 < done.by_codec <= 64 + len(lines[50].encode("gb18030"))
+    assert transcode.transcode_piece(str(source), 0, len(data), "gb18030", b"",
+                                     str(target)).by_codec == len(data)
 
 
 def test_gbk_decodes_what_it_can_as_gb18030_does() -> None:
@@ -54,9 +93,10 @@ def test_gbk_decodes_what_it_can_as_gb18030_does() -> None:
             assert fast == pair.decode("gb18030"), pair.hex()
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("chunk", [3, 4096])
 def test_an_undecodable_byte_stops_the_piece(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, compiled: bool) -> None:
     monkeypatch.setattr(transcode, "CHUNK_BYTES", chunk)
     source = tmp_path / "export.csv"
     good = text(1, 300).encode("gb18030")
@@ -64,7 +104,7 @@ def test_an_undecodable_byte_stops_the_piece(
         source.write_bytes(good + b"\n" + bad)
         with pytest.raises(UnicodeDecodeError):
             transcode.transcode_piece(str(source), 0, source.stat().st_size, "gb18030",
-                                      b"", str(tmp_path / "piece.csv"))
+                                      b"", str(tmp_path / "piece.csv"), compiled=compiled)
 
 
 # --- where the pieces are cut ---------------------------------------------------------
@@ -84,7 +124,8 @@ def lines_file(path: Path, rows: int, quoted: dict[int, str] | None = None) -> b
 
 def transcoded(path: Path, ranges: list[tuple[int, int]], folder: Path) -> list[int]:
     """Transcode the ranges with the workers; the numbers of the pieces awaited before
-    one raised CutInsideQuotes (all of them when none did)."""
+    one raised CutInsideQuotes (all of them when none did). The workers decode every
+    piece with the compiled loop (the files hold no four-byte character)."""
     jobs = [{"piece": k, "path": str(path), "start": a, "end": b, "encoding": "gb18030",
              "header": "", "target": str(folder / f"p{k}.csv")}
             for k, (a, b) in enumerate(ranges)]
@@ -98,6 +139,7 @@ def transcoded(path: Path, ranges: list[tuple[int, int]], folder: Path) -> list[
         assert inside.number == k
     finally:
         workers.close()
+    assert workers.by_codec == 0
     return awaited
 
 
