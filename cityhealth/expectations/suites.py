@@ -284,6 +284,11 @@ def survey_responses(period: int) -> SuitePlan:
     # aggregate over the sheets whose hash is shared only (a web survey's repeats are a
     # few in a hundred), joined back: grouping all 10 million keys by their text took
     # more than the rest of the query. list_count counts the answers given (not null).
+    # Ordered by data row: the examples of a failed rule are then the export's first
+    # failing sheets (the joins' output order is otherwise the threads'), and the order
+    # by makes the query a parallel sort that the result is read from, where without it
+    # the joins ran as a streamed result, at about one thread's pace (10 million rows:
+    # 4.7 to 5.4 s instead of 8.1 to 8.7 s).
     frame_sql = f"""
         with batch as not materialized (
             select row_number, respondent_key, area_code, duration_seconds,
@@ -319,6 +324,7 @@ def survey_responses(period: int) -> SuitePlan:
         from batch
         left join counties using (area_code)
         left join first_rows using (respondent_key)
+        order by batch.row_number
     """
     # a row is named by its county and its data row in the export (as ingestion does)
     return SuitePlan(suite.name, suite, frame_sql, ("area_code",), arrow=True,

@@ -231,6 +231,30 @@ def test_survey_frame_keys_are_equal_exactly_for_the_same_respondent(
     assert straight[5] == 0            # four answers alike are fewer than the rule's minimum
 
 
+def test_a_large_survey_batch_is_framed_and_told_in_data_row_order(
+        cityhealth_home: Path) -> None:
+    """A batch that several threads read (its joins' output would come in their order):
+    the frame is in data-row order, so a failed rule's examples are the export's first
+    failing sheets."""
+    rows, every = 400_000, 9_973
+    with writer() as con:
+        add_batch(con, "s_large", "survey")
+        con.execute(
+            "insert into raw.survey_responses select 's_large', 'survey', n, 'R' || n, "
+            "'k' || (n % 390000), ?[1 + n % ?], 2025, timestamp '2025-06-01 10:00:00', "
+            "case when n % ? = 0 then -1 else 300 end, ?, [1 + n % 5, 2, 3] "
+            "from range(1, ? + 1) t(n)",
+            [COUNTIES, len(COUNTIES), every, questionnaire_for_year(2025), rows])
+        gx_context()
+        frame = batch_frame(con, survey_responses(2025), "s_large", 2025)
+    assert frame.row_number.tolist() == list(range(1, rows + 1))
+    [result] = validate_pending(source_id="survey")
+    [failed] = result.errors
+    assert failed.column == "duration_seconds"
+    shown = [int(example.split("data row ")[1].split(",")[0]) for example in failed.examples]
+    assert shown == [every * k for k in range(1, len(shown) + 1)] and shown
+
+
 def test_third_party_batches(cityhealth_home: Path) -> None:
     with writer() as con:
         for batch_id, value, code in (("t_good", 40.0, "EL02"), ("t_bad", 140.0, "EL02")):
