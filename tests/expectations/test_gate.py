@@ -214,21 +214,26 @@ def test_survey_batches(cityhealth_home: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_survey_frame_keys_are_equal_exactly_for_the_same_respondent(
         cityhealth_home: Path) -> None:
     """A repeat respondent's sheets share one key, the data row of the first sheet; every
-    other sheet has a key of its own; the answers given are counted without the blanks."""
+    other sheet is keyed by its own data row; the answers given are counted without the
+    blanks."""
     rows = survey_rows()
     rows[7] = ("k2", *rows[7][1:])                      # k2 again, after its data row 3
     rows[9] = ("k2", *rows[9][1:])                      # and a third time
     rows[4] = (rows[4][0], rows[4][1], rows[4][2], [None] * 20 + [4] * 4)
+    rows[5] = (rows[5][0], rows[5][1], rows[5][2], [None, 2, None, *[2] * 21])
+    rows[6] = (rows[6][0], rows[6][1], rows[6][2], [2, 2, 2, *[2] * 20, 3])
     add_survey("s_keys", rows)
     with writer() as con:
         gx_context()
         frame = batch_frame(con, survey_responses(2025), "s_keys", 2025)
     keys = dict(zip(frame.row_number, frame.respondent_key, strict=True))
     assert keys[3] == keys[8] == keys[10] == 3
-    others = [key for row, key in keys.items() if row not in (3, 8, 10)]
-    assert len(set(others)) == len(others) == len(rows) - 3 and 3 not in others
+    assert all(key == row for row, key in keys.items() if row not in (3, 8, 10))
     straight = dict(zip(frame.row_number, frame.is_straight_liner, strict=True))
     assert straight[5] == 0            # four answers alike are fewer than the rule's minimum
+    assert straight[6] == 1            # blanks aside, one answer throughout
+    assert straight[7] == 0            # the first answers alike, the last not
+    assert sum(straight.values()) == 1
 
 
 def test_a_large_survey_batch_is_framed_and_told_in_data_row_order(
