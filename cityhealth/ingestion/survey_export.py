@@ -122,10 +122,9 @@ def _undecodable(source: Source, path: Path, encoding: str) -> DeliveryError:
 
 def _transcode(source: Source, path: Path, encoding: str, target: Path) -> None:
     """A GBK/GB18030 export into one UTF-8 copy (undecodable bytes: DeliveryError)."""
-    size = path.stat().st_size
     try:
-        transcode.transcode_piece(str(path), 0, size, encoding, b"", str(target),
-                                  compiled=size >= transcode.COMPILED_FROM_BYTES)
+        transcode.transcode_piece(str(path), 0, path.stat().st_size, encoding, b"",
+                                  str(target))
     except UnicodeDecodeError:
         raise _undecodable(source, path, encoding) from None
 

@@ -147,7 +147,7 @@ class Transcoded(NamedTuple):
 
 
 def transcode_piece(path: str, start: int, end: int, encoding: str, header: bytes,
-                    target: str, *, compiled: bool = False) -> Transcoded:
+                    target: str, *, compiled: bool | None = None) -> Transcoded:
     """Bytes ``start:end`` of ``path`` in ``encoding`` → the UTF-8 file ``target``, after
     ``header`` (already UTF-8; empty for the first piece, which has its own). Raises
     UnicodeDecodeError at the first undecodable byte. Returns the bytes written and the
@@ -155,9 +155,12 @@ def transcode_piece(path: str, start: int, end: int, encoding: str, header: byte
 
     Decoded in blocks that end at a newline (a newline byte is never part of a GBK or
     GB18030 character), each by itself: with ``compiled``, by the compiled converter of
-    :mod:`cityhealth.ingestion.gb18030` where it can, else by Python's codec."""
+    :mod:`cityhealth.ingestion.gb18030` where it can, else by Python's codec; by default
+    compiled from ``COMPILED_FROM_BYTES`` on."""
     name = codecs.lookup(encoding).name
     faster = _FASTER.get(name)
+    if compiled is None:
+        compiled = end - start >= COMPILED_FROM_BYTES
     converter = None
     if compiled and name in ("gb18030", "gbk"):
         from cityhealth.ingestion.gb18030 import Converter  # numba: loaded where it pays
